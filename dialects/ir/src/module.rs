@@ -317,7 +317,6 @@ impl Module {
     pub fn attr_as_int_array(&self, a: Attr) -> Option<Vec<i64>> {
         match self.attr(a) {
             AttrKind::Array(items) => items.iter().map(|&i| self.attr_as_int(i)).collect(),
-            AttrKind::Dense(d) => Some((0..d.values.len()).map(|i| d.values.get_i64(i)).collect()),
             _ => None,
         }
     }

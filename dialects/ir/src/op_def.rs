@@ -10,6 +10,8 @@ use crate::module::{Module, OpId};
 pub enum Arity {
     Exactly(usize),
     AtLeast(usize),
+    /// From the first to the second, inclusive.
+    Between(usize, usize),
 }
 
 impl Arity {
@@ -17,6 +19,7 @@ impl Arity {
         match self {
             Arity::Exactly(k) => n == k,
             Arity::AtLeast(k) => n >= k,
+            Arity::Between(lo, hi) => (lo..=hi).contains(&n),
         }
     }
 
@@ -24,6 +27,7 @@ impl Arity {
         match self {
             Arity::Exactly(k) => format!("{k}"),
             Arity::AtLeast(k) => format!("at least {k}"),
+            Arity::Between(lo, hi) => format!("{lo} to {hi}"),
         }
     }
 }

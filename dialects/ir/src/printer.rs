@@ -448,7 +448,7 @@ impl<'m> Printer<'m> {
         let shape = self.m.static_shape(d.ty).unwrap_or_default();
         let elem = self.m.element_type(d.ty);
         let kind = self.m.ty(elem).clone();
-        let numel: u64 = shape.iter().product();
+        let numel = shape.iter().try_fold(1u64, |acc, &d| acc.checked_mul(d)).unwrap_or(u64::MAX);
         let n = d.values.len();
         let splat = n == 1 || (n > 1 && (1..n).all(|i| element_eq(&d.values, 0, i)));
         self.out.push_str("dense<");
@@ -456,9 +456,13 @@ impl<'m> Printer<'m> {
             self.dense_element(&d.values, 0, &kind);
         } else if n > HEX_THRESHOLD && n as u64 == numel && hex_size(&kind).is_some() {
             self.dense_hex(&d.values, &kind);
-        } else {
+        } else if n as u64 == numel {
             let mut index = 0;
             self.dense_list(&d.values, &shape, &kind, &mut index);
+        } else {
+            // Only IR built in code can get here (the parser checks counts); print what there is, flat.
+            let mut index = 0;
+            self.dense_list(&d.values, &[n as u64], &kind, &mut index);
         }
         self.out.push_str("> : ");
         self.ty(d.ty);

@@ -438,7 +438,9 @@ impl Resolver<'_> {
         let Some(shape) = shape.into_iter().collect::<Option<Vec<u64>>>() else {
             return Err(self.err(ty_span, "dense elements need a static shape"));
         };
-        let numel: u64 = shape.iter().product();
+        let Some(numel) = shape.iter().try_fold(1u64, |acc, &d| acc.checked_mul(d)) else {
+            return Err(self.err(ty_span, "tensor type has too many elements"));
+        };
         let elem_kind = self.m.ty(elem).clone();
         let values = match body {
             DenseLit::Hex(hex, span) => self.dense_hex(hex, span, &elem_kind, numel)?,

@@ -36,6 +36,8 @@ fn check_op(m: &Module, registry: &Registry, op: OpId, defined: &mut HashSet<Val
     let data = m.op(op);
     let def = data.def;
     let fail = |msg: String| Diagnostic::error(data.loc.clone(), format!("'{}' {msg}", def.name));
+    // Results count as defined even when the op is rejected, so one bad op gives one error.
+    defined.extend(data.results.iter().copied());
     if !def.operands.accepts(data.operands.len()) {
         errors.push(fail(format!("expects {} operand(s), got {}", def.operands.describe(), data.operands.len())));
         return;
@@ -54,7 +56,6 @@ fn check_op(m: &Module, registry: &Registry, op: OpId, defined: &mut HashSet<Val
             return;
         }
     }
-    defined.extend(data.results.iter().copied());
     for &v in data.operands.iter().chain(&data.results) {
         if let Err(msg) = check_type(m, registry, m.value_type(v)) {
             errors.push(fail(msg));
@@ -67,13 +68,11 @@ fn check_op(m: &Module, registry: &Registry, op: OpId, defined: &mut HashSet<Val
                 errors.push(fail(format!("requires attribute '{}'", spec.name)));
                 return;
             }
-            None => {}
-            Some(a) => {
-                if !attr_has_type(m, a, spec.ty) {
-                    errors.push(fail(format!("attribute '{}' must be {}", spec.name, describe_attr_type(spec.ty))));
-                    return;
-                }
+            Some(a) if !attr_has_type(m, a, spec.ty) => {
+                errors.push(fail(format!("attribute '{}' must be {}", spec.name, describe_attr_type(spec.ty))));
+                return;
             }
+            _ => {}
         }
     }
     for (name, _) in &data.attrs {
