@@ -30,11 +30,11 @@ impl Operands {
         Operands::Variadic(kind)
     }
 
-    /// The arity the IR core checks (the upper bound of optional operands is checked by [`Operands::accepts`]).
+    /// The arity the IR core checks.
     pub const fn arity(&self) -> Arity {
         match self {
             Operands::Fixed { required, optional: [] } => Arity::Exactly(required.len()),
-            Operands::Fixed { required, .. } => Arity::AtLeast(required.len()),
+            Operands::Fixed { required, optional } => Arity::Between(required.len(), required.len() + optional.len()),
             Operands::Variadic(_) => Arity::AtLeast(1),
         }
     }

@@ -411,7 +411,7 @@ func.func @matmul_rank(%x: !he.ct<2x1x4xi8, frac = 2>, %w: !he.pt<4x2xi8, frac =
 // -----
 
 func.func @matmul_operands(%x: !he.ct<4xi8, frac = 2>, %w: !he.pt<4x2xi8, frac = 3>, %b: !he.pt<2xi16, frac = 5>) {
-  // expected-error @+1 {{matmul_plain expects operands (ct, pt[, pt]), got 4}}
+  // expected-error @+1 {{'he.matmul_plain' expects 2 to 3 operand(s), got 4}}
   %0 = "he.matmul_plain"(%x, %w, %b, %b) : (!he.ct<4xi8, frac = 2>, !he.pt<4x2xi8, frac = 3>, !he.pt<2xi16, frac = 5>, !he.pt<2xi16, frac = 5>) -> !he.ct<2xi16, frac = 5>
   func.return
 }
