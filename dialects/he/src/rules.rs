@@ -37,7 +37,7 @@ impl<'a> OpView<'a> {
         let data = m.op(op);
         if !operands.accepts(data.operands.len()) {
             return Err(format!(
-                "{name} expects operands {}, got {}",
+                "expects operands {}, got {}",
                 operands.describe(),
                 if data.operands.is_empty() { "none".into() } else { data.operands.len().to_string() }
             ));
