@@ -1,10 +1,55 @@
 //! Analyses and passes that lower `nn` to `he` to `rt`, the pass registry and the named pipelines.
 
+pub mod pass;
+
 use veil_ir::Registry;
+
+pub use pass::{Changed, Pass, PassManager, PassOption, PassOptions, PassOutput, PassRegistry, Pipeline};
 
 /// A registry holding every Veil dialect.
 pub fn registry() -> Registry {
     let mut r = Registry::new();
     r.register(&veil_nn::DIALECT).register(&veil_he::DIALECT).register(&veil_rt::DIALECT);
     r
+}
+
+/// Declares each pass module and registers its pass: adding a pass is one file and one line here.
+macro_rules! passes {
+    ($($module:ident :: $pass:ident),* $(,)?) => {
+        $(pub mod $module;)*
+
+        fn register_passes(r: &mut PassRegistry) -> Result<(), String> {
+            $(r.register::<$module::$pass>()?;)*
+            Ok(())
+        }
+    };
+}
+
+passes! {
+    cse::Cse,
+    dce::Dce,
+}
+
+/// The named pipelines, registered after every pass.
+const PIPELINES: &[Pipeline] = &[];
+
+/// Every pass and pipeline.
+pub fn passes() -> PassRegistry {
+    let mut r = PassRegistry::new();
+    let built =
+        register_passes(&mut r).and_then(|()| PIPELINES.iter().try_for_each(|&p| r.register_pipeline(p).map(drop)));
+    // The list above is fixed at compile time; `tests::pass_registry_is_consistent` keeps it valid.
+    if let Err(e) = built {
+        panic!("inconsistent pass registry: {e}");
+    }
+    r
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn pass_registry_is_consistent() {
+        let r = super::passes();
+        assert!(r.pass("cse").is_some() && r.pass("dce").is_some());
+    }
 }

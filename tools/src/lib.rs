@@ -1,1 +1,4 @@
-//! placeholder
+//! Veil's tools: the `veil-opt` driver ([`opt`]) and the FileCheck used by the file tests ([`filecheck`]).
+
+pub mod filecheck;
+pub mod opt;
