@@ -120,10 +120,26 @@ impl std::fmt::Display for Tok<'_> {
     }
 }
 
+/// The deepest nesting of `(`, `{`, `[` and `<` the parser accepts.
+pub const MAX_NESTING: usize = 256;
+
 /// The token stream of `src` for the grammar.
 pub fn tokens(src: &str) -> impl Iterator<Item = Result<(usize, Tok<'_>, usize), SyntaxError>> + '_ {
-    Tok::lexer(src).spanned().map(|(tok, span)| match tok {
-        Ok(tok) => Ok((span.start, tok, span.end)),
+    let mut depth = 0usize;
+    Tok::lexer(src).spanned().map(move |(tok, span)| match tok {
+        Ok(tok) => {
+            match tok {
+                Tok::LParen | Tok::LBrace | Tok::LBracket | Tok::Less => depth += 1,
+                Tok::RParen | Tok::RBrace | Tok::RBracket | Tok::Greater => depth = depth.saturating_sub(1),
+                _ => {}
+            }
+            // The syntax tree and the resolver recurse over nesting: bound it before the stack overflows.
+            if depth > MAX_NESTING {
+                let message = format!("brackets nested more than {MAX_NESTING} levels deep");
+                return Err(SyntaxError { span, message });
+            }
+            Ok((span.start, tok, span.end))
+        }
         Err(()) => {
             let text = &src[span.clone()];
             let message = if text.starts_with('"') {
