@@ -1,4 +1,6 @@
 //! What the file-based tests share: the workspace root and the discovery of IR files.
+// Each test binary compiles this module and uses only part of it.
+#![allow(dead_code)]
 
 use std::path::{Path, PathBuf};
 
