@@ -7,6 +7,7 @@
 pub mod args;
 pub mod attrs;
 mod check;
+pub mod eval;
 pub mod ops;
 pub mod shapes;
 mod verifiers;
