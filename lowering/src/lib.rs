@@ -1,5 +1,6 @@
 //! Analyses and passes that lower `nn` to `he` to `rt`, the pass registry and the named pipelines.
 
+pub mod he_ranges;
 pub mod pass;
 
 use veil_ir::Registry;
