@@ -144,7 +144,7 @@ impl<'a> OpView<'a> {
             ));
         }
         if self.result.frac as i64 != frac {
-            let range = if frac.abs() > MAX_FRAC as i64 { " (out of range)" } else { "" };
+            let range = if frac.unsigned_abs() > MAX_FRAC as u64 { " (out of range)" } else { "" };
             return Err(format!("result must have frac = {frac}{range} ({why}), got {}", self.result.frac));
         }
         Ok(())

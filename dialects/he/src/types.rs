@@ -136,7 +136,7 @@ impl FixedTensor {
             }
             _ => return Err("frac must be a plain integer (no type suffix)".into()),
         };
-        if frac.abs() > MAX_FRAC as i128 {
+        if frac.unsigned_abs() > MAX_FRAC as u128 {
             return Err(format!("frac = {frac} is out of range: -{MAX_FRAC} <= frac <= {MAX_FRAC}"));
         }
         Ok(FixedTensor { kind, shape, width, frac: frac as i32 })

@@ -60,3 +60,17 @@ fn every_op_has_a_signature_and_client_ops_are_marked() {
         assert!(op.is(veil_ir::Traits::PURE));
     }
 }
+
+#[test]
+fn the_reference_page_documents_every_op() {
+    let page =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../../docs/dialects/he.md")).expect("he.md");
+    for op in veil_he::OPS {
+        let heading = format!("`{}`", op.name);
+        assert!(
+            page.lines().any(|l| l.starts_with("### ") && l.contains(&heading)),
+            "he.md has no section for {}",
+            op.name
+        );
+    }
+}

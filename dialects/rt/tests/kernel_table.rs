@@ -104,3 +104,21 @@ fn calls_built_from_the_table_verify() {
     verify(&m, &registry()).unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(veil_rt::ops::callee(&m, call).map(|k| k.name), Ok("relu"));
 }
+
+#[test]
+fn the_reference_page_lists_every_kernel() {
+    let page =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../../docs/dialects/rt.md")).expect("rt.md");
+    for k in KERNELS {
+        let row = format!("| `{}` |", k.symbol());
+        assert!(page.lines().any(|l| l.starts_with(&row)), "rt.md has no table row for {}", k.symbol());
+        let leveled = if k.leveled {
+            "| yes |"
+        } else if k.variants.is_empty() {
+            "| no |"
+        } else {
+            "| by variant |"
+        };
+        assert!(page.lines().any(|l| l.starts_with(&row) && l.contains(leveled)), "rt.md: leveled of {}", k.symbol());
+    }
+}
