@@ -122,3 +122,21 @@ fn the_reference_page_lists_every_kernel() {
         assert!(page.lines().any(|l| l.starts_with(&row) && l.contains(leveled)), "rt.md: leveled of {}", k.symbol());
     }
 }
+
+#[test]
+fn unknown_kernel_diagnostic_renders_with_a_suggestion() {
+    let src = "func.func @f(%a: !rt.ct<4xi8, frac = 0>) {
+  %0 = \"rt.call\"(%a) {callee = @rlu, blocks = 4, signed = true} : (!rt.ct<4xi8, frac = 0>) -> !rt.ct<4xi8, frac = 0>
+  func.return
+}
+";
+    let rendered = parse_and_verify("k.mlir", src, &registry()).unwrap_err().to_string();
+    let expected = "error: 'rt.call' unknown kernel @rlu; did you mean @relu?
+  ┌─ k.mlir:2:3
+  │
+2 │   %0 = \"rt.call\"(%a) {callee = @rlu, blocks = 4, signed = true} : (!rt.ct<4xi8, frac = 0>) -> !rt.ct<4xi8, frac = 0>
+  │   ^^^^^^^^^^^^^^
+
+";
+    assert_eq!(rendered, expected);
+}
