@@ -87,7 +87,7 @@ fn test_file(root: &Path, file: &Path, snapshots: &mut BTreeSet<PathBuf>) -> Res
     if errors.is_empty() {
         Ok(())
     } else {
-        Err(errors.join("\n"))
+        Err(errors.join(&format!("\n{rel}: ")))
     }
 }
 
