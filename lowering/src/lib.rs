@@ -1,6 +1,7 @@
 //! Analyses and passes that lower `nn` to `he` to `rt`, the pass registry and the named pipelines.
 
 pub mod he_ranges;
+pub mod cost_model;
 pub mod pass;
 
 use veil_ir::Registry;
@@ -29,6 +30,7 @@ macro_rules! passes {
 passes! {
     cse::Cse,
     dce::Dce,
+    he_to_rt::HeToRt,
 }
 
 /// The named pipelines, registered after every pass.
