@@ -1,4 +1,338 @@
-//! The cost model of the tfhe backend (being written).
+//! The cost model of rt kernels on the tfhe backend: how many programmable bootstraps (PBS) each kernel call
+//! runs, following runtime/src/tfhe_backend and the tfhe-rs 1.8 primitives it calls, and what that takes on this
+//! machine. The counts are estimates (see each function; `exact` says which follow the code step by step).
+//!
+//! The building blocks (2 message bits and 2 carry bits per block; `B` = blocks of the result):
+//! - a block is `(degree, noise)`: a clean block holds at most 3 at nominal noise 1; a trivial block has noise 0.
+//! - carry propagation (`full_propagate_parallelized`, sequential on few cores): 2 PBS (message and carry
+//!   extraction) per block from the first block holding a carry to 2 blocks past the last non-zero block, plus a
+//!   first extraction round (`2n - 1` PBS) when a receiving block is too full (degree > 12 or noise >= 4), plus
+//!   1 PBS per other block whose noise is above nominal.
+//! - a sum of terms (`unchecked_sum_ciphertexts_vec_parallelized`): 2 terms are one radix addition (2 PBS per
+//!   block); more are reduced column by column: while a column holds more than 5 blocks, every full chunk of 5 is
+//!   summed leveled and split into message and carry (2 PBS; 1 in the top column), then one carry propagation.
+//! - linear kernels (add, sub, the `_plain` kernels, neg, shl, matmul_plain, conv2d_plain, sum, avg_pool2d): each
+//!   coefficient is split into balanced base-4 digits; each digit is a block-shifted multiple of its input (`x`
+//!   and `~x` free, `2x` one shift by a bit: `B` PBS once per input element), negative digits move a `+1` into
+//!   the row's constant; a row of one term costs nothing, `-x` and `x - y` cost one propagation (2B), otherwise
+//!   the terms and the constant are summed as above. A narrower input is sign-extended once (1 PBS).
 
-/// The most clean-block units a block may accumulate without carry propagation.
-pub const MAX_LEVELED_LOAD: u64 = 5;
+/// Message bits per radix block (TFHE `PARAM_MESSAGE_2_CARRY_2`).
+pub const MESSAGE_BITS: u32 = 2;
+/// The largest value a clean block holds.
+pub const MESSAGE_MAX: u64 = (1 << MESSAGE_BITS) - 1;
+/// The largest value a block holds with its carries (message and carry bits full).
+pub const BLOCK_MAX: u64 = (1 << (2 * MESSAGE_BITS)) - 1;
+/// How many clean blocks can be added into one without overflowing its carry space: 15 / 3 = 5. It bounds both
+/// the leveled accumulation of he-to-rt's variant rule and tfhe's column sums.
+pub const MAX_LEVELED_LOAD: u64 = BLOCK_MAX / MESSAGE_MAX;
+/// The noise level at which a block can no longer take another addition before a bootstrap.
+const MAX_NOISE_LEVEL: u64 = 5;
+
+/// The machine the times are estimated for.
+#[derive(Copy, Clone, Debug, PartialEq, serde::Serialize)]
+pub struct Machine {
+    /// Latency of one PBS on one core, in milliseconds.
+    pub pbs_ms: f64,
+    /// Cores the elements of a kernel run on in parallel (rayon).
+    pub cores: u32,
+}
+
+/// This machine: a single 2-bit-message PBS takes about 20 ms on one core (docs/DESIGN.md's measured figure for
+/// the default parameters); 2 cores. Times assume the PBS of a call spread evenly over the cores.
+pub const MACHINE: Machine = Machine { pbs_ms: 20.0, cores: 2 };
+
+impl Machine {
+    /// Seconds for `pbs` bootstraps spread over the cores.
+    pub fn seconds(&self, pbs: u64) -> f64 {
+        pbs as f64 * self.pbs_ms / 1000.0 / f64::from(self.cores.max(1))
+    }
+}
+
+/// A PBS count and whether it follows the backend's code exactly (else it is an approximation of a tfhe-rs
+/// routine whose count depends on data or on scheduling).
+#[derive(Copy, Clone, Debug, Default, PartialEq, Eq)]
+pub struct Pbs {
+    pub count: u64,
+    pub exact: bool,
+}
+
+impl Pbs {
+    pub const ZERO: Pbs = Pbs { count: 0, exact: true };
+
+    pub fn exact(count: u64) -> Pbs {
+        Pbs { count, exact: true }
+    }
+
+    pub fn approx(count: u64) -> Pbs {
+        Pbs { count, exact: false }
+    }
+
+    pub fn times(self, n: u64) -> Pbs {
+        Pbs { count: self.count.saturating_mul(n), exact: self.exact }
+    }
+}
+
+impl std::ops::Add for Pbs {
+    type Output = Pbs;
+    fn add(self, other: Pbs) -> Pbs {
+        Pbs { count: self.count.saturating_add(other.count), exact: self.exact && other.exact }
+    }
+}
+
+impl std::iter::Sum for Pbs {
+    fn sum<I: Iterator<Item = Pbs>>(iter: I) -> Pbs {
+        iter.fold(Pbs::ZERO, |a, b| a + b)
+    }
+}
+
+/// One radix block as tfhe tracks it.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+struct Block {
+    degree: u64,
+    noise: u64,
+}
+
+const CLEAN: Block = Block { degree: MESSAGE_MAX, noise: 1 };
+
+/// Sign extension of a narrower operand (`extend_radix_with_sign_msb`): one PBS makes the padding block.
+pub fn cast(from_blocks: u32, to_blocks: u32) -> Pbs {
+    Pbs::exact(u64::from(from_blocks < to_blocks))
+}
+
+/// A radix addition of two clean operands with sequential carry propagation: message and carry of each block.
+pub fn add(blocks: u32) -> Pbs {
+    Pbs::exact(2 * u64::from(blocks))
+}
+
+/// `scalar_left_shift_parallelized(x, 1)`: one bivariate PBS per block above the first, one for the first.
+pub fn shift_one_bit(blocks: u32) -> Pbs {
+    Pbs::exact(u64::from(blocks))
+}
+
+/// Carry propagation of `blocks` (`full_propagate_parallelized`, sequential path).
+fn propagate(blocks: &[Block]) -> u64 {
+    let noisy = |bs: &[Block]| bs.iter().filter(|b| b.noise > 1).count() as u64;
+    let Some(start) = blocks.iter().position(|b| b.degree > MESSAGE_MAX) else { return noisy(blocks) };
+    let last = blocks.iter().rposition(|b| b.degree != 0).unwrap_or(start);
+    let end = (last + 2).min(blocks.len() - 1);
+    let range = &blocks[start..=end];
+    let n = range.len() as u64;
+    let full = range[1..].iter().any(|b| b.degree > BLOCK_MAX - MESSAGE_MAX || b.noise >= MAX_NOISE_LEVEL - 1);
+    let first_round = if n > 1 && full { 2 * n - 1 } else { 0 };
+    let rounds = if first_round > 0 { 2 * (n - 1) } else { 2 * n };
+    noisy(&blocks[..start]) + noisy(&blocks[end + 1..]) + first_round + rounds
+}
+
+/// `unchecked_sum_ciphertexts_vec_parallelized` of terms given as their blocks (all `width` long).
+fn sum_terms(terms: &[Vec<Block>], width: usize) -> u64 {
+    match terms.len() {
+        0 | 1 => return 0,
+        2 => return add(width as u32).count,
+        _ => {}
+    }
+    let mut columns: Vec<Vec<Block>> = vec![vec![]; width];
+    for term in terms {
+        for (i, b) in term.iter().enumerate().filter(|(_, b)| b.degree != 0) {
+            columns[i].push(*b);
+        }
+    }
+    let chunk = MAX_LEVELED_LOAD as usize;
+    let mut pbs = 0;
+    while columns.iter().any(|c| c.len() > chunk) {
+        let mut carries: Vec<Vec<Block>> = vec![vec![]; width];
+        for (i, column) in columns.iter_mut().enumerate() {
+            let full = column.len() / chunk;
+            for part in column.drain(..full * chunk).collect::<Vec<_>>().chunks(chunk) {
+                let degree: u64 = part.iter().map(|b| b.degree).sum();
+                carries[i].push(CLEAN);
+                pbs += 1;
+                if i + 1 < width {
+                    carries[i + 1].push(Block { degree: degree >> MESSAGE_BITS, noise: 1 });
+                    pbs += 1;
+                }
+            }
+        }
+        for (column, new) in columns.iter_mut().zip(carries) {
+            column.extend(new);
+        }
+    }
+    let summed: Vec<Block> = columns
+        .iter()
+        .map(|c| Block { degree: c.iter().map(|b| b.degree).sum(), noise: c.iter().map(|b| b.noise).sum() })
+        .collect();
+    pbs + propagate(&summed)
+}
+
+/// Balanced base-4 digits of `c` modulo `4^blocks` (the runtime's split): (block position, digit in -2..=2).
+pub fn digits(c: i64, blocks: u32) -> Vec<(usize, i8)> {
+    let mut rest = c as i128;
+    let mut out = vec![];
+    for position in 0..blocks as usize {
+        if rest == 0 {
+            break;
+        }
+        let d: i8 = match rest.rem_euclid(4) {
+            0 => 0,
+            1 => 1,
+            2 if rest < 0 => -2,
+            2 => 2,
+            _ => -1,
+        };
+        if d != 0 {
+            out.push((position, d));
+        }
+        rest = (rest - d as i128) / 4;
+    }
+    out
+}
+
+/// Whether a coefficient needs the input's `2x` multiple (a digit of ±2), which costs one shift per input.
+pub fn needs_double(c: i64, blocks: u32) -> bool {
+    digits(c, blocks).iter().any(|&(_, d)| d.abs() == 2)
+}
+
+/// One output element of a linear kernel: its (input element, coefficient) terms and constant.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Row {
+    pub terms: Vec<(usize, i64)>,
+    pub constant: i128,
+}
+
+/// The PBS of one output row at `blocks` blocks, the per-input costs (casts, `2x`) excluded.
+pub fn row(row: &Row, blocks: u32) -> Pbs {
+    let b = blocks as usize;
+    match (row.terms.as_slice(), row.constant) {
+        ([(_, 1)], 0) => return Pbs::ZERO,
+        // neg_parallelized and sub_parallelized: one carry propagation of the result.
+        ([(_, -1)], 0) | ([(_, 1), (_, -1)], 0) => return add(blocks),
+        _ => {}
+    }
+    let mut constant = row.constant;
+    let mut terms: Vec<Vec<Block>> = vec![];
+    for &(_, c) in &row.terms {
+        for (position, d) in digits(c, blocks) {
+            if d < 0 {
+                constant += 1i128 << (2 * position);
+            }
+            let mut term = vec![Block { degree: 0, noise: 0 }; position];
+            term.resize(b, CLEAN);
+            terms.push(term);
+        }
+    }
+    let modulus = if 2 * blocks >= 128 { u128::MAX } else { (1u128 << (2 * blocks)) - 1 };
+    let constant = (constant as u128) & modulus;
+    if constant != 0 || terms.is_empty() {
+        let digit = |i: usize| ((constant >> (2 * i)) & 3) as u64;
+        terms.push((0..b).map(|i| Block { degree: digit(i), noise: 0 }).collect());
+    }
+    Pbs::exact(sum_terms(&terms, b))
+}
+
+/// A linear kernel: every row, plus per input element a sign extension (when `input_blocks < blocks`) and a `2x`
+/// when any of its coefficients needs one.
+pub fn linear(rows: &[Row], inputs: usize, input_blocks: &dyn Fn(usize) -> u32, blocks: u32) -> Pbs {
+    let mut used = vec![false; inputs];
+    let mut double = vec![false; inputs];
+    for r in rows {
+        for &(i, c) in &r.terms {
+            if let Some(u) = used.get_mut(i) {
+                *u = true;
+                double[i] |= needs_double(c, blocks);
+            }
+        }
+    }
+    let per_input: Pbs = (0..inputs)
+        .filter(|&i| used[i])
+        .map(|i| cast(input_blocks(i), blocks) + if double[i] { shift_one_bit(blocks) } else { Pbs::ZERO })
+        .sum();
+    per_input + rows.iter().map(|r| row(r, blocks)).sum()
+}
+
+/// A ciphertext product at `blocks` blocks (`mul_parallelized`): `B^2` bivariate block products (low and high
+/// halves of every pair that stays below the top), summed as terms, then propagated.
+pub fn mul(blocks: u32) -> Pbs {
+    let b = blocks as usize;
+    let term = |from: usize, degree: u64| -> Vec<Block> {
+        (0..b).map(|i| if i < from { Block { degree: 0, noise: 0 } } else { Block { degree, noise: 1 } }).collect()
+    };
+    let mut terms: Vec<Vec<Block>> = (0..b).map(|i| term(i, MESSAGE_MAX)).collect();
+    // The high half of a product of two 2-bit blocks is at most 9 / 4 = 2.
+    terms.extend((0..b.saturating_sub(1)).map(|i| term(i + 1, (MESSAGE_MAX * MESSAGE_MAX) >> MESSAGE_BITS)));
+    let products = (blocks as u64).pow(2);
+    Pbs::exact(products + sum_terms(&terms, b))
+}
+
+/// `floor(x / 2^shift)` from `in_blocks` to `blocks`: whole blocks dropped for free; an odd bit costs one PBS per
+/// remaining block plus one for the sign padding; a wider result sign-extends.
+pub fn rescale(shift: u32, in_blocks: u32, blocks: u32) -> Pbs {
+    let shift = shift.min(MESSAGE_BITS * in_blocks - 1);
+    let remaining = in_blocks - shift / MESSAGE_BITS;
+    let odd = if shift.is_multiple_of(MESSAGE_BITS) { 0 } else { u64::from(remaining) + 1 };
+    Pbs::exact(odd) + cast(remaining, blocks)
+}
+
+/// relu: one PBS extracts the sign of the top block, one bivariate PBS per block zeroes it when negative.
+pub fn relu(in_blocks: u32) -> Pbs {
+    Pbs::exact(u64::from(in_blocks) + 1)
+}
+
+/// `max_parallelized` at `blocks` blocks: a comparison (a borrow propagation, about 2 PBS per block; one
+/// bivariate PBS for a single block) and a selection (both operands zeroed under the condition and cleaned: 3 per
+/// block). Approximate: tfhe's comparison tree depends on the block count.
+pub fn max(blocks: u32) -> Pbs {
+    let compare = if blocks == 1 { 1 } else { 2 * u64::from(blocks) };
+    Pbs::approx(compare + 3 * u64::from(blocks))
+}
+
+/// The maximum of two operands (`a_blocks`, `b_blocks`) into `blocks`: casts to the wider, max, cast to the result.
+pub fn max_of(a_blocks: u32, b_blocks: u32, blocks: u32) -> Pbs {
+    let common = a_blocks.max(b_blocks);
+    cast(a_blocks, common) + cast(b_blocks, common) + max(common) + cast(common, blocks)
+}
+
+/// A lookup table over `in_bits` (`match_value_parallelized`): block equality indicators (4 per input block), one
+/// selector per table entry, a one-hot dot product per output block (entries summed 5 at a time) and the
+/// "some entry matched" flag. Approximate.
+pub fn lut(in_bits: u32, out_blocks: u32) -> Pbs {
+    let entries = 1u64 << in_bits.min(63);
+    let in_blocks = u64::from(in_bits.div_ceil(MESSAGE_BITS));
+    Pbs::approx(
+        4 * in_blocks + entries + entries.div_ceil(MAX_LEVELED_LOAD) * u64::from(out_blocks) + entries.div_ceil(15),
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn simple_rows_follow_the_backend() {
+        let r = |terms: &[(usize, i64)], constant: i128| Row { terms: terms.to_vec(), constant };
+        // x, 4x, 16x: one block-shifted term, free.
+        for c in [1, 4, 16] {
+            assert_eq!(row(&r(&[(0, c)], 0), 4), Pbs::ZERO);
+        }
+        assert_eq!(row(&r(&[], 0), 4), Pbs::ZERO);
+        // x + y and x + 5 are one radix addition: 2 PBS per block.
+        assert_eq!(row(&r(&[(0, 1), (1, 1)], 0), 4).count, 8);
+        assert_eq!(row(&r(&[(0, 1)], 5), 4).count, 8);
+        assert_eq!(row(&r(&[(0, 1), (1, -1)], 0), 4).count, 8);
+    }
+
+    #[test]
+    fn leveled_and_shifted_kernels_cost_what_the_backend_tests_measure() {
+        // runtime/tests/tfhe_costs.rs: relu over i8 costs 5 per element, a rescale by a whole block none.
+        assert_eq!(relu(4).count, 5);
+        assert_eq!(rescale(2, 4, 3), Pbs::ZERO);
+        assert_eq!(rescale(1, 4, 4).count, 5);
+        assert_eq!(linear(&[Row { terms: vec![(0, 4)], constant: 0 }], 1, &|_| 4, 4), Pbs::ZERO);
+    }
+
+    #[test]
+    fn a_dot_product_costs_less_than_separate_additions() {
+        let dot = Row { terms: (0..4).map(|i| (i, 1)).collect(), constant: 0 };
+        assert!(row(&dot, 4).count < 3 * add(4).count);
+        assert_eq!(MAX_LEVELED_LOAD, 5);
+    }
+}

@@ -31,6 +31,7 @@ passes! {
     cse::Cse,
     dce::Dce,
     he_to_rt::HeToRt,
+    he_cost_report::HeCostReport,
 }
 
 /// The named pipelines, registered after every pass.
