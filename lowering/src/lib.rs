@@ -32,6 +32,7 @@ passes! {
     dce::Dce,
     he_to_rt::HeToRt,
     he_cost_report::HeCostReport,
+    he_plaintext_bypass::HePlaintextBypass,
 }
 
 /// The named pipelines, registered after every pass.
