@@ -33,6 +33,7 @@ passes! {
     he_to_rt::HeToRt,
     he_cost_report::HeCostReport,
     he_plaintext_bypass::HePlaintextBypass,
+    he_lazy_rescale::HeLazyRescale,
 }
 
 /// The named pipelines, registered after every pass.
