@@ -30,6 +30,8 @@ macro_rules! passes {
 passes! {
     cse::Cse,
     dce::Dce,
+    assign_precision::AssignPrecision,
+    nn_to_he::NnToHe,
     he_to_rt::HeToRt,
     he_cost_report::HeCostReport,
     he_plaintext_bypass::HePlaintextBypass,
