@@ -120,8 +120,17 @@ impl Diagnostic {
             }
             Location::Unknown => {}
         }
-        term::emit_into_string(&term::Config::default(), &sources.files, &diag)
-            .unwrap_or_else(|_| format!("{}: {}\n", self.severity.name(), self.message))
+        let rendered = term::emit_into_string(&term::Config::default(), &sources.files, &diag)
+            .unwrap_or_else(|_| format!("{}: {}\n", self.severity.name(), self.message));
+        // The first line becomes the compiler-style `file:line:col: error: message` that editors and
+        // `--verify-diagnostics` users expect; codespan's snippet (source line and caret) follows.
+        match sources.line_col(&self.loc) {
+            Some((file, line, col)) => {
+                let body = rendered.split_once('\n').map_or("", |(_, rest)| rest);
+                format!("{file}:{line}:{col}: {}: {}\n{body}", self.severity.name(), self.message)
+            }
+            None => rendered,
+        }
     }
 }
 

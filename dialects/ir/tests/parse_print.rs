@@ -1,0 +1,67 @@
+//! The core on its own: a test dialect parsed, verified and printed back; errors rendered at their place.
+
+use veil_ir::*;
+
+static ADD: OpDef = OpDef::new("t.add", "add", Arity::Exactly(2), Arity::Exactly(1));
+static CST: OpDef = OpDef::new("t.const", "c", Arity::Exactly(0), Arity::Exactly(1))
+    .with_attrs(&[AttrSpec::required("value", AttrType::Any)]);
+static T: Dialect = Dialect { name: "t", summary: "test", ops: &[&ADD, &CST], verify_type: None };
+
+fn reg() -> Registry {
+    let mut r = Registry::new();
+    r.register(&T);
+    r
+}
+
+#[test]
+fn roundtrip() {
+    let src = r#"
+!x = !t.ct<1x64xi8, frac = 6>
+module attributes {veil.calibrated} {
+  func.func @main(%a: !x {veil.secret, veil.range = [0.0, 1.0]}, %b: !t.ct<1x64xi8, frac = 6>) -> !x {
+    %c = "t.const"() {value = dense<[[1.5, 2.0], [3.0, -4.25e-3]]> : tensor<2x2xf32>} : () -> tensor<2x2xf32>
+    %d = "t.const"() {value = dense<"0x0102030405060708090A0B0C0D0E0F101112"> : tensor<18xi8>} : () -> tensor<18xi8>
+    %0 = "t.add"(%a, %b) {t.k = 3, t.s = "hi\n", t.f = 1.0e-7 : f32} : (!x, !x) -> !x loc("foo.mlir":3:4)
+    return %0 : !x
+  }
+}
+"#;
+    let m = parse("in.mlir", src, &reg()).unwrap_or_else(|e| panic!("{e}"));
+    verify(&m, &reg()).unwrap_or_else(|e| panic!("{e}"));
+    let p1 = print_module(&m);
+    assert!(p1.starts_with("!ct0 = !t.ct<1x64xi8, frac = 6>\nmodule attributes {veil.calibrated} {"), "{p1}");
+    assert!(p1.contains("dense<\"0x0102030405060708090A0B0C0D0E0F101112\"> : tensor<18xi8>"), "{p1}");
+    let m2 = parse("p1.mlir", &p1, &reg()).unwrap_or_else(|e| panic!("{e}"));
+    let p2 = print_module(&m2);
+    assert_eq!(p1, p2);
+}
+
+#[test]
+fn errors_point_at_the_offending_place() {
+    let cases = [
+        (
+            "%0 = \"t.addd\"(%a, %a) : (i32, i32) -> i32",
+            "bad.mlir:2:8: error: unknown operation 't.addd'",
+            "did you mean 't.add'?",
+        ),
+        ("%0 = \"t.add\"(%a, %zz) : (i32, i32) -> i32", "bad.mlir:2:20: error: use of undefined value '%zz'", "^^^"),
+        (
+            "%0 = \"t.add\"(%a, %1) : (i32, i32) -> i32\n  %1 = \"t.add\"(%a, %a) : (i32, i32) -> i32",
+            "bad.mlir:2:20: error: use of value '%1' before its definition",
+            "^^",
+        ),
+        (
+            "%0 = \"t.add\"(%a, %a) : (i32, i64) -> i32",
+            "bad.mlir:2:20: error: type mismatch: '%a' has type i32 but is used as i64",
+            "2 │",
+        ),
+        ("%0 = \"t.add\"(%a %a) : (i32, i32) -> i32", "bad.mlir:2:19: error: unexpected '%a'; expected ')', ','", "^^"),
+    ];
+    for (body, header, detail) in cases {
+        let src = format!("func.func @f(%a: i32) -> i32 {{\n  {body}\n  return %0 : i32\n}}");
+        let rendered = parse_and_verify("bad.mlir", &src, &reg()).unwrap_err().to_string();
+        assert!(rendered.starts_with(header), "expected header {header:?} in:\n{rendered}");
+        assert!(rendered.contains(detail), "expected {detail:?} in:\n{rendered}");
+        assert!(rendered.contains(body.lines().next().unwrap()), "the source line is shown:\n{rendered}");
+    }
+}
