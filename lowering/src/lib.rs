@@ -36,6 +36,7 @@ passes! {
     he_cost_report::HeCostReport,
     he_plaintext_bypass::HePlaintextBypass,
     he_lazy_rescale::HeLazyRescale,
+    he_fold_linear::HeFoldLinear,
 }
 
 /// The named pipelines, registered after every pass.
