@@ -1,5 +1,6 @@
 //! One function per nn op, on [`Tensor`]s of any [`Scalar`]: ONNX semantics, sums accumulated in the element
-//! type in natural order (what onnxruntime computes in f32, up to its summation order). Shapes and windows come
+//! type in natural order, products of dot products fused into the sum as onnxruntime's kernels do (so that
+//! the f32 results match it bit for bit on most models). Shapes and windows come
 //! from [`crate::shapes`]; layout ops (reshape, transpose, pad, concat) need only `Copy` elements, so the ONNX
 //! importer also runs them on integer shape tensors.
 
@@ -63,7 +64,7 @@ pub fn matmul<T: Scalar>(a: &Tensor<T>, b: &Tensor<T>) -> Result<Tensor<T>, Stri
             for j in 0..n {
                 let mut acc = T::zero();
                 for p in 0..k {
-                    acc = acc + a_mat[i * k + p] * b_mat[p * n + j];
+                    acc = acc.add_product(a_mat[i * k + p], b_mat[p * n + j]);
                 }
                 data.push(acc);
             }
@@ -123,7 +124,7 @@ pub fn conv2d<T: Scalar>(
                         let x_plane = &x.data()[b * xs[0] + (first_channel + ci) * xs[1]..][..xs[1]];
                         let kernel = &w.data()[oc * ws[0] + ci * ws[1]..][..ws[1]];
                         for &(k, row, col) in &cells {
-                            acc = acc + x_plane[row * xs[2] + col] * kernel[k];
+                            acc = acc.add_product(x_plane[row * xs[2] + col], kernel[k]);
                         }
                     }
                     data.push(match bias {

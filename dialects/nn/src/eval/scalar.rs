@@ -24,6 +24,11 @@ pub trait Scalar:
     fn zero() -> Self {
         Self::from_f64(0.0)
     }
+
+    /// `self + a * b`: one step of a dot product.
+    fn add_product(self, a: Self, b: Self) -> Self {
+        self + a * b
+    }
 }
 
 impl Scalar for f32 {
@@ -35,6 +40,10 @@ impl Scalar for f32 {
     }
     fn sqrt(self) -> Self {
         f32::sqrt(self)
+    }
+    /// Fused, one rounding: onnxruntime's (MLAS) matrix and convolution kernels use FMA instructions.
+    fn add_product(self, a: Self, b: Self) -> Self {
+        a.mul_add(b, self)
     }
 }
 

@@ -1,0 +1,55 @@
+//! The `veil` command line: a clap command with one subcommand per module (`import` here; `run`, `keygen`,
+//! `encrypt`, `eval`, `decrypt`, `compile`, `accuracy` join it the same way: a file with its `Args` and `run`,
+//! and a variant of [`Command`]). Everything runs in-process and returns an [`Output`], so tests drive the CLI
+//! without spawning it; the binary only prints.
+
+pub mod import;
+pub mod npy;
+
+use clap::{Parser, Subcommand};
+
+/// What a command printed and its exit code.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Output {
+    pub stdout: String,
+    pub stderr: String,
+    pub code: i32,
+}
+
+impl Output {
+    /// A failure: `error: message` on stderr, exit code 1.
+    pub fn error(message: impl std::fmt::Display) -> Output {
+        Output { stderr: format!("error: {message}\n"), code: 1, ..Output::default() }
+    }
+}
+
+#[derive(Parser)]
+#[command(name = "veil", about = "Compile and run neural networks on encrypted data", disable_version_flag = true)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Import an ONNX model into the nn dialect
+    Import(import::ImportArgs),
+}
+
+/// Runs `veil` with `args` (without the program name). Usage errors exit 1; `--help` exits 0.
+pub fn run(args: &[String]) -> Output {
+    let argv = std::iter::once("veil".to_string()).chain(args.iter().cloned());
+    let cli = match Cli::try_parse_from(argv) {
+        Ok(cli) => cli,
+        Err(e) => {
+            let text = e.render().to_string();
+            return match e.use_stderr() {
+                true => Output { stderr: text, code: 1, ..Output::default() },
+                false => Output { stdout: text, ..Output::default() },
+            };
+        }
+    };
+    match cli.command {
+        Command::Import(args) => import::run(&args),
+    }
+}

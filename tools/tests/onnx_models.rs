@@ -1,0 +1,159 @@
+//! The real models of `shared/models`: each imports (with its calibration data), verifies, prints IR that
+//! parses back, and the float evaluator reproduces onnxruntime's `<m>.expected.npy` row by row (max abs
+//! error within 1e-4); classifiers reach exactly the accuracy on the saved rows that `<m>.meta.json` states,
+//! the regressor its RMSE.
+
+use std::path::{Path, PathBuf};
+
+use veil_ir::{parse_and_verify, print_module, Registry};
+use veil_nn::eval::{eval_main, Tensor};
+use veil_tools::cli::npy::{read_f32, read_i64};
+use veil_tools::onnx::{import_file, ImportOptions};
+
+const MAX_ABS_ERROR: f32 = 1e-4;
+
+fn models_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/models")
+}
+
+fn file(model: &str, suffix: &str) -> PathBuf {
+    models_dir().join(format!("{model}.{suffix}"))
+}
+
+fn meta(model: &str) -> serde_json::Value {
+    let text = std::fs::read_to_string(file(model, "meta.json")).expect("meta.json");
+    serde_json::from_str(&text).expect("valid JSON")
+}
+
+/// Row `i` of a `[rows, ...]` tensor as a `[1, ...]` tensor.
+fn row(t: &Tensor<f32>, i: usize) -> Tensor<f32> {
+    let per_row = t.len() / t.shape()[0] as usize;
+    let mut shape = t.shape().to_vec();
+    shape[0] = 1;
+    Tensor::new(shape, t.data()[i * per_row..][..per_row].to_vec()).expect("row")
+}
+
+fn argmax(v: &[f32]) -> usize {
+    (0..v.len()).fold(0, |best, i| if v[i] > v[best] { i } else { best })
+}
+
+struct Report {
+    rows: usize,
+    max_error: f32,
+    predictions: Vec<usize>,
+    outputs: Vec<f32>,
+}
+
+/// Imports `model` and runs every saved input through the float evaluator.
+fn run_model(model: &str) -> Report {
+    let calibration = read_f32(&file(model, "calib.npy")).expect("calibration data");
+    let options = ImportOptions { calibration: Some(calibration), ..ImportOptions::default() };
+    let imported = import_file(&file(model, "onnx"), &options).unwrap_or_else(|e| panic!("{model}: {e}"));
+    let mut registry = Registry::new();
+    registry.register(&veil_nn::DIALECT);
+    let text = print_module(&imported.module);
+    parse_and_verify(model, &text, &registry).unwrap_or_else(|e| panic!("{model}: printed IR does not parse: {e}"));
+    veil_nn::args::verify_args(&imported.module).unwrap_or_else(|e| panic!("{model}: {e}"));
+
+    let inputs = read_f32(&file(model, "inputs.npy")).expect("inputs");
+    let expected = read_f32(&file(model, "expected.npy")).expect("expected outputs");
+    let rows = inputs.shape()[0] as usize;
+    assert_eq!(expected.shape()[0] as usize, rows, "{model}: one expected row per input row");
+    let mut report = Report { rows, max_error: 0.0, predictions: vec![], outputs: vec![] };
+    for i in 0..rows {
+        let out = eval_main(&imported.module, &[row(&inputs, i)]).unwrap_or_else(|e| panic!("{model} row {i}: {e}"));
+        assert_eq!(out.len(), 1, "{model}: one output (the scores)");
+        let want = row(&expected, i);
+        assert_eq!(out[0].len(), want.len(), "{model} row {i}: output size");
+        for (a, b) in out[0].data().iter().zip(want.data()) {
+            report.max_error = report.max_error.max((a - b).abs());
+        }
+        report.predictions.push(argmax(out[0].data()));
+        report.outputs.extend_from_slice(out[0].data());
+    }
+    println!("{model}: {rows} rows, max |float - onnxruntime| = {:.2e}", report.max_error);
+    assert!(report.max_error <= MAX_ABS_ERROR, "{model}: max abs error {} > {MAX_ABS_ERROR}", report.max_error);
+    report
+}
+
+/// A classifier: the argmax accuracy on the saved rows is the one meta.json states.
+fn check_classifier(model: &str) {
+    let report = run_model(model);
+    let labels = read_i64(&file(model, "labels.npy")).expect("labels");
+    let correct = report.predictions.iter().zip(labels.data()).filter(|(&p, &l)| p as i64 == l).count();
+    let accuracy = correct as f64 / report.rows as f64;
+    let stated = meta(model)["accuracy_first200"].as_f64().expect("accuracy_first200");
+    println!(
+        "{model}: float accuracy {correct}/{} = {:.2}% (stated {:.2}%)",
+        report.rows,
+        100.0 * accuracy,
+        100.0 * stated
+    );
+    assert!((accuracy - stated).abs() < 1e-9, "{model}: accuracy {accuracy} but meta.json states {stated}");
+}
+
+#[test]
+fn digits_mlp() {
+    check_classifier("digits_mlp");
+}
+
+#[test]
+fn digits_cnn_relu() {
+    check_classifier("digits_cnn_relu");
+}
+
+#[test]
+fn digits_cnn_maxpool() {
+    check_classifier("digits_cnn_maxpool");
+}
+
+#[test]
+fn digits_cryptonets() {
+    check_classifier("digits_cryptonets");
+}
+
+#[test]
+fn mnist_cryptonets() {
+    check_classifier("mnist_cryptonets");
+}
+
+/// skl2onnx's LinearClassifier: the scores (`probabilities`, raw) are compared; the label is their argmax.
+#[test]
+fn breast_cancer_logreg() {
+    check_classifier("breast_cancer_logreg");
+    let labels = read_i64(&file("breast_cancer_logreg", "expected.label.npy")).expect("onnxruntime's labels");
+    let report = run_model("breast_cancer_logreg");
+    let agree = report.predictions.iter().zip(labels.data()).all(|(&p, &l)| p as i64 == l);
+    assert!(agree, "the argmax of the scores is onnxruntime's label on every row");
+}
+
+#[test]
+fn diabetes_linreg() {
+    let report = run_model("diabetes_linreg");
+    let targets = read_f32(&file("diabetes_linreg", "targets.npy")).expect("targets");
+    let squares: f64 = report.outputs.iter().zip(targets.data()).map(|(&p, &t)| f64::from(p - t).powi(2)).sum();
+    let rmse = (squares / report.rows as f64).sqrt();
+    let stated = meta("diabetes_linreg")["rmse"].as_f64().expect("rmse");
+    println!("diabetes_linreg: RMSE {rmse:.4} (stated {stated:.4})");
+    assert!((rmse - stated).abs() < 1e-3, "RMSE {rmse} but meta.json states {stated}");
+}
+
+/// Every model in the folder is covered by a test above.
+#[test]
+fn every_model_is_tested() {
+    let tested = [
+        "breast_cancer_logreg",
+        "diabetes_linreg",
+        "digits_cnn_maxpool",
+        "digits_cnn_relu",
+        "digits_cryptonets",
+        "digits_mlp",
+        "mnist_cryptonets",
+    ];
+    let mut found: Vec<String> = std::fs::read_dir(models_dir())
+        .expect("shared/models")
+        .filter_map(|e| e.ok()?.file_name().to_str()?.strip_suffix(".onnx").map(str::to_string))
+        .collect();
+    found.sort();
+    assert_eq!(found, tested);
+}
