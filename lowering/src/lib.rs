@@ -37,6 +37,7 @@ passes! {
     he_plaintext_bypass::HePlaintextBypass,
     he_lazy_rescale::HeLazyRescale,
     he_fold_linear::HeFoldLinear,
+    he_narrow_widths::HeNarrowWidths,
 }
 
 /// The named pipelines, registered after every pass.
