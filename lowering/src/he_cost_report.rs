@@ -144,6 +144,8 @@ impl Call<'_> {
     fn plain(&self, i: usize) -> (Vec<i64>, bool) {
         let Some(&v) = self.m.op(self.op).operands.get(i) else { return (vec![], true) };
         match plain_values(self.m, v) {
+            // A splat holds one value for every element.
+            Some(&[value]) => (vec![value; self.numel(i)], true),
             Some(values) => (values.to_vec(), true),
             None => (vec![3; self.numel(i)], false),
         }

@@ -41,7 +41,12 @@ passes! {
 }
 
 /// The named pipelines, registered after every pass.
-const PIPELINES: &[Pipeline] = &[];
+const PIPELINES: &[Pipeline] = &[Pipeline {
+    name: "nn-to-rt",
+    description: "Compile an nn program to rt: precision, nn-to-he, the he optimizations, cleanup, he-to-rt",
+    passes:
+        "assign-precision,nn-to-he,he-fold-linear,he-plaintext-bypass,he-lazy-rescale,cse,dce,he-narrow-widths,he-to-rt",
+}];
 
 /// Every pass and pipeline.
 pub fn passes() -> PassRegistry {
