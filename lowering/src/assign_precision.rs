@@ -223,29 +223,30 @@ impl AssignPrecision {
                 Target::Arg(i) => format!("argument #{i}"),
                 Target::Op(op) => format!("'{}'", m.op(op).name()),
             };
-            let width = self.width(range, frac).map_err(|e| m.error_at(at, format!("{what} {e}")))?;
+            // Constants stay plaintext (cleartext integers): only ciphertexts are held to max-width.
+            let limit = if secret.contains(&v) { self.max_width } else { veil_he::MAX_WIDTH };
+            let width = self.width(range, frac, limit).map_err(|e| m.error_at(at, format!("{what} {e}")))?;
             out.push((target, Format { range, frac, width }));
         }
         Ok(out)
     }
 
     /// The width of `[floor(lo * 2^frac), ceil(hi * 2^frac)]`, or why it is too wide.
-    fn width(&self, (lo, hi): (f64, f64), frac: i32) -> Result<u32, String> {
+    fn width(&self, (lo, hi): (f64, f64), frac: i32, limit: u32) -> Result<u32, String> {
         let scale = (frac as f64).exp2();
         if !(lo.is_finite() && hi.is_finite()) {
             return Err(format!("has an unbounded range [{lo}, {hi}]: it cannot be held in fixed point"));
         }
-        let limit = 2f64.powi(126);
+        let bound = 2f64.powi(126);
         let ints = Interval::new(
-            (lo * scale).floor().clamp(-limit, limit) as i128,
-            (hi * scale).ceil().clamp(-limit, limit) as i128,
+            (lo * scale).floor().clamp(-bound, bound) as i128,
+            (hi * scale).ceil().clamp(-bound, bound) as i128,
         );
         let width = type_width_for(ints);
-        if width > self.max_width {
+        if width > limit {
             return Err(format!(
                 "needs {width} bits for its range [{lo}, {hi}] at {frac} fraction bits (integers {ints}), more than \
-                 max-width = {}; lower the fraction bits or narrow the input ranges",
-                self.max_width
+                 max-width = {limit}; lower the fraction bits or narrow the input ranges"
             ));
         }
         Ok(width)
