@@ -1,5 +1,5 @@
 //! `he-plaintext-bypass`: ciphertext work that a known plaintext makes trivial becomes no work or a cheaper op
-//! with the same integers. Every rewrite is exact (see docs/passes.md and the list below); the pass repeats
+//! with the same integers. Every rewrite is exact (the list below says why); the pass repeats
 //! them until none applies, so that one bypass exposes the next (a product by zero, then the sum with it).
 //!
 //! - `mul` / `add` / `sub` / `max` with a `he.trivial(p)` operand → the `_plain` op on `p` (`max` with a
