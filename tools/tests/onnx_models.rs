@@ -157,3 +157,19 @@ fn every_model_is_tested() {
     found.sort();
     assert_eq!(found, tested);
 }
+
+/// The bundled example (examples/, see its README): each input is one row, and the model predicts its label.
+#[test]
+fn bundled_example_predicts_its_labels() {
+    let examples = Path::new(env!("CARGO_MANIFEST_DIR")).join("../examples");
+    let imported = import_file(&examples.join("digits_mlp.onnx"), &ImportOptions::default()).expect("imports");
+    let labels = read_i64(&examples.join("digits_mlp.labels.npy")).expect("labels");
+    let expected = read_f32(&file("digits_mlp", "expected.npy")).expect("expected outputs");
+    for (i, &label) in labels.data().iter().enumerate() {
+        let x = read_f32(&examples.join(format!("digits_mlp.input{i}.npy"))).expect("input");
+        assert_eq!(x.shape(), &[1, 64]);
+        let out = eval_main(&imported.module, &[x]).expect("evaluates");
+        assert_eq!(out[0].data(), row(&expected, i).data(), "row {i} matches onnxruntime");
+        assert_eq!(argmax(out[0].data()) as i64, label, "row {i}");
+    }
+}
