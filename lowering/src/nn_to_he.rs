@@ -16,7 +16,7 @@
 //!   being built (intersected with the calibrated ranges when the module is marked `veil.calibrated`); one that
 //!   needs more than `max-width` bits is an error naming the nn op and the range.
 //!
-//! The exact lowering of every op is documented in docs/passes.md and on [`lower_op`](Lowering::lower_op).
+//! The exact lowering of every op is documented on `Lowering::lower_op` (nn_to_he/ops.rs).
 
 mod ops;
 
