@@ -266,8 +266,8 @@ pub fn mul(blocks: u32) -> Pbs {
 /// `floor(x / 2^shift)` from `in_blocks` to `blocks`: whole blocks dropped for free; an odd bit costs one PBS per
 /// remaining block plus one for the sign padding; a wider result sign-extends.
 pub fn rescale(shift: u32, in_blocks: u32, blocks: u32) -> Pbs {
-    let shift = shift.min(MESSAGE_BITS * in_blocks - 1);
-    let remaining = in_blocks - shift / MESSAGE_BITS;
+    let shift = shift.min((MESSAGE_BITS * in_blocks).saturating_sub(1));
+    let remaining = in_blocks.saturating_sub(shift / MESSAGE_BITS);
     let odd = if shift.is_multiple_of(MESSAGE_BITS) { 0 } else { u64::from(remaining) + 1 };
     Pbs::exact(odd) + cast(remaining, blocks)
 }

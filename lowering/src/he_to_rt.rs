@@ -186,6 +186,10 @@ fn widen_table(m: &mut Module, op: OpId) {
     let Some(table) = m.op(op).attr("table") else { return };
     let Some(dense) = m.attr_as_dense(table).cloned() else { return };
     let DenseValues::Int(values) = &dense.values else { return };
+    // Tables index inputs of at most 12 bits (the verifiers' limit); anything wider is left to them to reject.
+    if input.width > 16 {
+        return;
+    }
     let entries = 1usize << input.width;
     if values.len() >= entries || values.is_empty() {
         return;
