@@ -126,6 +126,9 @@ impl Pass for AssignPrecision {
         };
         let mut changed = false;
         for f in m.funcs() {
+            if !is_nn_function(m, f) {
+                continue;
+            }
             let formats = self.formats(m, f, data.as_deref())?;
             for (target, format) in formats {
                 changed |= record(m, f, target, &format);
@@ -251,6 +254,19 @@ impl AssignPrecision {
         }
         Ok(width)
     }
+}
+
+/// Whether `f` is at the nn level: it has an nn op or a float tensor argument (an he function is left alone).
+fn is_nn_function(m: &Module, f: OpId) -> bool {
+    let mut ops = vec![];
+    m.walk_into(f, &mut ops);
+    let float_arg = m.body(f).is_some_and(|b| {
+        m.block(b).args.iter().any(|&a| {
+            m.tensor_dims(m.value_type(a)).is_some()
+                && matches!(m.ty(m.element_type(m.value_type(a))), veil_ir::TypeKind::Float(_))
+        })
+    });
+    float_arg || ops.iter().any(|&op| is_nn(m, op))
 }
 
 /// The hull of a tensor of intervals.
