@@ -49,8 +49,10 @@ fn pads(
             for i in 0..2 {
                 // The output keeps ceil(input / stride) positions; the extra padding goes at the end (UPPER).
                 let target = hw[i].div_ceil(strides[i].max(1));
-                let extent = dilations[i] * (kernel[i].saturating_sub(1)) + 1;
-                let total = ((target.saturating_sub(1)) * strides[i] + extent).saturating_sub(hw[i]);
+                // Saturating: absurd attribute values must fail in the shape rules, not overflow here.
+                let extent = dilations[i].saturating_mul(kernel[i].saturating_sub(1)).saturating_add(1);
+                let reach = target.saturating_sub(1).saturating_mul(strides[i]).saturating_add(extent);
+                let total = reach.saturating_sub(hw[i]);
                 let small = total / 2;
                 (out[i], out[i + 2]) =
                     if auto_pad == "SAME_UPPER" { (small, total - small) } else { (total - small, small) };
@@ -102,7 +104,8 @@ fn pool_window(node: &Node, x: &Val) -> Result<MaxPool2dAttrs, ImportError> {
     let pads = pads(node, hw, kernel, strides, dilations)?;
     if node.int("ceil_mode", 0)? != 0 {
         let exact = (0..2).all(|i| {
-            let span = (hw[i] + pads[i] + pads[i + 2]).saturating_sub(dilations[i] * (kernel[i] - 1) + 1);
+            let padded = hw[i].saturating_add(pads[i]).saturating_add(pads[i + 2]);
+            let span = padded.saturating_sub(dilations[i].saturating_mul(kernel[i] - 1).saturating_add(1));
             span.is_multiple_of(strides[i])
         });
         if !exact {
