@@ -82,12 +82,15 @@ impl Linear {
         if !is_linear(data.def) {
             return None;
         }
-        let weights = constant(m, data.operands[1])?;
+        let weights = constant(m, *data.operands.get(1)?)?;
         let bias = match data.operands.get(2) {
             Some(&b) => Some(constant(m, b)?),
             None => None,
         };
         let conv = data.def == &he::CONV2D_PLAIN;
+        if weights.tensor.rank() != if conv { 4 } else { 2 } {
+            return None;
+        }
         let groups = data.attr("groups").and_then(|a| m.attr_as_int(a)).unwrap_or(1).max(1) as usize;
         let shape = &weights.tensor.shape;
         let per_group = if conv { (shape[1] as usize, shape[0] as usize / groups) } else { (0, 0) };
@@ -228,7 +231,7 @@ fn fold_output_scale(m: &mut Module, op: OpId) -> bool {
 
 /// `linear(mul_plain(x, c))` → `linear(x)` with weights `W * c[in]`.
 fn fold_input_scale(m: &mut Module, op: OpId) -> bool {
-    let x = m.op(op).operands[0];
+    let Some(&x) = m.op(op).operands.first() else { return false };
     let Some(mul) = only_feeding(m, x, &[&he::MUL_PLAIN], op) else { return false };
     let [xin, p] = m.op(mul).operands[..] else { return false };
     let (Some(lin), Some(xt), Some(mt), Some(c)) = (Linear::of(m, op), tensor(m, xin), tensor(m, x), constant(m, p))
@@ -254,7 +257,7 @@ fn fold_input_scale(m: &mut Module, op: OpId) -> bool {
 
 /// `linear(add_plain/sub_plain(x, c))` → `linear(x)` with bias `b ± sum c[in] W`.
 fn fold_input_offset(m: &mut Module, op: OpId) -> bool {
-    let x = m.op(op).operands[0];
+    let Some(&x) = m.op(op).operands.first() else { return false };
     let Some(add) = only_feeding(m, x, &[&he::ADD_PLAIN, &he::SUB_PLAIN], op) else { return false };
     let [xin, p] = m.op(add).operands[..] else { return false };
     let (Some(lin), Some(xt), Some(c)) = (Linear::of(m, op), tensor(m, xin), constant(m, p)) else { return false };

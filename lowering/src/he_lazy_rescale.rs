@@ -103,8 +103,7 @@ fn rescaled_width(width: u32, k: i64) -> u32 {
 
 /// `rescale(rescale(x, a), b)` → `rescale(x, a + b)`.
 fn merge(m: &mut Module, op: OpId) -> bool {
-    let inner_value = m.op(op).operands[0];
-    let Some(inner) = defined_by(m, inner_value, &he::RESCALE) else { return false };
+    let Some(inner) = m.op(op).operands.first().and_then(|&v| defined_by(m, v, &he::RESCALE)) else { return false };
     let (Some(a), Some(b)) = (shift(m, inner), shift(m, op)) else { return false };
     if a + b > 63 {
         return false;
@@ -138,7 +137,7 @@ fn combine_pair(m: &mut Module, op: OpId) -> bool {
 
 /// `sum(rescale(x, k))` → `rescale(sum(x), k)`.
 fn combine_sum(m: &mut Module, op: OpId) -> bool {
-    let Some((r, k)) = rescale_used_only_by(m, m.op(op).operands[0], op) else { return false };
+    let Some((r, k)) = m.op(op).operands.first().and_then(|&v| rescale_used_only_by(m, v, op)) else { return false };
     let x = m.op(r).operands[0];
     let (Some(xt), Some(rt)) = (tensor(m, x), tensor(m, m.op(op).result())) else { return false };
     let terms = xt.numel() / rt.numel().max(1);
@@ -161,7 +160,7 @@ fn rescale_after(m: &mut Module, op: OpId, sum: Value, k: i64, rt: &FixedTensor)
 
 /// `move(rescale(x, k))` → `rescale(move(x), k)` for a data movement op, when the rescale then meets another.
 fn sink(m: &mut Module, op: OpId) -> bool {
-    let Some((r, k)) = rescale_used_only_by(m, m.op(op).operands[0], op) else { return false };
+    let Some((r, k)) = m.op(op).operands.first().and_then(|&v| rescale_used_only_by(m, v, op)) else { return false };
     let moved = m.op(op).result();
     if !meets_rescale(m, moved, k) {
         return false;
@@ -200,7 +199,7 @@ fn meets_rescale(m: &Module, v: Value, k: i64) -> bool {
 /// Rounds an odd rescale shift to an even one before plaintext products, re-encoding their weights.
 fn align(m: &mut Module, op: OpId) -> bool {
     let Some(s) = shift(m, op).filter(|s| s % 2 == 1) else { return false };
-    let (x, r) = (m.op(op).operands[0], m.op(op).result());
+    let (Some(&x), r) = (m.op(op).operands.first(), m.op(op).result()) else { return false };
     let users = m.uses(r);
     let linear = |u: OpId, i: usize| {
         let d = m.op(u).def;
@@ -209,7 +208,8 @@ fn align(m: &mut Module, op: OpId) -> bool {
     if users.is_empty() || !users.iter().all(|&(u, i)| linear(u, i)) {
         return false;
     }
-    let weights: Option<Vec<_>> = users.iter().map(|&(u, _)| constant(m, m.op(u).operands[1])).collect();
+    let weights: Option<Vec<_>> =
+        users.iter().map(|&(u, _)| m.op(u).operands.get(1).and_then(|&w| constant(m, w))).collect();
     let (Some(weights), Some(xt), Some(rt)) = (weights, tensor(m, x), tensor(m, r)) else { return false };
     let down = weights.iter().all(|w| w.all(|v| v % 2 == 0) && w.tensor.frac > -MAX_FRAC) && rt.width < MAX_WIDTH;
     let up = s < 63 && weights.iter().all(|w| w.tensor.frac < MAX_FRAC && w.all(|v| v.checked_mul(2).is_some()));

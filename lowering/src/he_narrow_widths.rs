@@ -110,7 +110,7 @@ fn retable(
     plan: &[Narrowed],
     ranges: &std::collections::HashMap<Value, Interval>,
 ) -> Result<(), String> {
-    let (x, r) = (m.op(op).operands[0], m.op(op).result());
+    let (Some(&x), r) = (m.op(op).operands.first(), m.op(op).result()) else { return Ok(()) };
     let (Some(old_in), Some(new_in), Some(new_out)) = (tensor(m, x), planned(m, plan, x), planned(m, plan, r)) else {
         return Ok(());
     };

@@ -68,7 +68,7 @@ fn bypass(m: &mut Module, op: OpId) -> bool {
     } else if def == &he::MUL_PLAIN {
         mul_by_constant(m, op)
     } else if def == &he::ADD_PLAIN || def == &he::SUB_PLAIN {
-        let (x, p) = (m.op(op).operands[0], m.op(op).operands[1]);
+        let [x, p] = m.op(op).operands[..] else { return false };
         constant(m, p).is_some_and(|c| c.all(|v| v == 0)) && replace(m, m.op(op).result(), x) > 0
     } else if def == &he::MATMUL_PLAIN || def == &he::CONV2D_PLAIN {
         zero_weights(m, op)
@@ -102,7 +102,8 @@ fn trivial_operand(m: &mut Module, op: OpId) -> bool {
 
 /// `mul_plain(x, c)` with a uniform `c` of 0 or `±2^k`.
 fn mul_by_constant(m: &mut Module, op: OpId) -> bool {
-    let (x, p, r) = (m.op(op).operands[0], m.op(op).operands[1], m.op(op).result());
+    let [x, p] = m.op(op).operands[..] else { return false };
+    let r = m.op(op).result();
     let (Some(c), Some(xt), Some(rt)) = (constant(m, p), tensor(m, x), tensor(m, r)) else { return false };
     let Some(value) = c.uniform() else { return false };
     if value == 0 {
@@ -149,7 +150,7 @@ fn mul_by_constant(m: &mut Module, op: OpId) -> bool {
 /// `matmul_plain` / `conv2d_plain` with all-zero weights → the bias (or zero) as a trivial ciphertext.
 fn zero_weights(m: &mut Module, op: OpId) -> bool {
     let operands = m.op(op).operands.clone();
-    if !constant(m, operands[1]).is_some_and(|w| w.all(|v| v == 0)) {
+    if !operands.get(1).and_then(|&w| constant(m, w)).is_some_and(|w| w.all(|v| v == 0)) {
         return false;
     }
     let bias = match operands.get(2) {
@@ -169,7 +170,11 @@ fn zero_weight_remark(m: &Module, op: OpId) -> Option<Diagnostic> {
     if def != &he::MATMUL_PLAIN && def != &he::CONV2D_PLAIN {
         return None;
     }
-    let w = constant(m, m.op(op).operands[1])?;
+    let w = constant(m, *m.op(op).operands.get(1)?)?;
+    let rank = if def == &he::MATMUL_PLAIN { 2 } else { 4 };
+    if w.tensor.rank() != rank {
+        return None;
+    }
     let values = w.expanded();
     let zeros = values.iter().filter(|&&v| v == 0).count();
     if zeros == 0 {
