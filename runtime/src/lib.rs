@@ -1,18 +1,25 @@
 //! Veil's runtime: the layer below the compiler that executes rt programs. It owns the kernel interface
-//! ([`Backend`], implemented for every [`Primitives`]), the clear backend (exact integers) and `.npy` tensors.
+//! ([`Backend`], implemented for every [`Primitives`]), the clear backend (exact integers), the tfhe backend
+//! (TFHE-rs signed radix ciphertexts), keys, and the file formats for keys, ciphertexts and `.npy` tensors.
 
 pub mod backend;
 pub mod clear;
 pub mod error;
+pub mod files;
+pub mod keys;
 pub mod layout;
 pub mod linear;
 pub mod npy;
 pub mod tensor;
+pub mod tfhe_backend;
 pub mod width;
 
 pub use backend::{Backend, ElemError, Primitives};
 pub use clear::{ClearBackend, Overflow};
 pub use error::{Result, RuntimeError};
+pub use files::{EncryptedTensor, Persist};
+pub use keys::{ClientKey, CompressedServerKey, ServerKey};
 pub use linear::{Conv2d, Pool2d};
 pub use tensor::Tensor;
+pub use tfhe_backend::TfheBackend;
 pub use width::Width;

@@ -1,0 +1,193 @@
+//! The tfhe backend: rt kernels on TFHE-rs signed radix ciphertexts (2-bit message blocks, 2-bit carries), computed
+//! with the fewest programmable bootstraps (PBS) we know: block shifts and leveled operations wherever exact, one
+//! carry propagation per output element of a linear map, and hand-built lookup tables for relu and rescale.
+
+mod linear;
+
+use crate::backend::{ElemError, ElemResult, Primitives};
+use crate::linear::LinearMap;
+use crate::width::{Width, BITS_PER_BLOCK};
+use rayon::prelude::*;
+use tfhe::integer::{IntegerCiphertext, IntegerRadixCiphertext, RadixCiphertext, ServerKey, SignedRadixCiphertext};
+use tfhe::shortint::server_key::{BivariateLookupTableOwned, LookupTableOwned};
+
+/// Largest lut input width: a table over i16 has 65536 entries, and tfhe's match costs grow with it.
+pub const MAX_LUT_INPUT_BITS: u32 = 16;
+
+/// Number of PBS that tfhe has run in this process (all threads), from tfhe's `pbs-stats` counter.
+pub fn pbs_count() -> u64 {
+    tfhe::get_pbs_count()
+}
+
+pub fn reset_pbs_count() {
+    tfhe::reset_pbs_count()
+}
+
+/// Lookup tables built once per server key.
+struct Tables {
+    /// Top block -> 1 when the radix is negative (the sign bit is the block's high bit).
+    is_negative: LookupTableOwned,
+    /// (is_negative, block) -> 0 or block.
+    zero_if_negative: BivariateLookupTableOwned,
+}
+
+/// Evaluates rt kernels on ciphertexts with a server key. Elements are `SignedRadixCiphertext`s whose block count
+/// is the element width / 2.
+pub struct TfheBackend {
+    sks: ServerKey,
+    tables: Tables,
+}
+
+impl TfheBackend {
+    pub fn new(sks: ServerKey) -> TfheBackend {
+        let key: &tfhe::shortint::ServerKey = sks.as_ref();
+        let sign_bit = BITS_PER_BLOCK as u64 - 1;
+        let tables = Tables {
+            is_negative: key.generate_lookup_table(|b| (b >> sign_bit) & 1),
+            zero_if_negative: key.generate_lookup_table_bivariate(|neg, b| if neg == 1 { 0 } else { b }),
+        };
+        TfheBackend { sks, tables }
+    }
+
+    pub fn server_key(&self) -> &ServerKey {
+        &self.sks
+    }
+
+    fn clean(&self, a: &SignedRadixCiphertext) -> SignedRadixCiphertext {
+        clean(&self.sks, a)
+    }
+}
+
+/// `ct` with empty carries (inputs from other producers may hold carries; our kernels always return clean ones).
+pub(crate) fn clean(sks: &ServerKey, ct: &SignedRadixCiphertext) -> SignedRadixCiphertext {
+    let mut ct = ct.clone();
+    if !ct.block_carries_are_empty() {
+        sks.full_propagate_parallelized(&mut ct);
+    }
+    ct
+}
+
+/// `ct` at `blocks` blocks: sign-extended (one PBS for the sign block) or truncated (free, exact modulo 2^width).
+pub(crate) fn cast(sks: &ServerKey, ct: &SignedRadixCiphertext, blocks: usize) -> SignedRadixCiphertext {
+    let have = ct.blocks().len();
+    if blocks > have {
+        sks.extend_radix_with_sign_msb(ct, blocks - have)
+    } else {
+        SignedRadixCiphertext::from_blocks(ct.blocks()[..blocks].to_vec())
+    }
+}
+
+/// `ct * 4^positions` at the same block count: trivial zero blocks enter at the bottom (free).
+pub(crate) fn shift_blocks_up(sks: &ServerKey, ct: &SignedRadixCiphertext, positions: usize) -> SignedRadixCiphertext {
+    if positions == 0 {
+        return ct.clone();
+    }
+    let blocks = ct.blocks().len();
+    let mut shifted = sks.create_trivial_zero_radix::<RadixCiphertext>(positions).into_blocks();
+    shifted.extend_from_slice(&ct.blocks()[..blocks - positions]);
+    SignedRadixCiphertext::from_blocks(shifted)
+}
+
+/// A non-negative value at `blocks` blocks: zero blocks on top are exact (free), as is truncation.
+fn widen_non_negative(
+    sks: &ServerKey,
+    mut blocks_in: Vec<tfhe::shortint::Ciphertext>,
+    blocks: usize,
+) -> SignedRadixCiphertext {
+    if blocks_in.len() < blocks {
+        let zeros = sks.create_trivial_zero_radix::<RadixCiphertext>(blocks - blocks_in.len()).into_blocks();
+        blocks_in.extend(zeros);
+    }
+    blocks_in.truncate(blocks);
+    SignedRadixCiphertext::from_blocks(blocks_in)
+}
+
+impl Primitives for TfheBackend {
+    type Ct = SignedRadixCiphertext;
+
+    fn linear(&self, inputs: &[&Self::Ct], map: &LinearMap, out: Width) -> Vec<ElemResult<Self::Ct>> {
+        linear::evaluate(&self.sks, inputs, map, out.blocks())
+    }
+
+    fn mul(&self, a: &Self::Ct, b: &Self::Ct, out: Width) -> ElemResult<Self::Ct> {
+        let (a, b) = rayon::join(|| cast(&self.sks, a, out.blocks()), || cast(&self.sks, b, out.blocks()));
+        Ok(self.sks.mul_parallelized(&a, &b))
+    }
+
+    fn square(&self, a: &Self::Ct, out: Width) -> ElemResult<Self::Ct> {
+        let a = cast(&self.sks, a, out.blocks());
+        Ok(self.sks.mul_parallelized(&a, &a))
+    }
+
+    /// Whole blocks are dropped from the bottom (an arithmetic shift by 2 bits each, free); an odd remaining bit
+    /// costs one arithmetic shift by 1 (a PBS per remaining block).
+    fn rescale(&self, a: &Self::Ct, shift: u32, out: Width) -> ElemResult<Self::Ct> {
+        let a = self.clean(a);
+        let have = a.blocks().len();
+        let shift = shift.min(BITS_PER_BLOCK * have as u32 - 1);
+        let whole = (shift / BITS_PER_BLOCK) as usize;
+        let dropped = SignedRadixCiphertext::from_blocks(a.blocks()[whole..].to_vec());
+        let shifted = match shift % BITS_PER_BLOCK {
+            0 => dropped,
+            rest => self.sks.scalar_right_shift_parallelized(&dropped, rest),
+        };
+        Ok(cast(&self.sks, &shifted, out.blocks()))
+    }
+
+    fn trivial(&self, value: i64, out: Width) -> ElemResult<Self::Ct> {
+        Ok(self.sks.create_trivial_radix(value, out.blocks()))
+    }
+
+    /// One PBS extracts the sign from the top block, then one bivariate PBS per block zeroes it when negative:
+    /// blocks + 1 PBS, depth 2.
+    fn relu(&self, a: &Self::Ct, out: Width) -> ElemResult<Self::Ct> {
+        let a = self.clean(a);
+        let key: &tfhe::shortint::ServerKey = self.sks.as_ref();
+        let Some(top) = a.blocks().last() else { return Err(ElemError::Unsupported("an empty ciphertext".into())) };
+        let negative = key.apply_lookup_table(top, &self.tables.is_negative);
+        let blocks = a
+            .blocks()
+            .par_iter()
+            .map(|b| key.apply_lookup_table_bivariate(&negative, b, &self.tables.zero_if_negative))
+            .collect();
+        Ok(widen_non_negative(&self.sks, blocks, out.blocks()))
+    }
+
+    fn max(&self, a: &Self::Ct, b: &Self::Ct, out: Width) -> ElemResult<Self::Ct> {
+        let common = a.blocks().len().max(b.blocks().len());
+        let (a, b) = rayon::join(|| cast(&self.sks, a, common), || cast(&self.sks, b, common));
+        Ok(cast(&self.sks, &self.sks.max_parallelized(&a, &b), out.blocks()))
+    }
+
+    /// tfhe's `match_value` over all 2^input entries: the input's two's-complement bits index the table.
+    fn lut(&self, a: &Self::Ct, input: Width, table: &[i64], out: Width) -> ElemResult<Self::Ct> {
+        if a.blocks().len() != input.blocks() {
+            return Err(ElemError::Unsupported(format!("the operand has {} blocks, not {input}", a.blocks().len())));
+        }
+        if input.bits() > MAX_LUT_INPUT_BITS {
+            return Err(ElemError::Unsupported(format!(
+                "lut inputs wider than i{MAX_LUT_INPUT_BITS} are not supported"
+            )));
+        }
+        let out_mask = u64::MAX >> (64 - out.bits());
+        let size = 1u64 << input.bits();
+        // Two's-complement bits u of value v = u - size when u >= size / 2; the table is indexed by v + size / 2.
+        let pairs = (0..size).map(|u| (u, table[((u + size / 2) % size) as usize] as u64 & out_mask)).collect();
+        let matches =
+            tfhe::integer::server_key::MatchValues::new(pairs).map_err(|e| ElemError::Unsupported(e.to_string()))?;
+        let bits = RadixCiphertext::from_blocks(self.clean(a).into_blocks());
+        let (found, _) = self.sks.match_value_parallelized(&bits, &matches);
+        Ok(widen_non_negative(&self.sks, found.into_blocks(), out.blocks()))
+    }
+
+    fn check_element(&self, a: &Self::Ct, width: Width) -> Result<(), String> {
+        match a.blocks().len() {
+            n if n == width.blocks() => Ok(()),
+            n => Err(format!(
+                "a ciphertext of {n} blocks (i{}) where {width} ({} blocks) is expected",
+                2 * n,
+                width.blocks()
+            )),
+        }
+    }
+}
