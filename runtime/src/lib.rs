@@ -4,8 +4,10 @@
 
 pub mod backend;
 pub mod clear;
+mod dispatch;
 pub mod error;
 pub mod files;
+pub mod interp;
 pub mod keys;
 pub mod layout;
 pub mod linear;
@@ -18,6 +20,7 @@ pub use backend::{Backend, ElemError, Primitives};
 pub use clear::{ClearBackend, Overflow};
 pub use error::{Result, RuntimeError};
 pub use files::{EncryptedTensor, Persist};
+pub use interp::{run, Buffer};
 pub use keys::{ClientKey, CompressedServerKey, ServerKey};
 pub use linear::{Conv2d, Pool2d};
 pub use tensor::Tensor;

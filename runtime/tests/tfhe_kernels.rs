@@ -151,3 +151,17 @@ fn layout_kernels_and_padding_zeros() {
     let clear = CLEAR.transpose(&x, &[1, 0]).unwrap();
     same(b.pad(&moved, &[0, 1, 0, 0], w(4)), CLEAR.pad(&clear, &[0, 1, 0, 0], w(4)), &[0, -3, 2]);
 }
+
+#[test]
+fn the_interpreter_runs_a_layer_on_ciphertexts_like_on_clear_integers() {
+    use veil_runtime::{run, Buffer};
+    let m = common::program::parse(common::program::MLP);
+    let x = t(&[1, 4], &[1, 2, 3, -4]);
+    let clear = run(&m, Some("mlp"), vec![Buffer::Ct(x.clone())], &CLEAR).unwrap();
+    let out = run(&m, Some("mlp"), vec![Buffer::Ct(enc(&x, 8))], &keys().backend).unwrap();
+    let [Buffer::Ct(out)] = &out[..] else { panic!("one ciphertext result expected") };
+    assert_eq!(vec![Buffer::Ct(keys().client.decrypt(out).unwrap())], clear);
+    // A ciphertext of the wrong width is rejected, naming the argument.
+    let err = run(&m, Some("mlp"), vec![Buffer::Ct(enc(&x, 6))], &keys().backend).unwrap_err();
+    assert!(err.to_string().starts_with("argument #0: element [0, 0]: a ciphertext of 3 blocks"), "{err}");
+}

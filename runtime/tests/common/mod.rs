@@ -6,6 +6,8 @@ use std::sync::OnceLock;
 use veil_runtime::keys::Ciphertext;
 use veil_runtime::{ClearBackend, ClientKey, Result, Tensor, TfheBackend, Width};
 
+pub mod program;
+
 pub struct Keys {
     pub client: ClientKey,
     pub backend: TfheBackend,
