@@ -6,23 +6,29 @@ pub mod backend;
 pub mod clear;
 mod dispatch;
 pub mod error;
+#[cfg(feature = "tfhe")]
 pub mod files;
 pub mod interp;
+#[cfg(feature = "tfhe")]
 pub mod keys;
 pub mod layout;
 pub mod linear;
 pub mod npy;
 pub mod tensor;
+#[cfg(feature = "tfhe")]
 pub mod tfhe_backend;
 pub mod width;
 
 pub use backend::{Backend, ElemError, Primitives};
 pub use clear::{ClearBackend, Overflow};
 pub use error::{Result, RuntimeError};
+#[cfg(feature = "tfhe")]
 pub use files::{EncryptedTensor, Persist};
 pub use interp::{run, Buffer};
+#[cfg(feature = "tfhe")]
 pub use keys::{ClientKey, CompressedServerKey, ServerKey};
 pub use linear::{Conv2d, Pool2d};
 pub use tensor::Tensor;
+#[cfg(feature = "tfhe")]
 pub use tfhe_backend::TfheBackend;
 pub use width::Width;

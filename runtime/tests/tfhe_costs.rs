@@ -1,5 +1,6 @@
 //! PBS counts of the cheap paths (from tfhe's `pbs-stats` counter, which is process-wide: this binary runs its
 //! measurements one at a time).
+#![cfg(feature = "tfhe")]
 
 mod common;
 

@@ -1,5 +1,6 @@
 //! Every kernel on the tfhe backend decrypts to exactly the clear backend's result, on small tensors with negative
 //! values, zero / ±1 / 2^k weights, sign extension between widths, and values at the limits of their widths.
+#![cfg(feature = "tfhe")]
 
 mod common;
 
