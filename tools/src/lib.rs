@@ -4,3 +4,4 @@ pub mod cli;
 pub mod filecheck;
 pub mod onnx;
 pub mod opt;
+pub mod pipeline;

@@ -26,7 +26,7 @@ pub struct ImportArgs {
 }
 
 /// `LO,HI` with finite `LO <= HI`.
-fn parse_range(text: &str) -> Result<(f64, f64), String> {
+pub(crate) fn parse_range(text: &str) -> Result<(f64, f64), String> {
     let bad = || format!("expected LO,HI with finite numbers LO <= HI, got '{text}'");
     let (lo, hi) = text.split_once(',').ok_or_else(bad)?;
     let (lo, hi): (f64, f64) = (lo.trim().parse().map_err(|_| bad())?, hi.trim().parse().map_err(|_| bad())?);

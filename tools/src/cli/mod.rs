@@ -3,8 +3,16 @@
 //! and a variant of [`Command`]). Everything runs in-process and returns an [`Output`], so tests drive the CLI
 //! without spawning it; the binary only prints.
 
+pub mod accuracy;
+pub mod compile;
+pub mod decrypt;
+pub mod encrypt;
+pub mod eval;
 pub mod import;
+pub mod keygen;
+pub mod model_args;
 pub mod npy;
+pub mod run;
 
 use clap::{Parser, Subcommand};
 
@@ -34,6 +42,20 @@ struct Cli {
 enum Command {
     /// Import an ONNX model into the nn dialect
     Import(import::ImportArgs),
+    /// Compile a model (ONNX, nn or he) to an rt program, or stop at --emit nn|he
+    Compile(compile::CompileArgs),
+    /// Run a model on the float, clear or tfhe backend
+    Run(run::RunArgs),
+    /// Generate a client key and a server key
+    Keygen(keygen::KeygenArgs),
+    /// Encrypt an input for a program (client)
+    Encrypt(encrypt::EncryptArgs),
+    /// Evaluate an rt program on encrypted inputs with the server key only (server)
+    Eval(eval::EvalArgs),
+    /// Decrypt and decode a result (client)
+    Decrypt(decrypt::DecryptArgs),
+    /// Float and fixed-point accuracy of a model on labelled inputs, their agreement and errors
+    Accuracy(accuracy::AccuracyArgs),
 }
 
 /// Runs `veil` with `args` (without the program name). Usage errors exit 1; `--help` exits 0.
@@ -51,5 +73,12 @@ pub fn run(args: &[String]) -> Output {
     };
     match cli.command {
         Command::Import(args) => import::run(&args),
+        Command::Compile(args) => compile::run(&args),
+        Command::Run(args) => run::run(&args),
+        Command::Keygen(args) => keygen::run(&args),
+        Command::Encrypt(args) => encrypt::run(&args),
+        Command::Eval(args) => eval::run(&args),
+        Command::Decrypt(args) => decrypt::run(&args),
+        Command::Accuracy(args) => accuracy::run(&args),
     }
 }

@@ -1,0 +1,56 @@
+//! `veil encrypt --keys KEYS --input X.npy --model MODEL -o x.ct [--arg N]`: the client encodes the input at the
+//! fixed-point format of the program's argument N (`round(x · 2^frac)` at its width) and encrypts it with the
+//! client key; the ciphertext file records its shape, width and fraction bits.
+
+use std::path::PathBuf;
+
+use clap::Args;
+use veil_runtime::{ClientKey, EncryptedTensor, Persist, Width};
+
+use super::model_args::{client_key_path, CompileFlags};
+use super::{npy, Output};
+use crate::pipeline;
+
+#[derive(Args, Debug)]
+pub struct EncryptArgs {
+    /// The key directory (its client.key is used)
+    #[arg(long, value_name = "KEYS")]
+    pub keys: PathBuf,
+    /// The input tensor
+    #[arg(long, value_name = "X.npy")]
+    pub input: PathBuf,
+    /// The program (any level; compiled to rt to learn the argument's format)
+    #[arg(long, value_name = "MODEL")]
+    pub model: PathBuf,
+    /// Which argument of the program the input is
+    #[arg(long, value_name = "N", default_value_t = 0)]
+    pub arg: usize,
+    /// The ciphertext file to write
+    #[arg(short, long, value_name = "x.ct")]
+    pub output: PathBuf,
+    #[command(flatten)]
+    pub flags: CompileFlags,
+}
+
+pub fn run(args: &EncryptArgs) -> Output {
+    match execute(args) {
+        Ok(stdout) => Output { stdout, ..Output::default() },
+        Err(e) => Output::error(e),
+    }
+}
+
+fn execute(args: &EncryptArgs) -> Result<String, String> {
+    let compiled = args.flags.compile(&args.model, Some(&args.input))?;
+    let encoding = pipeline::encoding(&compiled.rt)?;
+    let ty = encoding.args.get(args.arg).ok_or_else(|| {
+        format!("the program has {} argument(s); --arg {} does not exist", encoding.args.len(), args.arg)
+    })?;
+    let what = format!("argument #{} ('{}')", args.arg, args.input.display());
+    let x = npy::read_f32(&args.input).map_err(|e| format!("{what}: {e}"))?;
+    let ints = pipeline::encode(&what, &x, ty)?;
+    let width = Width::new(ty.width).map_err(|e| e.to_string())?;
+    let client = ClientKey::load(&client_key_path(&args.keys)).map_err(|e| e.to_string())?;
+    let tensor = client.encrypt(&ints, width).map_err(|e| e.to_string())?;
+    EncryptedTensor { width, frac: ty.frac, tensor }.save(&args.output).map_err(|e| e.to_string())?;
+    Ok(format!("encrypted {:?} at i{}, frac {} into {}\n", ty.shape, ty.width, ty.frac, args.output.display()))
+}

@@ -1,0 +1,236 @@
+//! `veil run MODEL --input X.npy [--input ...] [--backend float|clear|tfhe] [--output Y.npy]`: compiles the model
+//! as needed, (tfhe:) generates keys, encrypts, evaluates and decrypts, and prints the outputs, their argmax, the
+//! difference to the float reference, a timing breakdown and (tfhe) the bootstraps counted beside the cost model's
+//! estimate. A file holding N inputs of a batch-1 program runs row by row.
+
+use std::fmt::Write;
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
+
+use clap::{Args, ValueEnum};
+use indicatif::{ProgressBar, ProgressStyle};
+use veil_ir::Module;
+use veil_nn::eval::Tensor as FloatTensor;
+
+use super::model_args::{format_ints, format_values, read_input, secs, write_npy, CompileFlags};
+use super::Output;
+use crate::pipeline::{self, Compiled, Keys, Level, RunOutput, Timings};
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum BackendName {
+    /// The nn program in f32 (the reference)
+    Float,
+    /// The rt program on exact integers
+    Clear,
+    /// The rt program on TFHE ciphertexts
+    Tfhe,
+}
+
+#[derive(Args, Debug)]
+pub struct RunArgs {
+    /// The model: an ONNX file or an nn, he or rt program (.mlir)
+    #[arg(value_name = "MODEL")]
+    pub model: PathBuf,
+    /// An input per program argument, in argument order
+    #[arg(long = "input", value_name = "X.npy", required = true)]
+    pub inputs: Vec<PathBuf>,
+    #[arg(long, value_enum, default_value = "clear")]
+    pub backend: BackendName,
+    /// Write the (first) output to this .npy file (float32; rows stacked for a batch)
+    #[arg(long, value_name = "Y.npy")]
+    pub output: Option<PathBuf>,
+    #[command(flatten)]
+    pub flags: CompileFlags,
+}
+
+/// The program in the forms this run needs.
+struct Program {
+    compiled: Option<Compiled>,
+    nn: Option<Module>,
+    notes: Vec<String>,
+}
+
+impl Program {
+    fn build(args: &RunArgs) -> Result<Program, String> {
+        let options = args.flags.options(args.inputs.first().map(PathBuf::as_path))?;
+        let loaded = pipeline::load(&args.model, &options)?;
+        if args.backend == BackendName::Float {
+            if loaded.level != Level::Nn {
+                return Err(format!(
+                    "the float backend runs nn programs; '{}' is {}",
+                    args.model.display(),
+                    loaded.level.name()
+                ));
+            }
+            return Ok(Program { nn: Some(loaded.module), notes: loaded.notes, compiled: None });
+        }
+        let compiled = pipeline::compile(loaded, &options)?;
+        Ok(Program { nn: compiled.nn.clone(), notes: compiled.notes.clone(), compiled: Some(compiled) })
+    }
+
+    /// The shapes of the program's arguments.
+    fn arg_shapes(&self) -> Result<Vec<Vec<u64>>, String> {
+        if let Some(c) = &self.compiled {
+            return Ok(pipeline::encoding(&c.rt)?.args.into_iter().map(|t| t.shape).collect());
+        }
+        let nn = self.nn.as_ref().ok_or("no program")?;
+        let func = veil_runtime::interp::find_function(nn, None).map_err(|e| e.to_string())?;
+        let (inputs, _) = veil_ir::builtin::func_signature(nn, func);
+        inputs.into_iter().map(|t| nn.static_shape(t).ok_or_else(|| "an argument has no static shape".into())).collect()
+    }
+}
+
+/// Reads every input; returns the rows to run, each with one tensor per argument.
+fn read_rows(args: &RunArgs, shapes: &[Vec<u64>]) -> Result<Vec<Vec<FloatTensor<f32>>>, String> {
+    if args.inputs.len() != shapes.len() {
+        return Err(format!(
+            "the program takes {} input(s) (one --input each), {} given",
+            shapes.len(),
+            args.inputs.len()
+        ));
+    }
+    let per_arg = args.inputs.iter().zip(shapes).enumerate().map(|(i, (p, s))| read_input(i, p, s));
+    let per_arg = per_arg.collect::<Result<Vec<_>, _>>()?;
+    let rows = per_arg.iter().map(Vec::len).max().unwrap_or(0);
+    if let Some(i) = per_arg.iter().position(|r| r.len() != rows && r.len() != 1) {
+        return Err(format!("argument #{i} holds {} rows, another input holds {rows}", per_arg[i].len()));
+    }
+    Ok((0..rows).map(|r| per_arg.iter().map(|a| a[r.min(a.len() - 1)].clone()).collect()).collect())
+}
+
+/// The time of each phase, summed over the rows.
+#[derive(Default)]
+struct Totals {
+    compile: Duration,
+    keygen: Duration,
+    run: Timings,
+}
+
+fn progress(rows: usize) -> ProgressBar {
+    let bar = ProgressBar::new(rows as u64);
+    let style = ProgressStyle::with_template("{spinner} evaluating {pos}/{len} [{elapsed}]")
+        .unwrap_or_else(|_| ProgressStyle::default_spinner());
+    bar.set_style(style);
+    bar.enable_steady_tick(Duration::from_millis(120));
+    bar
+}
+
+pub fn run(args: &RunArgs) -> Output {
+    match execute(args) {
+        Ok(out) => out,
+        Err(e) => Output::error(e),
+    }
+}
+
+fn execute(args: &RunArgs) -> Result<Output, String> {
+    let mut totals = Totals::default();
+    let start = Instant::now();
+    let program = Program::build(args)?;
+    totals.compile = start.elapsed();
+    let rows = read_rows(args, &program.arg_shapes()?)?;
+    let mut out = Output::default();
+    for note in &program.notes {
+        out.stderr.push_str(&format!("note: {note}\n"));
+    }
+    let keys = match args.backend {
+        BackendName::Tfhe => {
+            let start = Instant::now();
+            let keys = Keys::generate();
+            totals.keygen = start.elapsed();
+            Some(keys)
+        }
+        _ => None,
+    };
+    let bar = progress(rows.len());
+    let mut first_outputs = vec![];
+    let mut text = String::new();
+    for (r, row) in rows.iter().enumerate() {
+        let float = program.nn.as_ref().map(|nn| pipeline::run_float(nn, row)).transpose()?;
+        let result = match (&program.compiled, &keys) {
+            (None, _) => None,
+            (Some(c), None) => Some(pipeline::run_clear(&c.rt, row)?),
+            (Some(c), Some(keys)) => {
+                let (result, timings) = pipeline::run_tfhe(&c.rt, row, keys)?;
+                add_timings(&mut totals.run, &timings);
+                Some(result)
+            }
+        };
+        bar.inc(1);
+        if rows.len() > 1 {
+            let _ = writeln!(text, "row {r}:");
+        }
+        report_row(&mut text, args.backend, float.as_deref(), result.as_ref());
+        let values = result.map(|r| r.values).or(float).unwrap_or_default();
+        first_outputs.extend(values.into_iter().next());
+    }
+    bar.finish_and_clear();
+    report_totals(&mut text, args.backend, &totals, program.compiled.as_ref());
+    out.stdout = text;
+    if let Some(path) = &args.output {
+        write_npy(path, &stack(&first_outputs)?)?;
+    }
+    Ok(out)
+}
+
+fn add_timings(total: &mut Timings, t: &Timings) {
+    total.encrypt += t.encrypt;
+    total.evaluate += t.evaluate;
+    total.decrypt += t.decrypt;
+    total.pbs += t.pbs;
+}
+
+/// The outputs, argmax and difference to the float result of one row.
+fn report_row(text: &mut String, backend: BackendName, float: Option<&[FloatTensor<f32>]>, result: Option<&RunOutput>) {
+    let values = result.map(|r| r.values.as_slice()).or(float).unwrap_or_default();
+    for (i, v) in values.iter().enumerate() {
+        let _ = writeln!(text, "output #{i} {:?}: {}", v.shape(), format_values(v.data()));
+        if let Some(r) = result {
+            let _ = writeln!(text, "  integers: {}", format_ints(&r.ints[i].data));
+        }
+        if let Some(k) = pipeline::argmax(v.data()) {
+            let _ = writeln!(text, "  argmax: {k}");
+        }
+    }
+    if let (Some(f), Some(r)) = (float, result) {
+        let name = format!("{backend:?}").to_lowercase();
+        let _ = writeln!(text, "max |{name} - float|: {:.6}", pipeline::max_abs_diff(&r.values, f));
+    }
+}
+
+fn report_totals(text: &mut String, backend: BackendName, totals: &Totals, compiled: Option<&Compiled>) {
+    let mut line = format!("time: compile {}", secs(totals.compile));
+    if backend == BackendName::Tfhe {
+        let t = &totals.run;
+        let _ = write!(
+            line,
+            ", keygen {}, encrypt {}, evaluate {}, decrypt {}",
+            secs(totals.keygen),
+            secs(t.encrypt),
+            secs(t.evaluate),
+            secs(t.decrypt)
+        );
+    }
+    let _ = writeln!(text, "{line}");
+    if let (BackendName::Tfhe, Some(c)) = (backend, compiled) {
+        let _ = writeln!(
+            text,
+            "PBS: {} measured, {} estimated by the cost model (per row)",
+            totals.run.pbs,
+            pipeline::estimated_pbs(&c.rt)
+        );
+    }
+}
+
+/// Rows of equal shape `[1, ...]` (or any one tensor) stacked along the first axis.
+fn stack(rows: &[FloatTensor<f32>]) -> Result<FloatTensor<f32>, String> {
+    match rows {
+        [] => Err("the program has no outputs to write".into()),
+        [one] => Ok(one.clone()),
+        [first, ..] => {
+            let mut shape = first.shape().to_vec();
+            let rest: Vec<u64> = shape.get(1..).unwrap_or_default().to_vec();
+            shape = std::iter::once(rows.len() as u64 * shape.first().copied().unwrap_or(1)).chain(rest).collect();
+            FloatTensor::new(shape, rows.iter().flat_map(|r| r.data().iter().copied()).collect())
+        }
+    }
+}

@@ -1,0 +1,407 @@
+//! The compiler driver behind `veil compile`, `veil run`, the client/server commands and `veil accuracy`: loads a
+//! model at any level (ONNX → import; `.mlir` → parse and verify, its level told by its ops), compiles it to rt with
+//! the `nn-to-rt` pipeline (keeping each stage's module), gives the client encoding of the rt function's arguments
+//! and results (`x_int = round(x · 2^frac)`, `y = y_int / 2^frac`), and runs the rt program on the clear or tfhe
+//! backend from `f32` inputs, or the nn program on the float reference evaluator.
+
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+use veil_he::{FixedTensor, Kind};
+use veil_ir::{parse_and_verify, Diagnostics, Module};
+use veil_lowering::PassManager;
+use veil_nn::eval::Tensor as FloatTensor;
+use veil_runtime::interp::{self, Buffer};
+use veil_runtime::keys::Ciphertext;
+use veil_runtime::{Backend, ClearBackend, ClientKey, ServerKey, TfheBackend, Width};
+
+pub use veil_runtime::Tensor as IntTensor;
+
+/// The dialect level of a program.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Level {
+    Nn,
+    He,
+    Rt,
+}
+
+impl Level {
+    pub fn name(self) -> &'static str {
+        match self {
+            Level::Nn => "nn",
+            Level::He => "he",
+            Level::Rt => "rt",
+        }
+    }
+
+    /// `nn`, `he` or `rt`.
+    pub fn parse(text: &str) -> Result<Level, String> {
+        match text {
+            "nn" => Ok(Level::Nn),
+            "he" => Ok(Level::He),
+            "rt" => Ok(Level::Rt),
+            _ => Err(format!("unknown level '{text}'; expected nn, he or rt")),
+        }
+    }
+}
+
+/// How to load and compile a model.
+#[derive(Clone, Debug, Default)]
+pub struct Options {
+    /// The range of every input element (ONNX models: the inputs' `veil.range`).
+    pub input_range: Option<(f64, f64)>,
+    /// Sample inputs whose extremes give the input range (ONNX models).
+    pub calibration: Option<FloatTensor<f32>>,
+    /// Options of passes of the `nn-to-rt` pipeline: (pass name, option text such as `act-frac=6`).
+    pub pass_options: Vec<(String, String)>,
+}
+
+/// A loaded program.
+#[derive(Clone, Debug)]
+pub struct Loaded {
+    pub level: Level,
+    pub module: Module,
+    /// The importer's notes (ONNX models).
+    pub notes: Vec<String>,
+}
+
+/// A program compiled to rt, with the modules of the earlier stages it went through.
+#[derive(Clone, Debug)]
+pub struct Compiled {
+    /// The nn program (the float reference), when the model was nn or ONNX.
+    pub nn: Option<Module>,
+    /// The optimized he program just before `he-to-rt`, when the model was nn, ONNX or he.
+    pub he: Option<Module>,
+    pub rt: Module,
+    pub notes: Vec<String>,
+}
+
+impl Compiled {
+    /// The module at `level`, if the compilation went through it.
+    pub fn stage(&self, level: Level) -> Option<&Module> {
+        match level {
+            Level::Nn => self.nn.as_ref(),
+            Level::He => self.he.as_ref(),
+            Level::Rt => Some(&self.rt),
+        }
+    }
+}
+
+/// Diagnostics as text, each rendered against its source.
+pub fn render(d: &Diagnostics) -> String {
+    d.list.iter().map(|diag| diag.render(&d.sources)).collect::<Vec<_>>().join("\n").trim_end().to_string()
+}
+
+/// The level of a verified module: the dialect of its ops, or of its function types when it has no dialect op.
+pub fn detect_level(m: &Module) -> Result<Level, String> {
+    let mut found = vec![];
+    for op in m.walk() {
+        let dialect = m.op(op).def.dialect();
+        let level = if dialect == veil_nn::DIALECT.name {
+            Level::Nn
+        } else if dialect == veil_he::NAME {
+            Level::He
+        } else if dialect == veil_rt::NAME {
+            Level::Rt
+        } else {
+            continue;
+        };
+        if !found.contains(&level) {
+            found.push(level);
+        }
+    }
+    if found.is_empty() {
+        for f in m.funcs() {
+            for arg in &m.block(m.body(f).ok_or("a function has no body")?).args {
+                let t = m.value_type(*arg);
+                let level = if FixedTensor::of(m, t).is_some() {
+                    Level::He
+                } else if interp::rt_type(m, t).is_ok() {
+                    Level::Rt
+                } else {
+                    Level::Nn
+                };
+                if !found.contains(&level) {
+                    found.push(level);
+                }
+            }
+        }
+    }
+    match found.as_slice() {
+        [level] => Ok(*level),
+        [] => Err("the module has no function arguments or ops to tell its level (nn, he or rt)".into()),
+        many => Err(format!(
+            "the module mixes levels ({}); give an nn, he or rt program",
+            many.iter().map(|l| l.name()).collect::<Vec<_>>().join(", ")
+        )),
+    }
+}
+
+/// Loads an ONNX model (by its `.onnx` extension or its contents) or an MLIR file of any level.
+pub fn load(path: &Path, options: &Options) -> Result<Loaded, String> {
+    let shown = path.display();
+    let bytes = std::fs::read(path).map_err(|e| format!("cannot read '{shown}': {e}"))?;
+    let is_onnx = path.extension().is_some_and(|e| e.eq_ignore_ascii_case("onnx"));
+    let text = (!is_onnx).then(|| std::str::from_utf8(&bytes).ok()).flatten();
+    let Some(text) = text else {
+        let import = crate::onnx::ImportOptions {
+            input_range: options.input_range,
+            calibration: options.calibration.clone(),
+            ..Default::default()
+        };
+        let imported = crate::onnx::import_file(path, &import).map_err(|e| e.to_string())?;
+        return Ok(Loaded { level: Level::Nn, module: imported.module, notes: imported.notes });
+    };
+    let name = path.to_string_lossy();
+    let module = parse_and_verify(&name, text, &veil_lowering::registry()).map_err(|d| render(&d))?;
+    let level = detect_level(&module).map_err(|e| format!("'{shown}': {e}"))?;
+    Ok(Loaded { level, module, notes: vec![] })
+}
+
+/// The passes of `nn-to-rt` that run on a program at `from`, with `options` applied, split into those before
+/// `he-to-rt` and `he-to-rt` itself.
+fn passes_from(from: Level, options: &Options) -> Result<(String, String), String> {
+    let registry = veil_lowering::passes();
+    let pipeline = registry.pipeline("nn-to-rt").ok_or("the nn-to-rt pipeline is not registered")?;
+    let names: Vec<&str> = pipeline.passes.split(',').map(str::trim).collect();
+    for (pass, _) in &options.pass_options {
+        if !names.contains(&pass.as_str()) {
+            return Err(format!("pass '{pass}' is not in the nn-to-rt pipeline ({})", names.join(", ")));
+        }
+    }
+    let first = match from {
+        Level::Nn => 0,
+        _ => names.iter().position(|&n| n == "nn-to-he").map_or(0, |i| i + 1),
+    };
+    let spec = |n: &&str| {
+        let opts: Vec<&str> = options.pass_options.iter().filter(|(p, _)| p == n).map(|(_, o)| o.as_str()).collect();
+        if opts.is_empty() {
+            n.to_string()
+        } else {
+            format!("{n}{{{}}}", opts.join(","))
+        }
+    };
+    let (before, last) = names[first..].split_at(names.len() - first - 1);
+    Ok((before.iter().map(spec).collect::<Vec<_>>().join(","), last.iter().map(spec).collect()))
+}
+
+fn run_passes(m: &mut Module, pipeline: &str) -> Result<(), String> {
+    if pipeline.is_empty() {
+        return Ok(());
+    }
+    let ops = veil_lowering::registry();
+    let mut pm = PassManager::new(&ops);
+    pm.extend(veil_lowering::passes().parse_pipeline(pipeline)?);
+    pm.run(m, &mut Default::default()).map_err(|d| render(&d))
+}
+
+/// Compiles a loaded program to rt with `nn-to-rt` (the part of it that applies to the program's level).
+pub fn compile(loaded: Loaded, options: &Options) -> Result<Compiled, String> {
+    let Loaded { level, module, notes } = loaded;
+    if level == Level::Rt {
+        return Ok(Compiled { nn: None, he: None, rt: module, notes });
+    }
+    let (before, he_to_rt) = passes_from(level, options)?;
+    let mut he = module.clone();
+    run_passes(&mut he, &before)?;
+    let mut rt = he.clone();
+    run_passes(&mut rt, &he_to_rt)?;
+    let nn = (level == Level::Nn).then_some(module);
+    Ok(Compiled { nn, he: Some(he), rt, notes })
+}
+
+/// Loads and compiles in one step.
+pub fn load_and_compile(path: &Path, options: &Options) -> Result<Compiled, String> {
+    compile(load(path, options)?, options)
+}
+
+/// Refuses a program a server must not run: anything but rt calls and constants (no client-side op).
+pub fn check_server_program(m: &Module) -> Result<(), String> {
+    for op in m.walk() {
+        let data = m.op(op);
+        let dialect = data.def.dialect();
+        let allowed = dialect == veil_rt::NAME || matches!(data.name(), "func.func" | "func.return" | "builtin.module");
+        if !allowed || data.name().contains("decrypt") {
+            return Err(format!(
+                "the program contains '{}', which a server cannot run: give an rt program (veil compile --emit rt)",
+                data.name()
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// The client's view of the rt function: the fixed-point format of each argument and result.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Encoding {
+    pub args: Vec<FixedTensor>,
+    pub results: Vec<FixedTensor>,
+}
+
+/// The encoding of the only function of an rt module.
+pub fn encoding(rt: &Module) -> Result<Encoding, String> {
+    let func = interp::find_function(rt, None).map_err(|e| e.to_string())?;
+    let (args, results) = interp::signature(rt, func).map_err(|e| e.to_string())?;
+    Ok(Encoding { args, results })
+}
+
+/// The shape of a fixed-point tensor type as the runtime's `usize` dimensions.
+pub fn dims(ty: &FixedTensor) -> Vec<usize> {
+    ty.shape.iter().map(|&d| d as usize).collect()
+}
+
+/// `round(x · 2^frac)` for every element; fails (naming `what`) on a shape mismatch or a value outside the width.
+pub fn encode(what: &str, x: &FloatTensor<f32>, ty: &FixedTensor) -> Result<IntTensor<i64>, String> {
+    if x.shape() != ty.shape.as_slice() {
+        return Err(format!("{what}: shape {:?}, the program expects {:?}", x.shape(), ty.shape));
+    }
+    let width = Width::new(ty.width).map_err(|e| format!("{what}: {e}"))?;
+    let scale = (ty.frac as f64).exp2();
+    let mut data = Vec::with_capacity(x.len());
+    for (i, &v) in x.data().iter().enumerate() {
+        let q = (v as f64 * scale).round();
+        if !q.is_finite() || !width.contains(q as i128) {
+            return Err(format!(
+                "{what}: element {i} = {v} is outside the range the program was compiled for ({}..{}); \
+                 recompile with a wider --input-range",
+                width.min_value() as f64 / scale,
+                width.max_value() as f64 / scale
+            ));
+        }
+        data.push(q as i64);
+    }
+    IntTensor::new(dims(ty), data).map_err(|e| format!("{what}: {e}"))
+}
+
+/// `y / 2^frac` for every element.
+pub fn decode(y: &IntTensor<i64>, frac: i32) -> FloatTensor<f32> {
+    let scale = (-frac as f64).exp2();
+    let shape = y.shape.iter().map(|&d| d as u64).collect();
+    FloatTensor::new(shape, y.data.iter().map(|&v| (v as f64 * scale) as f32).collect())
+        .expect("a runtime tensor's shape matches its data")
+}
+
+/// The float reference: evaluates the nn program on `inputs`.
+pub fn run_float(nn: &Module, inputs: &[FloatTensor<f32>]) -> Result<Vec<FloatTensor<f32>>, String> {
+    let func = interp::find_function(nn, None).map_err(|e| e.to_string())?;
+    veil_nn::eval::eval_func(nn, func, inputs)
+}
+
+/// The outputs of one run: the integers the program computed and their decoded values.
+#[derive(Clone, Debug, PartialEq)]
+pub struct RunOutput {
+    pub ints: Vec<IntTensor<i64>>,
+    pub values: Vec<FloatTensor<f32>>,
+}
+
+/// Where a tfhe run's time went, and its bootstraps.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Timings {
+    pub encrypt: Duration,
+    pub evaluate: Duration,
+    pub decrypt: Duration,
+    /// PBS counted by tfhe during the evaluation.
+    pub pbs: u64,
+}
+
+fn decoded(ints: Vec<IntTensor<i64>>, encoding: &Encoding) -> RunOutput {
+    let values = ints.iter().zip(&encoding.results).map(|(t, ty)| decode(t, ty.frac)).collect();
+    RunOutput { ints, values }
+}
+
+/// Encodes the inputs (plaintext arguments as public integers, ciphertext ones through `cipher`).
+fn buffers<C>(
+    encoding: &Encoding,
+    inputs: &[FloatTensor<f32>],
+    mut cipher: impl FnMut(IntTensor<i64>, Width) -> Result<IntTensor<C>, String>,
+) -> Result<Vec<Buffer<C>>, String> {
+    if inputs.len() != encoding.args.len() {
+        return Err(format!("the program takes {} input(s), {} given", encoding.args.len(), inputs.len()));
+    }
+    let mut out = vec![];
+    for (i, (x, ty)) in inputs.iter().zip(&encoding.args).enumerate() {
+        let ints = encode(&format!("argument #{i}"), x, ty)?;
+        out.push(match ty.kind {
+            Kind::Plain => Buffer::Pt(ints),
+            Kind::Cipher => Buffer::Ct(cipher(ints, Width::new(ty.width).map_err(|e| e.to_string())?)?),
+        });
+    }
+    Ok(out)
+}
+
+fn evaluate<B: Backend>(rt: &Module, inputs: Vec<Buffer<B::Ct>>, backend: &B) -> Result<Vec<Buffer<B::Ct>>, String> {
+    interp::run(rt, None, inputs, backend).map_err(|e| e.to_string())
+}
+
+/// Runs the rt program on the exact clear backend.
+pub fn run_clear(rt: &Module, inputs: &[FloatTensor<f32>]) -> Result<RunOutput, String> {
+    let encoding = encoding(rt)?;
+    let inputs = buffers(&encoding, inputs, |t, _| Ok(t))?;
+    let outputs = evaluate(rt, inputs, &ClearBackend::checked())?;
+    let ints = outputs.into_iter().map(|b| match b {
+        Buffer::Ct(t) | Buffer::Pt(t) => t,
+    });
+    Ok(decoded(ints.collect(), &encoding))
+}
+
+/// A client key with the backend its server key drives.
+pub struct Keys {
+    pub client: ClientKey,
+    pub backend: TfheBackend,
+}
+
+impl Keys {
+    pub fn generate() -> Keys {
+        let client = ClientKey::generate();
+        let server: ServerKey = client.server_key();
+        Keys { client, backend: TfheBackend::new(server) }
+    }
+}
+
+/// Encrypts, evaluates on ciphertexts with tfhe, decrypts.
+pub fn run_tfhe(rt: &Module, inputs: &[FloatTensor<f32>], keys: &Keys) -> Result<(RunOutput, Timings), String> {
+    let encoding = encoding(rt)?;
+    let mut timings = Timings::default();
+    let start = Instant::now();
+    let inputs = buffers(&encoding, inputs, |t, w| keys.client.encrypt(&t, w).map_err(|e| e.to_string()))?;
+    timings.encrypt = start.elapsed();
+    let start = Instant::now();
+    veil_runtime::tfhe_backend::reset_pbs_count();
+    let outputs = evaluate(rt, inputs, &keys.backend)?;
+    timings.pbs = veil_runtime::tfhe_backend::pbs_count();
+    timings.evaluate = start.elapsed();
+    let start = Instant::now();
+    let ints = outputs.into_iter().map(|b| decrypt(&keys.client, b)).collect::<Result<Vec<_>, _>>()?;
+    timings.decrypt = start.elapsed();
+    Ok((decoded(ints, &encoding), timings))
+}
+
+/// The integers of a result buffer.
+pub fn decrypt(client: &ClientKey, buffer: Buffer<Ciphertext>) -> Result<IntTensor<i64>, String> {
+    match buffer {
+        Buffer::Ct(t) => client.decrypt(&t).map_err(|e| e.to_string()),
+        Buffer::Pt(t) => Ok(t),
+    }
+}
+
+/// The cost model's estimate of the bootstraps of the rt program on the tfhe backend.
+pub fn estimated_pbs(rt: &Module) -> u64 {
+    veil_lowering::he_cost_report::analyze(rt, veil_lowering::cost_model::MACHINE).total_pbs
+}
+
+/// The index of the largest element (the first on ties).
+pub fn argmax(values: &[f32]) -> Option<usize> {
+    values
+        .iter()
+        .enumerate()
+        .fold(None, |best: Option<(usize, f32)>, (i, &v)| match best {
+            Some((_, b)) if b >= v => best,
+            _ => Some((i, v)),
+        })
+        .map(|(i, _)| i)
+}
+
+/// The largest absolute difference between two lists of tensors of equal shapes.
+pub fn max_abs_diff(a: &[FloatTensor<f32>], b: &[FloatTensor<f32>]) -> f32 {
+    a.iter().zip(b).flat_map(|(x, y)| x.data().iter().zip(y.data()).map(|(p, q)| (p - q).abs())).fold(0.0, f32::max)
+}
