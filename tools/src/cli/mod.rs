@@ -3,7 +3,6 @@
 //! and a variant of [`Command`]). Everything runs in-process and returns an [`Output`], so tests drive the CLI
 //! without spawning it; the binary only prints.
 
-pub mod accuracy;
 pub mod compile;
 pub mod decrypt;
 pub mod encrypt;
@@ -54,8 +53,6 @@ enum Command {
     Eval(eval::EvalArgs),
     /// Decrypt and decode a result (client)
     Decrypt(decrypt::DecryptArgs),
-    /// Float and fixed-point accuracy of a model on labelled inputs, their agreement and errors
-    Accuracy(accuracy::AccuracyArgs),
 }
 
 /// Runs `veil` with `args` (without the program name). Usage errors exit 1; `--help` exits 0.
@@ -79,6 +76,5 @@ pub fn run(args: &[String]) -> Output {
         Command::Encrypt(args) => encrypt::run(&args),
         Command::Eval(args) => eval::run(&args),
         Command::Decrypt(args) => decrypt::run(&args),
-        Command::Accuracy(args) => accuracy::run(&args),
     }
 }
