@@ -5,15 +5,20 @@
 //! backend from `f32` inputs, or the nn program on the float reference evaluator.
 
 use std::path::Path;
-use std::time::{Duration, Instant};
+use std::time::Duration;
+#[cfg(feature = "tfhe")]
+use std::time::Instant;
 
 use veil_he::{FixedTensor, Kind};
 use veil_ir::{parse_and_verify, Diagnostics, Module};
 use veil_lowering::PassManager;
 use veil_nn::eval::Tensor as FloatTensor;
 use veil_runtime::interp::{self, Buffer};
+#[cfg(feature = "tfhe")]
 use veil_runtime::keys::Ciphertext;
-use veil_runtime::{Backend, ClearBackend, ClientKey, ServerKey, TfheBackend, Width};
+use veil_runtime::{Backend, ClearBackend, Width};
+#[cfg(feature = "tfhe")]
+use veil_runtime::{ClientKey, ServerKey, TfheBackend};
 
 pub use veil_runtime::Tensor as IntTensor;
 
@@ -344,12 +349,14 @@ pub fn run_clear(rt: &Module, inputs: &[FloatTensor<f32>]) -> Result<RunOutput, 
     Ok(decoded(ints.collect(), &encoding))
 }
 
+#[cfg(feature = "tfhe")]
 /// A client key with the backend its server key drives.
 pub struct Keys {
     pub client: ClientKey,
     pub backend: TfheBackend,
 }
 
+#[cfg(feature = "tfhe")]
 impl Keys {
     pub fn generate() -> Keys {
         let client = ClientKey::generate();
@@ -358,6 +365,7 @@ impl Keys {
     }
 }
 
+#[cfg(feature = "tfhe")]
 /// Encrypts, evaluates on ciphertexts with tfhe, decrypts.
 pub fn run_tfhe(rt: &Module, inputs: &[FloatTensor<f32>], keys: &Keys) -> Result<(RunOutput, Timings), String> {
     let encoding = encoding(rt)?;
@@ -376,6 +384,7 @@ pub fn run_tfhe(rt: &Module, inputs: &[FloatTensor<f32>], keys: &Keys) -> Result
     Ok((decoded(ints, &encoding), timings))
 }
 
+#[cfg(feature = "tfhe")]
 /// The integers of a result buffer.
 pub fn decrypt(client: &ClientKey, buffer: Buffer<Ciphertext>) -> Result<IntTensor<i64>, String> {
     match buffer {

@@ -69,11 +69,13 @@ pub fn read_input(index: usize, path: &Path, expected: &[u64]) -> Result<Vec<Flo
 }
 
 /// The client key file of a key directory.
+#[cfg(feature = "tfhe")]
 pub fn client_key_path(keys: &Path) -> PathBuf {
     keys.join("client.key")
 }
 
 /// The server key file of a key directory.
+#[cfg(feature = "tfhe")]
 pub fn server_key_path(keys: &Path) -> PathBuf {
     keys.join("server.key")
 }

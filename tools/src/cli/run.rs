@@ -14,7 +14,7 @@ use veil_nn::eval::Tensor as FloatTensor;
 
 use super::model_args::{format_ints, format_values, read_input, secs, write_npy, CompileFlags};
 use super::Output;
-use crate::pipeline::{self, Compiled, Keys, Level, RunOutput, Timings};
+use crate::pipeline::{self, Compiled, Level, RunOutput, Timings};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
 pub enum BackendName {
@@ -135,7 +135,7 @@ fn execute(args: &RunArgs) -> Result<Output, String> {
     let keys = match args.backend {
         BackendName::Tfhe => {
             let start = Instant::now();
-            let keys = Keys::generate();
+            let keys = generate_keys()?;
             totals.keygen = start.elapsed();
             Some(keys)
         }
@@ -150,7 +150,7 @@ fn execute(args: &RunArgs) -> Result<Output, String> {
             (None, _) => None,
             (Some(c), None) => Some(pipeline::run_clear(&c.rt, row)?),
             (Some(c), Some(keys)) => {
-                let (result, timings) = pipeline::run_tfhe(&c.rt, row, keys)?;
+                let (result, timings) = run_encrypted(&c.rt, row, keys)?;
                 add_timings(&mut totals.run, &timings);
                 Some(result)
             }
@@ -170,6 +170,31 @@ fn execute(args: &RunArgs) -> Result<Output, String> {
         write_npy(path, &stack(&first_outputs)?)?;
     }
     Ok(out)
+}
+
+#[cfg(feature = "tfhe")]
+type KeySet = pipeline::Keys;
+#[cfg(not(feature = "tfhe"))]
+enum KeySet {}
+
+#[cfg(not(feature = "tfhe"))]
+const NO_TFHE: &str = "this veil was built without the tfhe backend; rebuild it with `--features tfhe`";
+
+fn generate_keys() -> Result<KeySet, String> {
+    #[cfg(feature = "tfhe")]
+    return Ok(pipeline::Keys::generate());
+    #[cfg(not(feature = "tfhe"))]
+    Err(NO_TFHE.into())
+}
+
+#[cfg(feature = "tfhe")]
+fn run_encrypted(rt: &Module, row: &[FloatTensor<f32>], keys: &KeySet) -> Result<(RunOutput, Timings), String> {
+    pipeline::run_tfhe(rt, row, keys)
+}
+
+#[cfg(not(feature = "tfhe"))]
+fn run_encrypted(_: &Module, _: &[FloatTensor<f32>], keys: &KeySet) -> Result<(RunOutput, Timings), String> {
+    match *keys {}
 }
 
 fn add_timings(total: &mut Timings, t: &Timings) {

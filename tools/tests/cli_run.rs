@@ -1,0 +1,102 @@
+//! `veil compile` at each level and `veil run` on the clear and float backends, in-process: the bundled digits
+//! MLP predicts its labels with clear close to float, and bad inputs give one clear error each.
+
+mod cli_common;
+
+use cli_common::*;
+
+#[test]
+fn compile_emits_each_level() {
+    let dir = scratch("compile");
+    let model = repo("test/models/mlp.mlir");
+    for (level, marker) in [("nn", "\"nn.matmul\""), ("he", "\"he.matmul_plain\""), ("rt", "\"rt.call\"")] {
+        let out = dir.join(format!("mlp.{level}.mlir"));
+        ok(&["compile", &model, "--emit", level, "-o", s(&out)]);
+        let text = std::fs::read_to_string(&out).expect("output");
+        assert!(text.contains(marker), "--emit {level}:\n{text}");
+    }
+    // An rt program compiles to itself; an he program goes on to rt; asking for a level above fails.
+    let rt = dir.join("mlp.rt.mlir");
+    let again = ok(&["compile", s(&rt)]);
+    assert!(again.contains("\"rt.call\""));
+    assert!(ok(&["compile", s(&dir.join("mlp.he.mlir"))]).contains("\"rt.call\""));
+    assert!(fails(&["compile", s(&rt), "--emit", "he"]).contains("below the he level"));
+}
+
+#[test]
+fn compile_takes_onnx_with_a_range() {
+    let out = ok(&["compile", &repo("examples/digits_mlp.onnx"), "--input-range", "0,1"]);
+    assert!(out.contains("\"rt.call\""));
+    let err = fails(&["compile", &repo("examples/digits_mlp.onnx"), "--pass-option", "nope{x=1}"]);
+    assert!(err.contains("not in the nn-to-rt pipeline"), "{err}");
+}
+
+#[test]
+fn run_mlp_on_clear_is_close_to_float() {
+    let dir = scratch("run-mlp");
+    let x = mlp_input(&dir);
+    let model = repo("test/models/mlp.mlir");
+    let clear = ok(&["run", &model, "--input", s(&x), "--backend", "clear"]);
+    let float = ok(&["run", &model, "--input", s(&x), "--backend", "float"]);
+    assert!(max_diff(&clear) < 0.1, "{clear}");
+    assert_eq!(argmax(&clear), argmax(&float), "{clear}\n{float}");
+    // The compiled rt program runs the same.
+    let rt = dir.join("mlp.rt.mlir");
+    ok(&["compile", &model, "-o", s(&rt)]);
+    assert_eq!(integers(&ok(&["run", s(&rt), "--input", s(&x)])), integers(&clear));
+}
+
+#[test]
+fn digits_mlp_predicts_its_labels_on_clear() {
+    let dir = scratch("digits");
+    let labels = veil_runtime::npy::read_i64(std::path::Path::new(&repo("examples/digits_mlp.labels.npy")), None)
+        .expect("labels");
+    let model = repo("examples/digits_mlp.onnx");
+    for (i, &label) in labels.data.iter().enumerate() {
+        let x = repo(&format!("examples/digits_mlp.input{i}.npy"));
+        let y = dir.join(format!("y{i}.npy"));
+        let out = ok(&["run", &model, "--input", &x, "--input-range", "0,1", "--output", s(&y)]);
+        assert_eq!(argmax(&out) as i64, label, "input {i}:\n{out}");
+        assert!(max_diff(&out) < 0.5, "input {i}:\n{out}");
+        assert!(y.exists());
+    }
+    // Without a range, the README's command calibrates from the input itself.
+    let out = ok(&["run", &model, "--input", &repo("examples/digits_mlp.input0.npy")]);
+    assert_eq!(argmax(&out) as i64, labels.data[0]);
+}
+
+#[test]
+fn a_batch_runs_row_by_row() {
+    let dir = scratch("batch");
+    let data: Vec<f32> = (0..3 * 16).map(|i| (i % 11) as f32 / 10.0).collect();
+    let x = dir.join("batch.npy");
+    write_f32(&x, &[3, 16], data);
+    let y = dir.join("y.npy");
+    let out = ok(&["run", &repo("test/models/mlp.mlir"), "--input", s(&x), "--output", s(&y)]);
+    assert_eq!(out.matches("row ").count(), 3, "{out}");
+    let written = veil_runtime::npy::read_f64(&y, None).expect("output");
+    assert_eq!(written.shape, vec![3, 4]);
+}
+
+#[test]
+fn bad_inputs_are_clear_errors() {
+    let dir = scratch("bad");
+    let model = repo("test/models/mlp.mlir");
+    let wrong_shape = dir.join("shape.npy");
+    write_f32(&wrong_shape, &[1, 15], vec![0.5; 15]);
+    let err = fails(&["run", &model, "--input", s(&wrong_shape)]);
+    assert!(err.contains("argument #0") && err.contains("[1, 15]") && err.contains("[1, 16]"), "{err}");
+    let wrong_dtype = dir.join("dtype.npy");
+    write_i64(&wrong_dtype, &[1, 16], vec![1; 16]);
+    let err = fails(&["run", &model, "--input", s(&wrong_dtype)]);
+    assert!(err.contains("argument #0") && err.contains("float"), "{err}");
+    let missing = dir.join("missing.npy");
+    assert!(fails(&["run", &model, "--input", s(&missing)]).contains("missing.npy"));
+    assert!(fails(&["run", s(&dir.join("nope.mlir")), "--input", s(&wrong_shape)]).contains("cannot read"));
+    let x = mlp_input(&dir);
+    let err = fails(&["run", &model, "--input", s(&x), "--input", s(&x)]);
+    assert!(err.contains("takes 1 input"), "{err}");
+    let outside = dir.join("outside.npy");
+    write_f32(&outside, &[1, 16], vec![1000.0; 16]);
+    assert!(fails(&["run", &model, "--input", s(&outside)]).contains("outside the range"));
+}
