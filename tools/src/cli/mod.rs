@@ -4,10 +4,14 @@
 //! without spawning it; the binary only prints.
 
 pub mod compile;
+#[cfg(feature = "tfhe")]
 pub mod decrypt;
+#[cfg(feature = "tfhe")]
 pub mod encrypt;
+#[cfg(feature = "tfhe")]
 pub mod eval;
 pub mod import;
+#[cfg(feature = "tfhe")]
 pub mod keygen;
 pub mod model_args;
 pub mod npy;
@@ -46,12 +50,16 @@ enum Command {
     /// Run a model on the float, clear or tfhe backend
     Run(run::RunArgs),
     /// Generate a client key and a server key
+    #[cfg(feature = "tfhe")]
     Keygen(keygen::KeygenArgs),
     /// Encrypt an input for a program (client)
+    #[cfg(feature = "tfhe")]
     Encrypt(encrypt::EncryptArgs),
     /// Evaluate an rt program on encrypted inputs with the server key only (server)
+    #[cfg(feature = "tfhe")]
     Eval(eval::EvalArgs),
     /// Decrypt and decode a result (client)
+    #[cfg(feature = "tfhe")]
     Decrypt(decrypt::DecryptArgs),
 }
 
@@ -72,9 +80,13 @@ pub fn run(args: &[String]) -> Output {
         Command::Import(args) => import::run(&args),
         Command::Compile(args) => compile::run(&args),
         Command::Run(args) => run::run(&args),
+        #[cfg(feature = "tfhe")]
         Command::Keygen(args) => keygen::run(&args),
+        #[cfg(feature = "tfhe")]
         Command::Encrypt(args) => encrypt::run(&args),
+        #[cfg(feature = "tfhe")]
         Command::Eval(args) => eval::run(&args),
+        #[cfg(feature = "tfhe")]
         Command::Decrypt(args) => decrypt::run(&args),
     }
 }
