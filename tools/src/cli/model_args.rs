@@ -37,7 +37,9 @@ impl CompileFlags {
     pub fn options(&self, fallback: Option<&Path>) -> Result<Options, String> {
         let calibration = match (&self.calibration, self.input_range) {
             (Some(path), _) => Some(npy::read_f32(path)?),
-            (None, None) => fallback.map(npy::read_f32).transpose()?,
+            (None, None) => fallback
+                .map(|p| npy::read_f32(p).map_err(|e| format!("argument #0 ('{}'): {e}", p.display())))
+                .transpose()?,
             (None, Some(_)) => None,
         };
         Ok(Options { input_range: self.input_range, calibration, pass_options: self.pass_option.clone() })
