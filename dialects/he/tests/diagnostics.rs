@@ -14,7 +14,7 @@ fn scale_rule_diagnostic_renders_at_the_op() {
 ";
     let rendered = parse_and_verify("scale.mlir", src, &r).unwrap_err().to_string();
     let expected =
-        "error: 'he.add' operands have different fraction bits (6 vs 4): add needs equal scales; insert he.rescale
+        "scale.mlir:2:3: error: 'he.add' operands have different fraction bits (6 vs 4): add needs equal scales; insert he.rescale
   ┌─ scale.mlir:2:3
   │
 2 │   %0 = \"he.add\"(%a, %b) : (!he.ct<4xi8, frac = 6>, !he.ct<4xi8, frac = 4>) -> !he.ct<4xi9, frac = 6>

@@ -164,7 +164,7 @@ fn verifier_errors_render_at_the_op() {
 func.func @f(%x: tensor<1x3x8x8xf32>, %w: tensor<4x2x3x3xf32>) -> tensor<1x4x6x6xf32> {\n  %0 = \"nn.conv2d\"(%x, %w) : (tensor<1x3x8x8xf32>, tensor<4x2x3x3xf32>) -> tensor<1x4x6x6xf32>\n  return %0 : tensor<1x4x6x6xf32>\n}\n";
     let err = veil_ir::parse_and_verify("conv.mlir", src, &registry()).unwrap_err().to_string();
     let expected = "\
-error: 'nn.conv2d' the weight has 2 input channel(s) per group, expected 3 (input channels 3 / groups 1)
+conv.mlir:2:3: error: 'nn.conv2d' the weight has 2 input channel(s) per group, expected 3 (input channels 3 / groups 1)
   ┌─ conv.mlir:2:3
   │
 2 │   %0 = \"nn.conv2d\"(%x, %w) : (tensor<1x3x8x8xf32>, tensor<4x2x3x3xf32>) -> tensor<1x4x6x6xf32>

@@ -131,7 +131,7 @@ fn unknown_kernel_diagnostic_renders_with_a_suggestion() {
 }
 ";
     let rendered = parse_and_verify("k.mlir", src, &registry()).unwrap_err().to_string();
-    let expected = "error: 'rt.call' unknown kernel @rlu; did you mean @relu?
+    let expected = "k.mlir:2:3: error: 'rt.call' unknown kernel @rlu; did you mean @relu?
   ┌─ k.mlir:2:3
   │
 2 │   %0 = \"rt.call\"(%a) {callee = @rlu, blocks = 4, signed = true} : (!rt.ct<4xi8, frac = 0>) -> !rt.ct<4xi8, frac = 0>
