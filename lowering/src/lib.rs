@@ -1,7 +1,7 @@
 //! Analyses and passes that lower `nn` to `he` to `rt`, the pass registry and the named pipelines.
 
-pub mod he_ranges;
 pub mod cost_model;
+pub mod he_ranges;
 pub mod pass;
 
 use veil_ir::Registry;

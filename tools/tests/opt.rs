@@ -106,7 +106,11 @@ fn verify_diagnostics_needs_every_chunk_to_match() {
     let unexpected = "func.func @f() {\n  %0 = \"nn.nope\"() : () -> i32\n  return\n}\n";
     let out = opt(&["--verify-diagnostics", "-"], unexpected);
     assert_eq!(out.code, 1);
-    assert!(out.stderr.starts_with("<stdin>:2:8: error: unexpected error: unknown operation 'nn.nope'"), "{}", out.stderr);
+    assert!(
+        out.stderr.starts_with("<stdin>:2:8: error: unexpected error: unknown operation 'nn.nope'"),
+        "{}",
+        out.stderr
+    );
     let malformed = "// expected-error {{unclosed\nfunc.func @f() {\n  return\n}\n";
     let out = opt(&["--verify-diagnostics", "-"], malformed);
     assert_eq!(out.code, 1);
