@@ -11,11 +11,12 @@
 //! - a sum of terms (`unchecked_sum_ciphertexts_vec_parallelized`): 2 terms are one radix addition (2 PBS per
 //!   block); more are reduced column by column: while a column holds more than 5 blocks, every full chunk of 5 is
 //!   summed leveled and split into message and carry (2 PBS; 1 in the top column), then one carry propagation.
-//! - linear kernels (add, sub, the `_plain` kernels, neg, shl, matmul_plain, conv2d_plain, sum, avg_pool2d): each
-//!   coefficient is split into balanced base-4 digits; each digit is a block-shifted multiple of its input (`x`
-//!   and `~x` free, `2x` one shift by a bit: `B` PBS once per input element), negative digits move a `+1` into
-//!   the row's constant; a row of one term costs nothing, `-x` and `x - y` cost one propagation (2B), otherwise
-//!   the terms and the constant are summed as above. A narrower input is sign-extended once (1 PBS).
+//! - linear kernels (add, sub, the `_plain` kernels, neg, shl, matmul_plain, conv2d_plain, sum, avg_pool2d) follow
+//!   [`veil_rt::radix`]'s plan, shared with the backend: a move by whole blocks costs a sign extension at most,
+//!   `-x` and `x - y` one propagation (2B), every other row sums block-shifted multiples of the inputs' unsigned
+//!   forms (1 PBS per input, plus an `n+1`-block shift for `2u` when a digit needs it) as above.
+
+use veil_rt::radix::{effective_blocks, row_kind, RowKind};
 
 /// Message bits per radix block (TFHE `PARAM_MESSAGE_2_CARRY_2`).
 pub const MESSAGE_BITS: u32 = 2;
@@ -164,34 +165,6 @@ fn sum_terms(terms: &[Vec<Block>], width: usize) -> u64 {
     pbs + propagate(&summed)
 }
 
-/// Balanced base-4 digits of `c` modulo `4^blocks` (the runtime's split): (block position, digit in -2..=2).
-pub fn digits(c: i64, blocks: u32) -> Vec<(usize, i8)> {
-    let mut rest = c as i128;
-    let mut out = vec![];
-    for position in 0..blocks as usize {
-        if rest == 0 {
-            break;
-        }
-        let d: i8 = match rest.rem_euclid(4) {
-            0 => 0,
-            1 => 1,
-            2 if rest < 0 => -2,
-            2 => 2,
-            _ => -1,
-        };
-        if d != 0 {
-            out.push((position, d));
-        }
-        rest = (rest - d as i128) / 4;
-    }
-    out
-}
-
-/// Whether a coefficient needs the input's `2x` multiple (a digit of ±2), which costs one shift per input.
-pub fn needs_double(c: i64, blocks: u32) -> bool {
-    digits(c, blocks).iter().any(|&(_, d)| d.abs() == 2)
-}
-
 /// One output element of a linear kernel: its (input element, coefficient) terms and constant.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Row {
@@ -199,54 +172,57 @@ pub struct Row {
     pub constant: i128,
 }
 
-/// The PBS of one output row at `blocks` blocks, the per-input costs (casts, `2x`) excluded.
-pub fn row(row: &Row, blocks: u32) -> Pbs {
+/// The PBS of one output row at `blocks` blocks (the backend's [`row_kind`]), the per-input costs of sums (the
+/// unsigned form, `2u`) excluded.
+pub fn row(row: &Row, input_blocks: &dyn Fn(usize) -> u32, blocks: u32) -> Pbs {
     let b = blocks as usize;
-    match (row.terms.as_slice(), row.constant) {
-        ([(_, 1)], 0) => return Pbs::ZERO,
-        // neg_parallelized and sub_parallelized: one carry propagation of the result.
-        ([(_, -1)], 0) | ([(_, 1), (_, -1)], 0) => return add(blocks),
-        _ => {}
-    }
-    let mut constant = row.constant;
-    let mut terms: Vec<Vec<Block>> = vec![];
-    for &(_, c) in &row.terms {
-        for (position, d) in digits(c, blocks) {
-            if d < 0 {
-                constant += 1i128 << (2 * position);
+    let n = |i: usize| input_blocks(i) as usize;
+    match row_kind(&row.terms, row.constant, &n, b) {
+        RowKind::Shift { input, .. } => cast(input_blocks(input), blocks),
+        RowKind::AddConstant { input, .. } | RowKind::Neg { input } => cast(input_blocks(input), blocks) + add(blocks),
+        RowKind::Sub { a, b: other } => cast(input_blocks(a), blocks) + cast(input_blocks(other), blocks) + add(blocks),
+        RowKind::Sum(plan) => {
+            let zero = Block { degree: 0, noise: 0 };
+            let mut terms: Vec<Vec<Block>> = plan
+                .terms
+                .iter()
+                .map(|t| {
+                    let len = t.multiple.blocks(effective_blocks(n(t.input), b));
+                    (0..b).map(|i| if i >= t.position && i < t.position + len { CLEAN } else { zero }).collect()
+                })
+                .collect();
+            if plan.constant != 0 || terms.is_empty() {
+                let digit = |i: usize| ((plan.constant >> (2 * i)) & 3) as u64;
+                terms.push((0..b).map(|i| Block { degree: digit(i), noise: 0 }).collect());
             }
-            let mut term = vec![Block { degree: 0, noise: 0 }; position];
-            term.resize(b, CLEAN);
-            terms.push(term);
+            Pbs::exact(sum_terms(&terms, b))
         }
     }
-    let modulus = if 2 * blocks >= 128 { u128::MAX } else { (1u128 << (2 * blocks)) - 1 };
-    let constant = (constant as u128) & modulus;
-    if constant != 0 || terms.is_empty() {
-        let digit = |i: usize| ((constant >> (2 * i)) & 3) as u64;
-        terms.push((0..b).map(|i| Block { degree: digit(i), noise: 0 }).collect());
-    }
-    Pbs::exact(sum_terms(&terms, b))
 }
 
-/// A linear kernel: every row, plus per input element a sign extension (when `input_blocks < blocks`) and a `2x`
-/// when any of its coefficients needs one.
+/// A linear kernel: every row, plus per input element used in a sum its unsigned form (one PBS) and, when a
+/// digit needs it, its `2u` (a shift of `n + 1` blocks).
 pub fn linear(rows: &[Row], inputs: usize, input_blocks: &dyn Fn(usize) -> u32, blocks: u32) -> Pbs {
+    let b = blocks as usize;
+    let n = |i: usize| input_blocks(i) as usize;
     let mut used = vec![false; inputs];
     let mut double = vec![false; inputs];
     for r in rows {
-        for &(i, c) in &r.terms {
-            if let Some(u) = used.get_mut(i) {
-                *u = true;
-                double[i] |= needs_double(c, blocks);
+        if let RowKind::Sum(plan) = row_kind(&r.terms, r.constant, &n, b) {
+            for t in plan.terms.iter().filter(|t| t.input < inputs) {
+                used[t.input] = true;
+                double[t.input] |= t.multiple.needs_double();
             }
         }
     }
     let per_input: Pbs = (0..inputs)
         .filter(|&i| used[i])
-        .map(|i| cast(input_blocks(i), blocks) + if double[i] { shift_one_bit(blocks) } else { Pbs::ZERO })
+        .map(|i| {
+            let two = effective_blocks(n(i), b) as u32 + 1;
+            Pbs::exact(1) + if double[i] { shift_one_bit(two) } else { Pbs::ZERO }
+        })
         .sum();
-    per_input + rows.iter().map(|r| row(r, blocks)).sum()
+    per_input + rows.iter().map(|r| row(r, input_blocks, blocks)).sum()
 }
 
 /// A ciphertext product at `blocks` blocks (`mul_parallelized`): `B^2` bivariate block products (low and high
@@ -309,15 +285,15 @@ mod tests {
     #[test]
     fn simple_rows_follow_the_backend() {
         let r = |terms: &[(usize, i64)], constant: i128| Row { terms: terms.to_vec(), constant };
+        let same = |_: usize| 4;
         // x, 4x, 16x: one block-shifted term, free.
         for c in [1, 4, 16] {
-            assert_eq!(row(&r(&[(0, c)], 0), 4), Pbs::ZERO);
+            assert_eq!(row(&r(&[(0, c)], 0), &same, 4), Pbs::ZERO);
         }
-        assert_eq!(row(&r(&[], 0), 4), Pbs::ZERO);
-        // x + y and x + 5 are one radix addition: 2 PBS per block.
-        assert_eq!(row(&r(&[(0, 1), (1, 1)], 0), 4).count, 8);
-        assert_eq!(row(&r(&[(0, 1)], 5), 4).count, 8);
-        assert_eq!(row(&r(&[(0, 1), (1, -1)], 0), 4).count, 8);
+        assert_eq!(row(&r(&[], 0), &same, 4), Pbs::ZERO);
+        // x - y is one radix subtraction: 2 PBS per block; a narrower operand adds its sign extension.
+        assert_eq!(row(&r(&[(0, 1), (1, -1)], 0), &same, 4).count, 8);
+        assert_eq!(row(&r(&[(0, 1), (1, -1)], 0), &|_| 2, 4).count, 10);
     }
 
     #[test]
@@ -332,7 +308,7 @@ mod tests {
     #[test]
     fn a_dot_product_costs_less_than_separate_additions() {
         let dot = Row { terms: (0..4).map(|i| (i, 1)).collect(), constant: 0 };
-        assert!(row(&dot, 4).count < 3 * add(4).count);
+        assert!(row(&dot, &|_| 4, 4).count < 3 * add(4).count);
         assert_eq!(MAX_LEVELED_LOAD, 5);
     }
 }

@@ -7,6 +7,7 @@
 
 pub mod kernels;
 pub mod ops;
+pub mod radix;
 pub mod types;
 
 use veil_ir::Dialect;

@@ -1,151 +1,140 @@
-//! Linear maps on radix ciphertexts with the fewest PBS: every plaintext coefficient is split into balanced base-4
-//! digits (one per 2-bit block), so each product becomes a sum of block-shifted multiples of the input
-//! (x, 2x, -x, -2x). Block shifts are free, `~x` is leveled, `2x` costs one shift (a PBS per block) and is computed
-//! once per input element however many outputs use it, and `-x = ~x + 1` moves the `+1` into the row's constant.
-//! All terms of an output element then go through one `unchecked_sum_ciphertexts_vec_parallelized`: leveled
-//! additions within the carry space, message/carry extraction when it fills, and a single carry propagation.
-//! Weights 0 cost nothing, weights ±1 and ±2^(2k) are one free term, ±2^(2k+1) one term of the shared `2x`.
+//! Linear maps on radix ciphertexts with the fewest PBS, following the plan of [`veil_rt::radix`] (which the cost
+//! model counts): every input used in a sum enters once as its unsigned form `u` (one PBS flips the top block's
+//! high bit), with `2u` (one shift) and the complements `~u`, `~(2u)` (leveled) only when its coefficients' digits
+//! need them; each term is a copy of one of them shifted by whole blocks, among trivial zero blocks that tfhe's
+//! column sums skip; all terms of an output element and its constant go through one
+//! `unchecked_sum_ciphertexts_vec_parallelized` (leveled additions within the carry space, message/carry
+//! extraction when it fills, one carry propagation). Moves by whole blocks, additions of a constant, negations
+//! and differences keep the input signed.
 
 use super::{cast, clean, shift_blocks_up};
 use crate::backend::ElemResult;
-use crate::linear::{LinearMap, Row};
+use crate::linear::LinearMap;
 use rayon::prelude::*;
-use tfhe::integer::{ServerKey, SignedRadixCiphertext};
+use tfhe::integer::{IntegerCiphertext, IntegerRadixCiphertext, RadixCiphertext, ServerKey, SignedRadixCiphertext};
+use tfhe::shortint::server_key::LookupTableOwned;
+use tfhe::shortint::Ciphertext;
+use veil_rt::radix::{effective_blocks, row_kind, Multiple, RowKind, RowPlan};
 
-/// The multiples of one input that its coefficients' digits need.
-const PLUS_TWO: u8 = 1;
-const MINUS_ONE: u8 = 2;
-const MINUS_TWO: u8 = 4;
-
-/// Balanced base-4 digits of `c` modulo 4^blocks: (block position, digit in {-2, -1, 1, 2}).
-pub(crate) fn digits(c: i64, blocks: usize) -> Vec<(usize, i8)> {
-    let mut rest = c as i128;
-    let mut digits = Vec::new();
-    for position in 0..blocks {
-        if rest == 0 {
-            break;
-        }
-        let d: i8 = match rest.rem_euclid(4) {
-            0 => 0,
-            1 => 1,
-            2 if rest < 0 => -2,
-            2 => 2,
-            _ => -1,
-        };
-        if d != 0 {
-            digits.push((position, d));
-        }
-        rest = (rest - d as i128) / 4;
-    }
-    digits
-}
-
-fn digit_need(d: i8) -> u8 {
-    match d {
-        2 => PLUS_TWO,
-        -1 => MINUS_ONE,
-        -2 => MINUS_TWO | PLUS_TWO,
-        _ => 0,
-    }
-}
-
-/// An input at the output width, with the multiples its digits use.
+/// The multiples of one input's unsigned form that the plans use, as blocks.
 #[derive(Default)]
 struct Multiples {
-    one: Option<SignedRadixCiphertext>,
-    two: Option<SignedRadixCiphertext>,
-    not_one: Option<SignedRadixCiphertext>,
-    not_two: Option<SignedRadixCiphertext>,
+    one: Vec<Ciphertext>,
+    two: Vec<Ciphertext>,
+    not_one: Vec<Ciphertext>,
+    not_two: Vec<Ciphertext>,
 }
 
 impl Multiples {
-    fn new(sks: &ServerKey, x: &SignedRadixCiphertext, blocks: usize, need: u8) -> Multiples {
-        let one = cast(sks, &clean(sks, x), blocks);
-        let two = (need & PLUS_TWO != 0).then(|| sks.scalar_left_shift_parallelized(&one, 1u32));
-        let not_one = (need & MINUS_ONE != 0).then(|| sks.bitnot(&one));
-        let not_two = (need & MINUS_TWO != 0).then(|| two.as_ref().map(|t| sks.bitnot(t))).flatten();
-        Multiples { one: Some(one), two, not_one, not_two }
+    fn new(sks: &ServerKey, flip: &LookupTableOwned, x: &SignedRadixCiphertext, n: usize, need: [bool; 4]) -> Self {
+        let key: &tfhe::shortint::ServerKey = sks.as_ref();
+        let x = clean(sks, x);
+        let mut one = x.blocks()[..n].to_vec();
+        let top = key.apply_lookup_table(&one[n - 1], flip);
+        one[n - 1] = top;
+        let not = |blocks: &[Ciphertext]| sks.bitnot(&RadixCiphertext::from_blocks(blocks.to_vec())).into_blocks();
+        let two = if need[1] || need[3] {
+            let mut wide = one.clone();
+            wide.push(key.create_trivial(0));
+            sks.scalar_left_shift_parallelized(&RadixCiphertext::from_blocks(wide), 1u32).into_blocks()
+        } else {
+            vec![]
+        };
+        Multiples {
+            not_one: if need[2] { not(&one) } else { vec![] },
+            not_two: if need[3] { not(&two) } else { vec![] },
+            one: if need[0] { one } else { vec![] },
+            two: if need[1] { two } else { vec![] },
+        }
     }
 
-    /// The multiple whose shifted copy stands for digit `d` (for negative digits, the complement: -y = ~y + 1).
-    fn get(&self, d: i8) -> Option<&SignedRadixCiphertext> {
-        match d {
-            1 => self.one.as_ref(),
-            2 => self.two.as_ref(),
-            -1 => self.not_one.as_ref(),
-            _ => self.not_two.as_ref(),
+    fn get(&self, m: Multiple) -> &[Ciphertext] {
+        match m {
+            Multiple::One => &self.one,
+            Multiple::Two => &self.two,
+            Multiple::NotOne => &self.not_one,
+            Multiple::NotTwo => &self.not_two,
         }
+    }
+}
+
+fn index(m: Multiple) -> usize {
+    match m {
+        Multiple::One => 0,
+        Multiple::Two => 1,
+        Multiple::NotOne => 2,
+        Multiple::NotTwo => 3,
     }
 }
 
 /// Evaluates `map` at `blocks` blocks per output element.
 pub(crate) fn evaluate(
     sks: &ServerKey,
+    flip: &LookupTableOwned,
     inputs: &[&SignedRadixCiphertext],
     map: &LinearMap,
     blocks: usize,
 ) -> Vec<ElemResult<SignedRadixCiphertext>> {
-    let mut need: Vec<Option<u8>> = vec![None; inputs.len()];
-    for row in &map.rows {
-        for &(i, c) in &row.terms {
-            let n = need[i].get_or_insert(0);
-            *n |= digits(c, blocks).iter().map(|&(_, d)| digit_need(d)).fold(0, |a, b| a | b);
+    let input_blocks = |i: usize| inputs[i].blocks().len();
+    let kinds: Vec<RowKind> =
+        map.rows.iter().map(|row| row_kind(&row.terms, row.constant, &input_blocks, blocks)).collect();
+    let mut need: Vec<[bool; 4]> = vec![[false; 4]; inputs.len()];
+    for kind in &kinds {
+        if let RowKind::Sum(plan) = kind {
+            for t in &plan.terms {
+                need[t.input][index(t.multiple)] = true;
+            }
         }
     }
     let prepared: Vec<Multiples> = need
         .par_iter()
         .zip(inputs.par_iter())
-        .map(|(need, x)| need.map_or_else(Multiples::default, |n| Multiples::new(sks, x, blocks, n)))
+        .map(|(need, x)| match need.iter().any(|&b| b) {
+            true => Multiples::new(sks, flip, x, effective_blocks(x.blocks().len(), blocks), *need),
+            false => Multiples::default(),
+        })
         .collect();
-    map.rows.par_iter().map(|row| Ok(evaluate_row(sks, &prepared, row, blocks))).collect()
+    kinds.par_iter().map(|kind| Ok(evaluate_row(sks, inputs, &prepared, kind, blocks))).collect()
 }
 
-fn evaluate_row(sks: &ServerKey, prepared: &[Multiples], row: &Row, blocks: usize) -> SignedRadixCiphertext {
-    let one = |i: usize| prepared[i].one.as_ref().expect("every used input is prepared");
-    // Shapes that tfhe computes with one dedicated carry propagation.
-    match (&row.terms[..], row.constant) {
-        (&[(i, 1)], 0) => return one(i).clone(),
-        (&[(i, -1)], 0) => return sks.neg_parallelized(one(i)),
-        (&[(i, 1), (j, -1)], 0) => return sks.sub_parallelized(one(i), one(j)),
-        _ => {}
-    }
-    let mut constant = row.constant;
-    let mut terms = Vec::new();
-    for &(i, c) in &row.terms {
-        for (position, d) in digits(c, blocks) {
-            if d < 0 {
-                constant += 1i128 << (2 * position);
-            }
-            let multiple = prepared[i].get(d).expect("multiples follow the digits");
-            terms.push(shift_blocks_up(sks, multiple, position));
+fn evaluate_row(
+    sks: &ServerKey,
+    inputs: &[&SignedRadixCiphertext],
+    prepared: &[Multiples],
+    kind: &RowKind,
+    blocks: usize,
+) -> SignedRadixCiphertext {
+    let signed = |i: usize| cast(sks, &clean(sks, inputs[i]), blocks);
+    match kind {
+        RowKind::Shift { input, position } => shift_blocks_up(sks, &signed(*input), *position),
+        RowKind::AddConstant { input, constant } => {
+            sks.add_parallelized(&signed(*input), &sks.create_trivial_radix(*constant as u64, blocks))
         }
+        RowKind::Neg { input } => sks.neg_parallelized(&signed(*input)),
+        RowKind::Sub { a, b } => sks.sub_parallelized(&signed(*a), &signed(*b)),
+        RowKind::Sum(plan) => sum(sks, prepared, plan, blocks),
     }
-    let modulus_bits = 2 * blocks as u32;
-    let constant = (constant as u128) & (u128::MAX >> (128 - modulus_bits));
-    if constant != 0 || terms.is_empty() {
-        terms.push(sks.create_trivial_radix(constant as u64, blocks));
-    }
-    if terms.len() == 1 {
-        return terms.pop().expect("one term");
-    }
-    sks.unchecked_sum_ciphertexts_vec_parallelized(terms).unwrap_or_else(|| sks.create_trivial_radix(0u64, blocks))
 }
 
-#[cfg(test)]
-mod tests {
-    use super::digits;
-
-    #[test]
-    fn digits_recompose_modulo_the_width() {
-        for blocks in [1usize, 4, 8, 32] {
-            for c in [-70_000i64, -9, -4, -3, -2, -1, 0, 1, 2, 3, 6, 8, 127, 1 << 20, i64::MIN, i64::MAX] {
-                let sum: i128 = digits(c, blocks).iter().map(|&(p, d)| (d as i128) << (2 * p)).sum();
-                let m = 1i128 << (2 * blocks);
-                assert_eq!(sum.rem_euclid(m), (c as i128).rem_euclid(m), "c = {c}, blocks = {blocks}");
-            }
-        }
-        assert_eq!(digits(-2, 8), vec![(0, -2)]);
-        assert_eq!(digits(8, 8), vec![(1, 2)]);
-        assert_eq!(digits(-16, 8), vec![(2, -1)]);
+fn sum(sks: &ServerKey, prepared: &[Multiples], plan: &RowPlan, blocks: usize) -> SignedRadixCiphertext {
+    let key: &tfhe::shortint::ServerKey = sks.as_ref();
+    let mut terms: Vec<RadixCiphertext> = plan
+        .terms
+        .iter()
+        .map(|t| {
+            let source = prepared[t.input].get(t.multiple);
+            let mut term: Vec<Ciphertext> = (0..blocks.min(t.position)).map(|_| key.create_trivial(0)).collect();
+            term.extend(source.iter().take(blocks - term.len()).cloned());
+            term.resize_with(blocks, || key.create_trivial(0));
+            RadixCiphertext::from_blocks(term)
+        })
+        .collect();
+    if plan.constant != 0 || terms.is_empty() {
+        terms.push(sks.create_trivial_radix(plan.constant as u64, blocks));
     }
+    let total = match terms.len() {
+        1 => terms.pop().expect("one term"),
+        _ => sks.unchecked_sum_ciphertexts_vec_parallelized(terms).expect("at least two terms"),
+    };
+    SignedRadixCiphertext::from_blocks(total.into_blocks())
 }

@@ -29,6 +29,8 @@ struct Tables {
     is_negative: LookupTableOwned,
     /// (is_negative, block) -> 0 or block.
     zero_if_negative: BivariateLookupTableOwned,
+    /// Block -> block with its high bit flipped: the top block of a linear map input's unsigned form.
+    flip_high_bit: LookupTableOwned,
 }
 
 /// Evaluates rt kernels on ciphertexts with a server key. Elements are `SignedRadixCiphertext`s whose block count
@@ -45,6 +47,7 @@ impl TfheBackend {
         let tables = Tables {
             is_negative: key.generate_lookup_table(|b| (b >> sign_bit) & 1),
             zero_if_negative: key.generate_lookup_table_bivariate(|neg, b| if neg == 1 { 0 } else { b }),
+            flip_high_bit: key.generate_lookup_table(|b| (b ^ (1 << sign_bit)) & ((1 << BITS_PER_BLOCK) - 1)),
         };
         TfheBackend { sks, tables }
     }
@@ -83,6 +86,7 @@ pub(crate) fn shift_blocks_up(sks: &ServerKey, ct: &SignedRadixCiphertext, posit
         return ct.clone();
     }
     let blocks = ct.blocks().len();
+    let positions = positions.min(blocks);
     let mut shifted = sks.create_trivial_zero_radix::<RadixCiphertext>(positions).into_blocks();
     shifted.extend_from_slice(&ct.blocks()[..blocks - positions]);
     SignedRadixCiphertext::from_blocks(shifted)
@@ -106,7 +110,7 @@ impl Primitives for TfheBackend {
     type Ct = SignedRadixCiphertext;
 
     fn linear(&self, inputs: &[&Self::Ct], map: &LinearMap, out: Width) -> Vec<ElemResult<Self::Ct>> {
-        linear::evaluate(&self.sks, inputs, map, out.blocks())
+        linear::evaluate(&self.sks, &self.tables.flip_high_bit, inputs, map, out.blocks())
     }
 
     fn mul(&self, a: &Self::Ct, b: &Self::Ct, out: Width) -> ElemResult<Self::Ct> {
