@@ -263,7 +263,12 @@ readers!(TransposeAttrs);
 
 impl TransposeAttrs {
     pub fn try_read(m: &Module, op: OpId) -> Result<Self, String> {
-        let rank = operand_rank(m, op)?;
+        Self::try_read_ranked(m, op, operand_rank(m, op)?)
+    }
+
+    /// [`Self::try_read`] for an operand of rank `rank` (when operand #0 is no longer an nn tensor, as during
+    /// lowering).
+    pub fn try_read_ranked(m: &Module, op: OpId, rank: usize) -> Result<Self, String> {
         let Some(list) = int_list(m, op, PERM)? else { return Ok(TransposeAttrs { perm: (0..rank).rev().collect() }) };
         let perm: Option<Vec<usize>> = list.iter().map(|&p| usize::try_from(p).ok()).collect();
         match perm {
@@ -291,7 +296,12 @@ readers!(PadAttrs);
 
 impl PadAttrs {
     pub fn try_read(m: &Module, op: OpId) -> Result<Self, String> {
-        let rank = operand_rank(m, op)?;
+        Self::try_read_ranked(m, op, operand_rank(m, op)?)
+    }
+
+    /// [`Self::try_read`] for an operand of rank `rank` (when operand #0 is no longer an nn tensor, as during
+    /// lowering).
+    pub fn try_read_ranked(m: &Module, op: OpId, rank: usize) -> Result<Self, String> {
         let list = int_list(m, op, PADS)?.ok_or("requires attribute 'pads'")?;
         if list.len() != 2 * rank {
             return Err(format!("'pads' must have 2 * rank = {} elements, got {}", 2 * rank, list.len()));
@@ -320,7 +330,12 @@ readers!(ConcatAttrs);
 
 impl ConcatAttrs {
     pub fn try_read(m: &Module, op: OpId) -> Result<Self, String> {
-        let rank = operand_rank(m, op)?;
+        Self::try_read_ranked(m, op, operand_rank(m, op)?)
+    }
+
+    /// [`Self::try_read`] for an operand of rank `rank` (when operand #0 is no longer an nn tensor, as during
+    /// lowering).
+    pub fn try_read_ranked(m: &Module, op: OpId, rank: usize) -> Result<Self, String> {
         let axis = int(m, op, AXIS)?.ok_or("requires attribute 'axis'")?;
         let axis = normalize_axis(axis, rank).ok_or_else(|| out_of_range("axis", axis, rank))?;
         Ok(ConcatAttrs { axis })
@@ -356,7 +371,12 @@ readers!(ReduceSumAttrs);
 
 impl ReduceSumAttrs {
     pub fn try_read(m: &Module, op: OpId) -> Result<Self, String> {
-        let rank = operand_rank(m, op)?;
+        Self::try_read_ranked(m, op, operand_rank(m, op)?)
+    }
+
+    /// [`Self::try_read`] for an operand of rank `rank` (when operand #0 is no longer an nn tensor, as during
+    /// lowering).
+    pub fn try_read_ranked(m: &Module, op: OpId, rank: usize) -> Result<Self, String> {
         let list = int_list(m, op, AXES)?.unwrap_or_default();
         let mut axes = Vec::with_capacity(list.len());
         for &a in &list {

@@ -282,7 +282,7 @@ fn transpose(m: &Module, op: OpId, ops: &[TensorRange], out: &[u64]) -> Result<T
     let x = operand(ops, 0)?;
     let perm = ints(m, op, "perm", &[])?;
     if perm.len() != x.shape.len() || perm.iter().any(|&p| p < 0 || p as usize >= x.shape.len()) {
-        return Err("'perm' must be a permutation of the dimensions".into());
+        return Err(format!("'perm' {perm:?} must be a permutation of the operand's dimensions {:?}", x.shape));
     }
     let (xs, os) = (strides(&x.shape), strides(out));
     let elems = (0..numel(out)?)
@@ -300,7 +300,11 @@ fn pad(m: &Module, op: OpId, ops: &[TensorRange], out: &[u64]) -> Result<TensorR
     let pads = ints(m, op, "pads", &[])?;
     let r = x.shape.len();
     if pads.len() != 2 * r || out.len() != r {
-        return Err("'pads' must have two entries per dimension".into());
+        return Err(format!(
+            "'pads' must have two entries per dimension of the {r}-d operand ({} given, a {}-d result)",
+            pads.len(),
+            out.len()
+        ));
     }
     let (xs, os) = (strides(&x.shape), strides(out));
     let elems = (0..numel(out)?)

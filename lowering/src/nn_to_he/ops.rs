@@ -96,9 +96,11 @@ impl Lowering {
             let fx = self.view(m, x).frac;
             self.emit(m, &he::RESHAPE, &[x], &shape, fx, vec![], true)
         } else if def == &nn::TRANSPOSE {
-            let perm: Vec<u64> = TransposeAttrs::read(m, op).perm.iter().map(|&p| p as u64).collect();
             let x = self.cipher(m, op, 0)?;
-            let fx = self.view(m, x).frac;
+            let xt = self.view(m, x);
+            let a = TransposeAttrs::try_read_ranked(m, op, xt.shape.len()).map_err(|e| m.error_at(op, e))?;
+            let perm: Vec<u64> = a.perm.iter().map(|&p| p as u64).collect();
+            let fx = xt.frac;
             let attrs = vec![ints(m, "perm", &perm)];
             self.emit(m, &he::TRANSPOSE, &[x], &shape, fx, attrs, true)
         } else if def == &nn::PAD {
@@ -106,9 +108,10 @@ impl Lowering {
         } else if def == &nn::CONCAT {
             self.concat(m, op, frac, &shape)
         } else if def == &nn::REDUCE_SUM {
-            let a = ReduceSumAttrs::read(m, op);
             let x = self.cipher(m, op, 0)?;
-            let fx = self.view(m, x).frac;
+            let xt = self.view(m, x);
+            let a = ReduceSumAttrs::try_read_ranked(m, op, xt.shape.len()).map_err(|e| m.error_at(op, e))?;
+            let fx = xt.frac;
             let axes: Vec<u64> = a.axes.iter().map(|&x| x as u64).collect();
             let mut attrs = vec![ints(m, "axes", &axes)];
             if !a.keepdims {
@@ -402,9 +405,9 @@ impl Lowering {
     }
 
     fn pad(&mut self, m: &mut Module, op: OpId, shape: &[u64]) -> Result<Value, Diagnostics> {
-        let a = PadAttrs::read(m, op);
         let x = self.cipher(m, op, 0)?;
         let xt = self.view(m, x);
+        let a = PadAttrs::try_read_ranked(m, op, xt.shape.len()).map_err(|e| m.error_at(op, e))?;
         let attrs = vec![ints(m, "pads", &a.pads)];
         let v = self.emit(m, &he::PAD, &[x], shape, xt.frac, attrs, a.value == 0.0)?;
         if a.value == 0.0 {
@@ -426,7 +429,8 @@ impl Lowering {
         for p in &mut parts {
             *p = self.rescale_to(m, *p, common, false)?;
         }
-        let axis = ConcatAttrs::read(m, op).axis as i64;
+        let rank = shape.len();
+        let axis = ConcatAttrs::try_read_ranked(m, op, rank).map_err(|e| m.error_at(op, e))?.axis as i64;
         let attrs = vec![("axis".to_string(), m.int_attr(axis))];
         self.emit(m, &he::CONCAT, &parts, shape, common, attrs, true)
     }
