@@ -1,14 +1,21 @@
 //! ONNX conformance: every backend node test in `shared/onnx-node` imports (its first input an argument, the
-//! others bound as constants, as weights would be) and the float evaluator reproduces the expected outputs
-//! within ONNX's tolerances (rtol 1e-3, atol 1e-7). One failing case fails the test, naming it; every case
-//! folder is run, none skipped. Also snapshots the IR of two small cases.
+//! others bound as constants, as weights would be) and
+//! - the float evaluator reproduces the expected outputs within ONNX's tolerances (rtol 1e-3, atol 1e-7);
+//! - the whole pipeline (`nn-to-rt`, the input's range being the min and max of its own data) on the exact clear
+//!   backend is within `bound + atol + rtol·|expected|` of them, where `bound` is the compiler's proven
+//!   fixed-point error bound for this input (`veil_tools::cli::accuracy::error_bound`).
+//!
+//! One failing case fails the test, naming it; every case folder is run, none skipped. Also snapshots the IR of
+//! two small cases.
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
 use veil_ir::print_module;
-use veil_nn::eval::{eval_main, Tensor};
+use veil_nn::eval::{eval_main, Interval, Tensor};
+use veil_tools::cli::accuracy::{error_bound, Bounded};
 use veil_tools::onnx::{decode_model, import_model, read_tensor_file, ImportOptions, Imported, TensorData};
+use veil_tools::pipeline::{self, Level, Loaded};
 
 const RTOL: f32 = 1e-3;
 const ATOL: f32 = 1e-7;
@@ -30,6 +37,15 @@ fn tensors(dir: &Path, prefix: &str) -> Result<Vec<TensorData>, String> {
 
 /// Imports a case with the inputs from `bound_from` on bound to the data set's values.
 fn import_case(dir: &Path, bound_from: usize) -> Result<(Imported, Vec<TensorData>), String> {
+    import_case_with(dir, bound_from, None)
+}
+
+/// [`import_case`] with the secret input's range.
+fn import_case_with(
+    dir: &Path,
+    bound_from: usize,
+    input_range: Option<(f64, f64)>,
+) -> Result<(Imported, Vec<TensorData>), String> {
     let bytes = std::fs::read(dir.join("model.onnx")).map_err(|e| e.to_string())?;
     let model = decode_model("model.onnx", &bytes).map_err(|e| e.to_string())?;
     let graph = model.graph.as_ref().ok_or("no graph")?;
@@ -41,16 +57,21 @@ fn import_case(dir: &Path, bound_from: usize) -> Result<(Imported, Vec<TensorDat
     }
     let bind: HashMap<String, TensorData> =
         names.iter().zip(&inputs).skip(bound_from).map(|(n, t)| (n.to_string(), t.clone())).collect();
-    let options = ImportOptions { bind, ..ImportOptions::default() };
+    let options = ImportOptions { bind, input_range, ..ImportOptions::default() };
     Ok((import_model("model.onnx", &model, &options).map_err(|e| e.to_string())?, inputs))
 }
 
+/// The first input of a case: the float tensor that becomes the secret argument.
+fn first_input(dir: &Path) -> Result<Tensor<f32>, String> {
+    match tensors(dir, "input")?.into_iter().next() {
+        Some(TensorData::Float(t)) => Ok(t),
+        _ => Err("the first input is not a float tensor".into()),
+    }
+}
+
 fn run_case(dir: &Path) -> Result<(), String> {
-    let (imported, inputs) = import_case(dir, 1)?;
-    let x = match inputs.into_iter().next() {
-        Some(TensorData::Float(t)) => t,
-        _ => return Err("the first input is not a float tensor".into()),
-    };
+    let (imported, _) = import_case(dir, 1)?;
+    let x = first_input(dir)?;
     let outputs = eval_main(&imported.module, &[x])?;
     let expected = tensors(dir, "output")?;
     if outputs.len() != expected.len() {
@@ -75,8 +96,49 @@ fn compare(got: &Tensor<f32>, want: &Tensor<f32>) -> Result<(), String> {
     Ok(())
 }
 
-#[test]
-fn every_node_test_matches_its_expected_outputs() {
+/// Runs one case through the whole pipeline on the clear backend; the largest error and bound of its outputs.
+fn run_case_fixed_point(dir: &Path) -> Result<(f64, f64), String> {
+    let x = first_input(dir)?;
+    let lo = x.data().iter().fold(f32::INFINITY, |a, &b| a.min(b));
+    let hi = x.data().iter().fold(f32::NEG_INFINITY, |a, &b| a.max(b));
+    let (imported, _) = import_case_with(dir, 1, Some((f64::from(lo), f64::from(hi))))?;
+    let nn = imported.module.clone();
+    let loaded = Loaded { level: Level::Nn, module: imported.module, notes: imported.notes };
+    let compiled = pipeline::compile(loaded, &pipeline::Options::default())?;
+    let (act, weight, _) = compiled
+        .he
+        .as_ref()
+        .and_then(veil_lowering::assign_precision::recorded_precision)
+        .ok_or("no recorded precision")?;
+    let got = pipeline::run_clear(&compiled.rt, std::slice::from_ref(&x))?.values;
+    let bounds = error_bound(&nn, &[x.map(|v| Bounded::input(Interval::point(f64::from(v)), act))], act, weight)?;
+    let expected = tensors(dir, "output")?;
+    if got.len() != expected.len() {
+        return Err(format!("{} outputs, expected {}", got.len(), expected.len()));
+    }
+    let (mut worst, mut widest) = (0f64, 0f64);
+    for (i, ((got, want), bound)) in got.iter().zip(&expected).zip(&bounds).enumerate() {
+        let TensorData::Float(want) = want else { return Err(format!("output #{i} is not float")) };
+        if got.shape() != want.shape() {
+            return Err(format!("output #{i}: shape {:?}, expected {:?}", got.shape(), want.shape()));
+        }
+        for (k, ((&a, &b), e)) in got.data().iter().zip(want.data()).zip(bound.data()).enumerate() {
+            let tolerance = e.err + f64::from(ATOL) + f64::from(RTOL) * f64::from(b.abs());
+            let error = f64::from((a - b).abs());
+            if error > tolerance {
+                return Err(format!(
+                    "output #{i} element {k} is {a}, expected {b} (tolerance {tolerance:.3e}, bound {:.3e})",
+                    e.err
+                ));
+            }
+            (worst, widest) = (worst.max(error), widest.max(e.err));
+        }
+    }
+    Ok((worst, widest))
+}
+
+/// Every case folder, sorted.
+fn case_dirs() -> Vec<PathBuf> {
     let mut dirs: Vec<PathBuf> = std::fs::read_dir(cases_dir())
         .expect("shared/onnx-node is missing")
         .map(|e| e.expect("readable folder").path())
@@ -84,6 +146,26 @@ fn every_node_test_matches_its_expected_outputs() {
         .collect();
     dirs.sort();
     assert_eq!(dirs.len(), 32, "INDEX.md lists 32 cases");
+    dirs
+}
+
+#[test]
+fn every_node_test_runs_on_the_clear_backend_within_the_error_bound() {
+    let dirs = case_dirs();
+    let mut failures = vec![];
+    for d in &dirs {
+        let name = d.file_name().unwrap_or_default().to_string_lossy().to_string();
+        match run_case_fixed_point(d) {
+            Ok((worst, bound)) => println!("{name}: max error {worst:.3e}, bound {bound:.3e}"),
+            Err(e) => failures.push(format!("{name}: {e}")),
+        }
+    }
+    assert!(failures.is_empty(), "{} of {} cases failed:\n{}", failures.len(), dirs.len(), failures.join("\n"));
+}
+
+#[test]
+fn every_node_test_matches_its_expected_outputs() {
+    let dirs = case_dirs();
     let failures: Vec<String> = dirs
         .iter()
         .filter_map(|d| {

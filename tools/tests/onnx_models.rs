@@ -1,9 +1,16 @@
-//! The real models of `shared/models`: each imports (with its calibration data), verifies, prints IR that
-//! parses back, and the float evaluator reproduces onnxruntime's `<m>.expected.npy` row by row (max abs
-//! error within 1e-4); classifiers reach exactly the accuracy on the saved rows that `<m>.meta.json` states,
-//! the regressor its RMSE.
+//! The real models of `shared/models`:
+//! - each imports (with its calibration data), verifies, prints IR that parses back, and the float evaluator
+//!   reproduces onnxruntime's `<m>.expected.npy` row by row (max abs error within 1e-4); classifiers reach exactly
+//!   the accuracy on the saved rows that `<m>.meta.json` states, the regressor its RMSE;
+//! - compiled to fixed point and run on the exact clear backend (every value checked against its width) over the
+//!   saved rows through `veil accuracy --json`, a classifier's accuracy is within 1 point of the stated float
+//!   accuracy and the regressor's RMSE within 1% of the float model's; every output element of every row is within
+//!   the compiler's proven error bound of the float model. The input range is `input_range_test` of meta.json,
+//!   the extremes of the saved rows (the calibration samples come from the training split and need not cover
+//!   them).
 
 use std::path::{Path, PathBuf};
+use std::time::Instant;
 
 use veil_ir::{parse_and_verify, print_module, Registry};
 use veil_nn::eval::{eval_main, Tensor};
@@ -76,8 +83,49 @@ fn run_model(model: &str) -> Report {
     report
 }
 
-/// A classifier: the argmax accuracy on the saved rows is the one meta.json states.
+/// `veil accuracy` on the clear backend with the model's saved data and `--truth` (labels or targets); its JSON
+/// report, after checking that no output element left the proven error bound.
+fn clear_accuracy(model: &str, truth: &str) -> serde_json::Value {
+    let range = &meta(model)["input_range_test"];
+    let range = format!("{},{}", range[0].as_f64().expect("lo"), range[1].as_f64().expect("hi"));
+    let path = |suffix: &str| file(model, suffix).display().to_string();
+    let args = [
+        "accuracy".to_string(),
+        path("onnx"),
+        "--inputs".into(),
+        path("inputs.npy"),
+        format!("--{truth}"),
+        path(&format!("{truth}.npy")),
+        "--expected".into(),
+        path("expected.npy"),
+        "--input-range".into(),
+        range,
+        "--backend".into(),
+        "clear".into(),
+        "--json".into(),
+    ];
+    let start = Instant::now();
+    let out = veil_tools::cli::run(&args);
+    assert_eq!(out.code, 0, "{model}: {}", out.stderr);
+    let report: serde_json::Value = serde_json::from_str(&out.stdout).expect("one JSON object");
+    println!("{model} on the clear backend ({:.1}s): {report}", start.elapsed().as_secs_f64());
+    assert_eq!(report["bound_violations"], 0, "{model}: an output beyond the proven error bound");
+    report
+}
+
+/// A classifier: the float argmax accuracy on the saved rows is the one meta.json states, and the clear
+/// backend's is within 1 point of it.
 fn check_classifier(model: &str) {
+    check_float_classifier(model);
+    let report = clear_accuracy(model, "labels");
+    let stated = meta(model)["accuracy_first200"].as_f64().expect("accuracy_first200");
+    let (float, fixed) = (report["float_accuracy"].as_f64().unwrap(), report["accuracy"].as_f64().unwrap());
+    assert!((float - stated).abs() < 1e-9, "{model}: float accuracy {float}, meta.json states {stated}");
+    assert!((fixed - stated).abs() <= 0.01, "{model}: clear accuracy {fixed} is not within 1 point of {stated}");
+}
+
+/// The float evaluator's argmax accuracy on the saved rows is the one meta.json states.
+fn check_float_classifier(model: &str) {
     let report = run_model(model);
     let labels = read_i64(&file(model, "labels.npy")).expect("labels");
     let correct = report.predictions.iter().zip(labels.data()).filter(|(&p, &l)| p as i64 == l).count();
@@ -136,6 +184,12 @@ fn diabetes_linreg() {
     let stated = meta("diabetes_linreg")["rmse"].as_f64().expect("rmse");
     println!("diabetes_linreg: RMSE {rmse:.4} (stated {stated:.4})");
     assert!((rmse - stated).abs() < 1e-3, "RMSE {rmse} but meta.json states {stated}");
+
+    // In fixed point: the RMSE within 1% of the float model's (and every prediction within the proven bound).
+    let report = clear_accuracy("diabetes_linreg", "targets");
+    let (float, fixed) = (report["float_rmse"].as_f64().unwrap(), report["rmse"].as_f64().unwrap());
+    assert!((float - rmse).abs() < 1e-3, "veil accuracy's float RMSE {float}, the evaluator's {rmse}");
+    assert!((fixed - float).abs() <= 0.01 * float, "clear RMSE {fixed} is not within 1% of {float}");
 }
 
 /// Every model in the folder is covered by a test above.

@@ -3,6 +3,7 @@
 //! and a variant of [`Command`]). Everything runs in-process and returns an [`Output`], so tests drive the CLI
 //! without spawning it; the binary only prints.
 
+pub mod accuracy;
 pub mod compile;
 #[cfg(feature = "tfhe")]
 pub mod decrypt;
@@ -61,6 +62,8 @@ enum Command {
     /// Decrypt and decode a result (client)
     #[cfg(feature = "tfhe")]
     Decrypt(decrypt::DecryptArgs),
+    /// Float and fixed-point accuracy of a model on labelled inputs, their agreement and errors
+    Accuracy(accuracy::AccuracyArgs),
 }
 
 /// Runs `veil` with `args` (without the program name). Usage errors exit 1; `--help` exits 0.
@@ -88,5 +91,6 @@ pub fn run(args: &[String]) -> Output {
         Command::Eval(args) => eval::run(&args),
         #[cfg(feature = "tfhe")]
         Command::Decrypt(args) => decrypt::run(&args),
+        Command::Accuracy(args) => accuracy::run(&args),
     }
 }
