@@ -172,7 +172,7 @@ fn slot<C>(slots: &[Option<Buffer<C>>], v: Value) -> Result<&Buffer<C>> {
 }
 
 /// The integers of a dense attribute.
-pub(crate) fn dense_ints(m: &Module, attr: Option<veil_ir::Attr>, name: &str) -> Result<Vec<i64>> {
+pub fn dense_ints(m: &Module, attr: Option<veil_ir::Attr>, name: &str) -> Result<Vec<i64>> {
     let dense = attr.and_then(|a| m.attr_as_dense(a));
     match dense.map(|d| &d.values) {
         Some(DenseValues::Int(v)) => Ok(v.clone()),

@@ -1,6 +1,6 @@
 //! Shared test fixtures: one key set per test binary, and encrypt/compare helpers.
 
-#![allow(dead_code)]
+#![allow(dead_code, unused_imports)]
 
 #[cfg(feature = "tfhe")]
 pub use encrypted::*;

@@ -4,7 +4,7 @@
 //! computations feeding Reshape, folded batch norms). Float graph inputs become secret arguments (a dynamic
 //! batch dimension is bound to 1) with a `veil.range` when one is given or calibrated; other inputs must be
 //! bound to values. Post-processing at the end of the graph that does not change the argmax (Softmax,
-//! ArgMax, ZipMap, a classifier's label) is dropped, with a note. See docs/onnx.md.
+//! ArgMax, ZipMap, a classifier's label) is dropped, with a note. See docs/onnx-support.md.
 
 mod error;
 mod graph;
