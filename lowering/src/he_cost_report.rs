@@ -63,6 +63,9 @@ impl Pass for HeCostReport {
 /// One kernel call's estimate.
 #[derive(Clone, Debug, Serialize)]
 pub struct CallCost {
+    /// The `rt.call` op.
+    #[serde(skip)]
+    pub op: OpId,
     pub func: String,
     /// The source line of the op, when known.
     pub line: Option<usize>,
@@ -103,6 +106,7 @@ pub fn analyze(m: &Module, machine: Machine) -> CostReport {
             let variant = m.op(op).attr("variant").and_then(|a| m.attr_as_str(a)).map(str::to_string);
             let pbs = call_pbs(m, op, kernel, variant.as_deref(), &result);
             calls.push(CallCost {
+                op,
                 func: name.clone(),
                 line: m.sources.line_col(&m.op(op).loc).map(|(_, line, _)| line),
                 kernel: kernel.name,

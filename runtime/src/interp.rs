@@ -90,6 +90,18 @@ pub fn run<B: Backend + ?Sized>(
     inputs: Vec<Buffer<B::Ct>>,
     backend: &B,
 ) -> Result<Vec<Buffer<B::Ct>>> {
+    run_observed(m, name, inputs, backend, &mut |_, _| {})
+}
+
+/// [`run`], calling `after_level` with the ops of each topological level (run in parallel) and its wall time once
+/// the level is done: the hook of `veil run --profile`.
+pub fn run_observed<B: Backend + ?Sized>(
+    m: &Module,
+    name: Option<&str>,
+    inputs: Vec<Buffer<B::Ct>>,
+    backend: &B,
+    after_level: &mut dyn FnMut(&[OpId], std::time::Duration),
+) -> Result<Vec<Buffer<B::Ct>>> {
     let func = find_function(m, name)?;
     let body = m.body(func).ok_or_else(|| RuntimeError::Program("the function has no body".into()))?;
     let args = &m.block(body).args;
@@ -108,8 +120,10 @@ pub fn run<B: Backend + ?Sized>(
     }
     let mut outputs = None;
     for level in topological_levels(m, func) {
+        let start = std::time::Instant::now();
         let results: Vec<(OpId, Step<B::Ct>)> =
             level.par_iter().map(|&op| (op, execute(m, op, &slots, backend))).collect();
+        after_level(&level, start.elapsed());
         for (op, result) in results {
             let at = |e: RuntimeError| RuntimeError::Program(format!("{}: {e}", describe(m, op)));
             match result.map_err(at)? {

@@ -59,6 +59,9 @@ pub struct Options {
     pub calibration: Option<FloatTensor<f32>>,
     /// Options of passes of the `nn-to-rt` pipeline: (pass name, option text such as `act-frac=6`).
     pub pass_options: Vec<(String, String)>,
+    /// ONNX graph inputs that are public integers (a `Reshape` shape, `Pad` pads): (position among the graph's
+    /// inputs, value). They are bound as compile-time constants, not encrypted.
+    pub public_inputs: Vec<(usize, IntTensor<i64>)>,
 }
 
 /// A loaded program.
@@ -149,18 +152,40 @@ pub fn load(path: &Path, options: &Options) -> Result<Loaded, String> {
     let is_onnx = path.extension().is_some_and(|e| e.eq_ignore_ascii_case("onnx"));
     let text = (!is_onnx).then(|| std::str::from_utf8(&bytes).ok()).flatten();
     let Some(text) = text else {
+        let name = path.file_name().map_or_else(|| shown.to_string(), |n| n.to_string_lossy().into_owned());
+        let model = crate::onnx::decode_model(&name, &bytes).map_err(|e| e.to_string())?;
         let import = crate::onnx::ImportOptions {
             input_range: options.input_range,
             calibration: options.calibration.clone(),
+            bind: public_bindings(&model, &options.public_inputs)?,
             ..Default::default()
         };
-        let imported = crate::onnx::import_file(path, &import).map_err(|e| e.to_string())?;
+        let imported = crate::onnx::import_model(&name, &model, &import).map_err(|e| e.to_string())?;
         return Ok(Loaded { level: Level::Nn, module: imported.module, notes: imported.notes });
     };
     let name = path.to_string_lossy();
     let module = parse_and_verify(&name, text, &veil_lowering::registry()).map_err(|d| render(&d))?;
     let level = detect_level(&module).map_err(|e| format!("'{shown}': {e}"))?;
     Ok(Loaded { level, module, notes: vec![] })
+}
+
+/// The graph inputs (initializers excluded) named by position, bound to the given integers.
+fn public_bindings(
+    model: &crate::onnx::proto::ModelProto,
+    public: &[(usize, IntTensor<i64>)],
+) -> Result<std::collections::HashMap<String, crate::onnx::TensorData>, String> {
+    let Some(graph) = &model.graph else { return Ok(Default::default()) };
+    let initializers: Vec<&str> = graph.initializer.iter().map(|t| t.name()).collect();
+    let names: Vec<&str> = graph.input.iter().map(|i| i.name()).filter(|n| !initializers.contains(n)).collect();
+    let mut bind = std::collections::HashMap::new();
+    for (position, values) in public {
+        let name = names
+            .get(*position)
+            .ok_or_else(|| format!("input #{position} is integer, but the model has {} graph input(s)", names.len()))?;
+        let data = veil_nn::eval::Tensor::new(values.shape.iter().map(|&d| d as u64).collect(), values.data.clone())?;
+        bind.insert(name.to_string(), crate::onnx::TensorData::Int(data));
+    }
+    Ok(bind)
 }
 
 /// The passes of `nn-to-rt` that run on a program at `from`, with `options` applied, split into those before
@@ -300,12 +325,22 @@ pub struct RunOutput {
 }
 
 /// Where a tfhe run's time went, and its bootstraps.
-#[derive(Clone, Copy, Debug, Default)]
+#[derive(Clone, Debug, Default)]
 pub struct Timings {
     pub encrypt: Duration,
     pub evaluate: Duration,
     pub decrypt: Duration,
     /// PBS counted by tfhe during the evaluation.
+    pub pbs: u64,
+    /// The evaluation step by step: each topological level that ran kernel calls.
+    pub levels: Vec<LevelTime>,
+}
+
+/// The kernel calls of one topological level of the rt program (run in parallel), their wall time and PBS.
+#[derive(Clone, Debug)]
+pub struct LevelTime {
+    pub calls: Vec<veil_ir::OpId>,
+    pub time: Duration,
     pub pbs: u64,
 }
 
@@ -375,7 +410,16 @@ pub fn run_tfhe(rt: &Module, inputs: &[FloatTensor<f32>], keys: &Keys) -> Result
     timings.encrypt = start.elapsed();
     let start = Instant::now();
     veil_runtime::tfhe_backend::reset_pbs_count();
-    let outputs = evaluate(rt, inputs, &keys.backend)?;
+    let mut counted = 0;
+    let mut record = |ops: &[veil_ir::OpId], time: Duration| {
+        let calls: Vec<veil_ir::OpId> = ops.iter().copied().filter(|&op| rt.op(op).def == &veil_rt::CALL).collect();
+        let pbs = veil_runtime::tfhe_backend::pbs_count();
+        if !calls.is_empty() {
+            timings.levels.push(LevelTime { calls, time, pbs: pbs - counted });
+        }
+        counted = pbs;
+    };
+    let outputs = interp::run_observed(rt, None, inputs, &keys.backend, &mut record).map_err(|e| e.to_string())?;
     timings.pbs = veil_runtime::tfhe_backend::pbs_count();
     timings.evaluate = start.elapsed();
     let start = Instant::now();

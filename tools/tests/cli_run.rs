@@ -4,6 +4,7 @@
 mod cli_common;
 
 use cli_common::*;
+use std::path::Path;
 
 #[test]
 fn compile_emits_each_level() {
@@ -76,6 +77,15 @@ fn a_batch_runs_row_by_row() {
     assert_eq!(out.matches("row ").count(), 3, "{out}");
     let written = veil_runtime::npy::read_f64(&y, None).expect("output");
     assert_eq!(written.shape, vec![3, 4]);
+
+    // --row runs one of them: the same values as that row of the batch.
+    let one = ok(&["run", &repo("test/models/mlp.mlir"), "--input", s(&x), "--row", "2", "--output", s(&y)]);
+    assert_eq!(one.matches("row ").count(), 0, "{one}");
+    let row = veil_runtime::npy::read_f64(&y, None).expect("output");
+    assert_eq!(row.shape, vec![1, 4]);
+    assert_eq!(row.data, written.data[8..12]);
+    let err = fails(&["run", &repo("test/models/mlp.mlir"), "--input", s(&x), "--row", "3"]);
+    assert!(err.contains("--row 3: the inputs hold 3 row(s)"), "{err}");
 }
 
 #[test]
@@ -99,4 +109,35 @@ fn bad_inputs_are_clear_errors() {
     let outside = dir.join("outside.npy");
     write_f32(&outside, &[1, 16], vec![1000.0; 16]);
     assert!(fails(&["run", &model, "--input", s(&outside)]).contains("outside the range"));
+}
+
+/// An ONNX node test with a Reshape shape as an int64 graph input: one `--input` per graph input, in graph order;
+/// the integer one is public (bound at compile time), the float one is encrypted, and the result is the case's
+/// expected output within the fixed-point error.
+#[test]
+fn onnx_integer_inputs_are_public_constants() {
+    use veil_tools::onnx::{read_tensor_file, TensorData};
+    let case = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/onnx-node/test_reshape_reordered_all_dims");
+    let data = case.join("test_data_set_0");
+    let dir = scratch("onnx-int");
+    let tensor = |name: &str| read_tensor_file(&data.join(name)).expect("tensor").1;
+    let (TensorData::Float(x), TensorData::Int(shape), TensorData::Float(want)) =
+        (tensor("input_0.pb"), tensor("input_1.pb"), tensor("output_0.pb"))
+    else {
+        panic!("a float input, an int64 shape and a float output");
+    };
+    let dims = |t: &[u64]| t.iter().map(|&d| d as usize).collect::<Vec<_>>();
+    let (xp, sp, yp) = (dir.join("x.npy"), dir.join("shape.npy"), dir.join("y.npy"));
+    write_f32(&xp, &dims(x.shape()), x.data().to_vec());
+    write_i64(&sp, &dims(shape.shape()), shape.data().to_vec());
+    let model = case.join("model.onnx");
+    let out = ok(&["run", s(&model), "--input", s(&xp), "--input", s(&sp), "--output", s(&yp)]);
+    let y = veil_runtime::npy::read_f64(&yp, None).expect("output");
+    assert_eq!(y.shape, dims(want.shape()), "{out}");
+    for (a, b) in y.data.iter().zip(want.data()) {
+        assert!((a - f64::from(*b)).abs() <= 1.0 / 256.0, "{a} vs {b}\n{out}");
+    }
+    // Given in the wrong order, the float input lands on the shape's graph input: a clear error.
+    let err = fails(&["run", s(&model), "--input", s(&sp), "--input", s(&xp)]);
+    assert!(err.contains("binding 'data': the input has element type float"), "{err}");
 }

@@ -42,7 +42,12 @@ impl CompileFlags {
                 .transpose()?,
             (None, Some(_)) => None,
         };
-        Ok(Options { input_range: self.input_range, calibration, pass_options: self.pass_option.clone() })
+        Ok(Options {
+            input_range: self.input_range,
+            calibration,
+            pass_options: self.pass_option.clone(),
+            ..Options::default()
+        })
     }
 
     /// Loads and compiles `model` to rt.

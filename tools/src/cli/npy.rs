@@ -34,6 +34,12 @@ pub fn read_f32(path: &Path) -> Result<Tensor<f32>, String> {
     }
 }
 
+/// Whether the file holds integers (`int64` or `int32`) rather than floats.
+pub fn holds_integers(path: &Path) -> Result<bool, String> {
+    let (_, ty) = open(path)?;
+    Ok(matches!(&ty[1..], "i8" | "i4"))
+}
+
 /// An integer array (`i8`, `i4`, ...) as `i64`.
 pub fn read_i64(path: &Path) -> Result<Tensor<i64>, String> {
     let (npy, ty) = open(path)?;

@@ -13,7 +13,7 @@ use veil_ir::Module;
 use veil_nn::eval::Tensor as FloatTensor;
 
 use super::model_args::{format_ints, format_values, read_input, secs, write_npy, CompileFlags};
-use super::Output;
+use super::{npy, Output};
 use crate::pipeline::{self, Compiled, Level, RunOutput, Timings};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
@@ -31,7 +31,8 @@ pub struct RunArgs {
     /// The model: an ONNX file or an nn, he or rt program (.mlir)
     #[arg(value_name = "MODEL")]
     pub model: PathBuf,
-    /// An input per program argument, in argument order
+    /// An input per program argument, in argument order (for an ONNX model, one per graph input in graph order;
+    /// integer arrays, such as a Reshape's shape or Pad's pads, are public and bound at compile time)
     #[arg(long = "input", value_name = "X.npy", required = true)]
     pub inputs: Vec<PathBuf>,
     #[arg(long, value_enum, default_value = "clear")]
@@ -39,6 +40,13 @@ pub struct RunArgs {
     /// Write the (first) output to this .npy file (float32; rows stacked for a batch)
     #[arg(long, value_name = "Y.npy")]
     pub output: Option<PathBuf>,
+    /// Run only row I (from 0) of inputs holding several rows, such as one sample of a test set
+    #[arg(long, value_name = "I")]
+    pub row: Option<usize>,
+    /// With --backend tfhe: print where the evaluation's time went, kernel call by kernel call, with the PBS
+    /// measured and estimated for each (of the last row)
+    #[arg(long)]
+    pub profile: bool,
     #[command(flatten)]
     pub flags: CompileFlags,
 }
@@ -48,11 +56,32 @@ struct Program {
     compiled: Option<Compiled>,
     nn: Option<Module>,
     notes: Vec<String>,
+    /// The `--input` files that are the program's (secret) arguments, in order; integer inputs of an ONNX
+    /// model are public and bound at compile time instead.
+    secret_inputs: Vec<PathBuf>,
+}
+
+/// Splits the `--input` files of an ONNX model into public integer inputs (position, value) and the others.
+fn split_public(args: &RunArgs) -> Result<(Vec<(usize, pipeline::IntTensor<i64>)>, Vec<PathBuf>), String> {
+    let onnx = args.model.extension().is_some_and(|e| e.eq_ignore_ascii_case("onnx"));
+    let (mut public, mut secret) = (vec![], vec![]);
+    for (i, path) in args.inputs.iter().enumerate() {
+        if onnx && npy::holds_integers(path).map_err(|e| format!("input #{i}: {e}"))? {
+            let t = npy::read_i64(path)?;
+            let shape = t.shape().iter().map(|&d| d as usize).collect();
+            public.push((i, pipeline::IntTensor::new(shape, t.data().to_vec()).map_err(|e| e.to_string())?));
+        } else {
+            secret.push(path.clone());
+        }
+    }
+    Ok((public, secret))
 }
 
 impl Program {
     fn build(args: &RunArgs) -> Result<Program, String> {
-        let options = args.flags.options(args.inputs.first().map(PathBuf::as_path))?;
+        let (public_inputs, secret_inputs) = split_public(args)?;
+        let options = args.flags.options(secret_inputs.first().map(PathBuf::as_path))?;
+        let options = pipeline::Options { public_inputs, ..options };
         let loaded = pipeline::load(&args.model, &options)?;
         if args.backend == BackendName::Float {
             if loaded.level != Level::Nn {
@@ -62,10 +91,10 @@ impl Program {
                     loaded.level.name()
                 ));
             }
-            return Ok(Program { nn: Some(loaded.module), notes: loaded.notes, compiled: None });
+            return Ok(Program { nn: Some(loaded.module), notes: loaded.notes, compiled: None, secret_inputs });
         }
         let compiled = pipeline::compile(loaded, &options)?;
-        Ok(Program { nn: compiled.nn.clone(), notes: compiled.notes.clone(), compiled: Some(compiled) })
+        Ok(Program { nn: compiled.nn.clone(), notes: compiled.notes.clone(), compiled: Some(compiled), secret_inputs })
     }
 
     /// The shapes of the program's arguments.
@@ -80,22 +109,23 @@ impl Program {
     }
 }
 
-/// Reads every input; returns the rows to run, each with one tensor per argument.
-fn read_rows(args: &RunArgs, shapes: &[Vec<u64>]) -> Result<Vec<Vec<FloatTensor<f32>>>, String> {
-    if args.inputs.len() != shapes.len() {
-        return Err(format!(
-            "the program takes {} input(s) (one --input each), {} given",
-            shapes.len(),
-            args.inputs.len()
-        ));
+/// Reads every secret input; returns the rows to run, each with one tensor per argument.
+fn read_rows(args: &RunArgs, inputs: &[PathBuf], shapes: &[Vec<u64>]) -> Result<Vec<Vec<FloatTensor<f32>>>, String> {
+    if inputs.len() != shapes.len() {
+        return Err(format!("the program takes {} input(s) (one --input each), {} given", shapes.len(), inputs.len()));
     }
-    let per_arg = args.inputs.iter().zip(shapes).enumerate().map(|(i, (p, s))| read_input(i, p, s));
+    let per_arg = inputs.iter().zip(shapes).enumerate().map(|(i, (p, s))| read_input(i, p, s));
     let per_arg = per_arg.collect::<Result<Vec<_>, _>>()?;
     let rows = per_arg.iter().map(Vec::len).max().unwrap_or(0);
     if let Some(i) = per_arg.iter().position(|r| r.len() != rows && r.len() != 1) {
         return Err(format!("argument #{i} holds {} rows, another input holds {rows}", per_arg[i].len()));
     }
-    Ok((0..rows).map(|r| per_arg.iter().map(|a| a[r.min(a.len() - 1)].clone()).collect()).collect())
+    let selected = match args.row {
+        Some(r) if r >= rows => return Err(format!("--row {r}: the inputs hold {rows} row(s)")),
+        Some(r) => r..r + 1,
+        None => 0..rows,
+    };
+    Ok(selected.map(|r| per_arg.iter().map(|a| a[r.min(a.len() - 1)].clone()).collect()).collect())
 }
 
 /// The time of each phase, summed over the rows.
@@ -127,7 +157,7 @@ fn execute(args: &RunArgs) -> Result<Output, String> {
     let start = Instant::now();
     let program = Program::build(args)?;
     totals.compile = start.elapsed();
-    let rows = read_rows(args, &program.arg_shapes()?)?;
+    let rows = read_rows(args, &program.secret_inputs, &program.arg_shapes()?)?;
     let mut out = Output::default();
     for note in &program.notes {
         out.stderr.push_str(&format!("note: {note}\n"));
@@ -164,7 +194,10 @@ fn execute(args: &RunArgs) -> Result<Output, String> {
         first_outputs.extend(values.into_iter().next());
     }
     bar.finish_and_clear();
-    report_totals(&mut text, args.backend, &totals, program.compiled.as_ref());
+    report_totals(&mut text, args.backend, &totals, program.compiled.as_ref(), rows.len());
+    if let (true, Some(c)) = (args.profile && args.backend == BackendName::Tfhe, &program.compiled) {
+        report_profile(&mut text, &totals.run, &c.rt);
+    }
     out.stdout = text;
     if let Some(path) = &args.output {
         write_npy(path, &stack(&first_outputs)?)?;
@@ -202,6 +235,43 @@ fn add_timings(total: &mut Timings, t: &Timings) {
     total.evaluate += t.evaluate;
     total.decrypt += t.decrypt;
     total.pbs += t.pbs;
+    total.levels.clone_from(&t.levels);
+}
+
+/// `--profile`: the kernel calls of the last row by evaluation order, with their share of the time.
+fn report_profile(text: &mut String, t: &Timings, rt: &Module) {
+    let estimates = veil_lowering::he_cost_report::analyze(rt, veil_lowering::cost_model::MACHINE);
+    let estimate = |op| estimates.calls.iter().find(|c| c.op == op);
+    let total = t.levels.iter().map(|l| l.time.as_secs_f64()).sum::<f64>().max(1e-9);
+    let _ = writeln!(
+        text,
+        "profile (last row): {:<40} {:>10} {:>6} {:>9} {:>9}",
+        "calls", "time (s)", "share", "PBS", "estimate"
+    );
+    for level in &t.levels {
+        let names: Vec<String> = level
+            .calls
+            .iter()
+            .map(|&op| match estimate(op) {
+                Some(c) => format!(
+                    "{} {} i{}",
+                    c.kernel,
+                    c.shape.iter().map(u64::to_string).collect::<Vec<_>>().join("x"),
+                    c.width
+                ),
+                None => "?".into(),
+            })
+            .collect();
+        let estimated: u64 = level.calls.iter().filter_map(|&op| estimate(op)).map(|c| c.pbs).sum();
+        let seconds = level.time.as_secs_f64();
+        let _ = writeln!(
+            text,
+            "  {:<58} {seconds:>10.3} {:>5.1}% {:>9} {estimated:>9}",
+            names.join(" + "),
+            100.0 * seconds / total,
+            level.pbs
+        );
+    }
 }
 
 /// The outputs, argmax and difference to the float result of one row.
@@ -222,7 +292,7 @@ fn report_row(text: &mut String, backend: BackendName, float: Option<&[FloatTens
     }
 }
 
-fn report_totals(text: &mut String, backend: BackendName, totals: &Totals, compiled: Option<&Compiled>) {
+fn report_totals(text: &mut String, backend: BackendName, totals: &Totals, compiled: Option<&Compiled>, rows: usize) {
     let mut line = format!("time: compile {}", secs(totals.compile));
     if backend == BackendName::Tfhe {
         let t = &totals.run;
@@ -240,7 +310,7 @@ fn report_totals(text: &mut String, backend: BackendName, totals: &Totals, compi
         let _ = writeln!(
             text,
             "PBS: {} measured, {} estimated by the cost model (per row)",
-            totals.run.pbs,
+            totals.run.pbs / rows.max(1) as u64,
             pipeline::estimated_pbs(&c.rt)
         );
     }
