@@ -61,8 +61,11 @@ pub struct Options {
     pub pass_options: Vec<(String, String)>,
     /// ONNX graph inputs that are public integers (a `Reshape` shape, `Pad` pads): (position among the graph's
     /// inputs, value). They are bound as compile-time constants, not encrypted.
-    pub public_inputs: Vec<(usize, IntTensor<i64>)>,
+    pub public_inputs: Vec<PublicInput>,
 }
+
+/// A public integer graph input: its position among the graph's inputs and its value.
+pub type PublicInput = (usize, IntTensor<i64>);
 
 /// A loaded program.
 #[derive(Clone, Debug)]
@@ -158,7 +161,6 @@ pub fn load(path: &Path, options: &Options) -> Result<Loaded, String> {
             input_range: options.input_range,
             calibration: options.calibration.clone(),
             bind: public_bindings(&model, &options.public_inputs)?,
-            ..Default::default()
         };
         let imported = crate::onnx::import_model(&name, &model, &import).map_err(|e| e.to_string())?;
         return Ok(Loaded { level: Level::Nn, module: imported.module, notes: imported.notes });
@@ -172,7 +174,7 @@ pub fn load(path: &Path, options: &Options) -> Result<Loaded, String> {
 /// The graph inputs (initializers excluded) named by position, bound to the given integers.
 fn public_bindings(
     model: &crate::onnx::proto::ModelProto,
-    public: &[(usize, IntTensor<i64>)],
+    public: &[PublicInput],
 ) -> Result<std::collections::HashMap<String, crate::onnx::TensorData>, String> {
     let Some(graph) = &model.graph else { return Ok(Default::default()) };
     let initializers: Vec<&str> = graph.initializer.iter().map(|t| t.name()).collect();

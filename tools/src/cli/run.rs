@@ -62,7 +62,7 @@ struct Program {
 }
 
 /// Splits the `--input` files of an ONNX model into public integer inputs (position, value) and the others.
-fn split_public(args: &RunArgs) -> Result<(Vec<(usize, pipeline::IntTensor<i64>)>, Vec<PathBuf>), String> {
+fn split_public(args: &RunArgs) -> Result<(Vec<pipeline::PublicInput>, Vec<PathBuf>), String> {
     let onnx = args.model.extension().is_some_and(|e| e.eq_ignore_ascii_case("onnx"));
     let (mut public, mut secret) = (vec![], vec![]);
     for (i, path) in args.inputs.iter().enumerate() {
