@@ -141,3 +141,14 @@ fn onnx_integer_inputs_are_public_constants() {
     let err = fails(&["run", s(&model), "--input", s(&sp), "--input", s(&xp)]);
     assert!(err.contains("binding 'data': the input has element type float"), "{err}");
 }
+
+/// `veil bench` checks its models and options before any key generation or encryption.
+#[cfg(feature = "tfhe")]
+#[test]
+fn bench_checks_its_inputs_first() {
+    let models = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/models");
+    let err = fails(&["bench", "models", "--models-dir", s(&models), "--model", "nope"]);
+    assert!(err.contains("model 'nope'") && err.contains("nope.onnx' does not exist"), "{err}");
+    let err = fails(&["bench", "baseline", "--models-dir", s(&models), "--precision", "4"]);
+    assert!(err.contains("--precision takes ACT,WEIGHT"), "{err}");
+}

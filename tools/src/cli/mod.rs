@@ -4,6 +4,8 @@
 //! without spawning it; the binary only prints.
 
 pub mod accuracy;
+#[cfg(feature = "tfhe")]
+pub mod bench;
 pub mod compile;
 #[cfg(feature = "tfhe")]
 pub mod decrypt;
@@ -64,6 +66,9 @@ enum Command {
     Decrypt(decrypt::DecryptArgs),
     /// Float and fixed-point accuracy of a model on labelled inputs, their agreement and errors
     Accuracy(accuracy::AccuracyArgs),
+    /// Benchmarks on the tfhe backend: kernels, models, Veil against hand-written TFHE-rs (docs/performance.md)
+    #[cfg(feature = "tfhe")]
+    Bench(bench::BenchArgs),
 }
 
 /// Runs `veil` with `args` (without the program name). Usage errors exit 1; `--help` exits 0.
@@ -92,5 +97,7 @@ pub fn run(args: &[String]) -> Output {
         #[cfg(feature = "tfhe")]
         Command::Decrypt(args) => decrypt::run(&args),
         Command::Accuracy(args) => accuracy::run(&args),
+        #[cfg(feature = "tfhe")]
+        Command::Bench(args) => bench::run(&args),
     }
 }

@@ -1,5 +1,6 @@
-//! Veil's benchmark suite: `cargo bench -p veil-tools --bench suite [-- PARTS] [OPTIONS]` (see `--help`; PARTS
-//! are `kernels`, `models`, `baseline`, all by default). It measures, on the tfhe backend:
+//! `veil bench [PARTS] [OPTIONS]`: Veil's benchmark suite (PARTS are `kernels`, `models`, `baseline`, all by
+//! default). A subcommand rather than a `cargo bench` target so that it runs on the build every test and binary
+//! shares (a bench profile would compile TFHE-rs a second time). It measures, on the tfhe backend:
 //! - the latency of one PBS (the unit of the lower bound) and key sizes;
 //! - kernels (add, matmul_plain 1x64·64x32, the CryptoNets conv2d_plain, relu, max, rescale) at 8/16/32 bits;
 //! - models of ../shared/models: compile, key generation, encrypt, evaluate (median of `--repeat`), decrypt,
@@ -7,53 +8,59 @@
 //! - the hand-written TFHE-rs baseline of a dense model ([`veil_tools::baseline`]) against Veil, same input,
 //!   same quantized weights, same run.
 //!
-//! Prints markdown tables and writes them as JSON to `target/bench/suite.json`. Nothing here asserts a time.
+//! Prints markdown tables (progress on stderr) and writes them as JSON to `--json-out` (default
+//! `target/bench/suite.json`). Nothing here asserts a time.
 
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
-use clap::{Parser, ValueEnum};
+use std::fmt::Write as _;
+
+use clap::{Args, ValueEnum};
 use serde::Serialize;
 use veil_runtime::{Backend, ClientKey, Conv2d, EncryptedTensor, Persist, Tensor, Width};
-use veil_tools::baseline::{self, HlKeys};
-use veil_tools::cli::npy;
-use veil_tools::pipeline::{self, Keys, Options};
+
+use super::{npy, Output};
+use crate::baseline::{self, HlKeys};
+use crate::pipeline::{self, Keys, Options};
 
 #[derive(Copy, Clone, Debug, PartialEq, Eq, ValueEnum, Serialize)]
-enum Part {
+pub enum Part {
     Kernels,
     Models,
     Baseline,
 }
 
-#[derive(Parser, Debug)]
-#[command(about = "Veil's benchmarks on the tfhe backend (see docs/performance.md)")]
-struct Args {
+#[derive(Args, Debug)]
+pub struct BenchArgs {
     /// What to run (default: everything)
     #[arg(value_enum)]
-    parts: Vec<Part>,
-    /// Models of ../shared/models for `models` (repeatable)
+    pub parts: Vec<Part>,
+    /// The folder of the models (`<name>.onnx`, `.calib.npy`, `.inputs.npy`)
+    #[arg(long, default_value = "../shared/models")]
+    pub models_dir: PathBuf,
+    /// Models for `models` (repeatable)
     #[arg(long = "model", default_values = ["digits_mlp", "digits_cryptonets", "digits_cnn_relu"])]
-    models: Vec<String>,
+    pub models: Vec<String>,
     /// The model of `baseline` (a dense network)
     #[arg(long, default_value = "digits_mlp")]
-    baseline_model: String,
+    pub baseline_model: String,
     /// Fraction bits of activations and weights, e.g. 4,4 (default: the compiler's)
     #[arg(long, value_name = "ACT,WEIGHT")]
-    precision: Option<String>,
+    pub precision: Option<String>,
     /// Encrypted inferences per model; the median evaluation is reported
     #[arg(long, default_value_t = 3)]
-    repeat: usize,
+    pub repeat: usize,
     /// Kernel widths in bits
     #[arg(long, value_delimiter = ',', default_value = "8,16,32")]
-    widths: Vec<u32>,
+    pub widths: Vec<u32>,
     /// Output elements per layer the hand-written baseline computes (default: all); its time is scaled to the
     /// whole layer, and the next layer gets the clear reference's outputs, encrypted
     #[arg(long)]
-    baseline_outputs: Option<usize>,
-    /// Passed by `cargo bench`
-    #[arg(long, hide = true)]
-    bench: bool,
+    pub baseline_outputs: Option<usize>,
+    /// Where the JSON report goes
+    #[arg(long, default_value = "target/bench/suite.json")]
+    pub json_out: PathBuf,
 }
 
 #[derive(Serialize, Default)]
@@ -144,32 +151,52 @@ fn peak_rss_mib() -> f64 {
     kib.and_then(|k| k.parse::<f64>().ok()).map_or(0.0, |k| k / 1024.0)
 }
 
-fn models_dir() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/models")
-}
-
-fn options(model: &str, precision: &Option<String>) -> Result<Options, String> {
-    let calibration = npy::read_f32(&models_dir().join(format!("{model}.calib.npy")))?;
+fn options(dir: &Path, model: &str, precision: &Option<String>) -> Result<Options, String> {
+    let calibration = npy::read_f32(&dir.join(format!("{model}.calib.npy")))?;
     let mut pass_options = vec![];
     if let Some(p) = precision {
-        let (a, w) = p.split_once(',').ok_or("--precision takes ACT,WEIGHT")?;
+        let (a, w) = p.split_once(',').ok_or_else(|| format!("--precision takes ACT,WEIGHT (e.g. 4,4), not '{p}'"))?;
         pass_options.push(("assign-precision".to_string(), format!("act-frac={a} weight-frac={w}")));
     }
     Ok(Options { calibration: Some(calibration), pass_options, ..Options::default() })
 }
 
 /// Row 0 of the model's saved test inputs, as a batch of one.
-fn first_input(model: &str) -> Result<veil_nn::eval::Tensor<f32>, String> {
-    let inputs = npy::read_f32(&models_dir().join(format!("{model}.inputs.npy")))?;
-    Ok(veil_tools::cli::accuracy::row(&inputs, 0))
+fn first_input(dir: &Path, model: &str) -> Result<veil_nn::eval::Tensor<f32>, String> {
+    let inputs = npy::read_f32(&dir.join(format!("{model}.inputs.npy")))?;
+    Ok(super::accuracy::row(&inputs, 0))
 }
 
-fn main() -> Result<(), String> {
-    let args = Args::parse();
+pub fn run(args: &BenchArgs) -> Output {
+    let mut out = String::new();
+    match measure(args, &mut out) {
+        Ok(()) => Output { stdout: out, ..Output::default() },
+        Err(e) => Output { stdout: out, ..Output::error(e) },
+    }
+}
+
+fn measure(args: &BenchArgs, out: &mut String) -> Result<(), String> {
     let parts =
         if args.parts.is_empty() { vec![Part::Kernels, Part::Models, Part::Baseline] } else { args.parts.clone() };
     let mut report = Report::default();
     let cores = rayon::current_num_threads();
+    // Everything the parts read is checked before minutes of key generation and encryption.
+    let mut needed: Vec<&str> = vec![];
+    if parts.contains(&Part::Models) {
+        needed.extend(args.models.iter().map(String::as_str));
+    }
+    if parts.contains(&Part::Baseline) {
+        needed.push(&args.baseline_model);
+    }
+    for model in needed {
+        for suffix in ["onnx", "calib.npy", "inputs.npy"] {
+            let path = args.models_dir.join(format!("{model}.{suffix}"));
+            if !path.is_file() {
+                return Err(format!("model '{model}': '{}' does not exist (see --models-dir)", path.display()));
+            }
+        }
+        options(&args.models_dir, model, &args.precision)?;
+    }
 
     let (keys, keygen_s) = timed(Keys::generate);
     let server = keys.backend.server_key();
@@ -191,21 +218,24 @@ fn main() -> Result<(), String> {
         compressed_server_key_mib: mib(client.compressed_server_key().to_bytes().map_err(|e| e.to_string())?.len()),
     };
     let m = &report.machine;
-    println!("# Veil benchmarks\n");
-    println!("| CPU | cores | PBS latency | keygen | server key | compressed server key |");
-    println!("|---|---|---|---|---|---|");
-    println!(
+    let _ = writeln!(out, "# Veil benchmarks\n");
+    let _ = writeln!(out, "| CPU | cores | PBS latency | keygen | server key | compressed server key |");
+    let _ = writeln!(out, "|---|---|---|---|---|---|");
+    let _ = writeln!(
+        out,
         "| {} | {} | {:.1} ms | {:.2} s | {:.0} MiB | {:.1} MiB |\n",
         m.cpu, m.cores, m.pbs_ms, m.keygen_s, m.server_key_mib, m.compressed_server_key_mib
     );
     let bound = |pbs: u64| pbs as f64 * pbs_ms / 1e3 / cores as f64;
 
     if parts.contains(&Part::Kernels) {
-        println!("## Kernels\n\n| kernel | bits | elements | time | PBS | lower bound | actual / bound |");
-        println!("|---|---|---|---|---|---|---|");
+        eprintln!("bench: kernels at {:?} bits", args.widths);
+        let _ = writeln!(out, "## Kernels\n\n| kernel | bits | elements | time | PBS | lower bound | actual / bound |");
+        let _ = writeln!(out, "|---|---|---|---|---|---|---|");
         for &bits in &args.widths {
             for row in kernels(&keys, bits)? {
-                println!(
+                let _ = writeln!(
+                    out,
                     "| {} | {} | {} | {:.3} s | {} | {:.3} s | {:.2} |",
                     row.kernel,
                     row.bits,
@@ -218,16 +248,17 @@ fn main() -> Result<(), String> {
                 report.kernels.push(KernelRow { bound_s: bound(row.pbs), ..row });
             }
         }
-        println!();
+        let _ = writeln!(out);
     }
 
     if parts.contains(&Part::Models) {
-        println!("## Models\n");
-        println!("| model | precision | compile | encrypt | evaluate (median) | decrypt | input ct | output ct | PBS (estimated) | lower bound | actual / bound | = clear | peak RSS |");
-        println!("|---|---|---|---|---|---|---|---|---|---|---|---|---|");
+        let _ = writeln!(out, "## Models\n");
+        let _ = writeln!(out, "| model | precision | compile | encrypt | evaluate (median) | decrypt | input ct | output ct | PBS (estimated) | lower bound | actual / bound | = clear | peak RSS |");
+        let _ = writeln!(out, "|---|---|---|---|---|---|---|---|---|---|---|---|---|");
         for model in &args.models {
-            let row = run_model(model, &args, &keys, &bound)?;
-            println!(
+            eprintln!("bench: {model} ({} encrypted inferences)", args.repeat.max(1));
+            let row = run_model(model, args, &keys, &bound)?;
+            let _ = writeln!(out,
                 "| {} | {} | {:.3} s | {:.3} s | {:.1} s | {:.3} s | {:.0} KiB | {:.0} KiB | {} ({}) | {:.1} s | {:.2} | {} | {:.0} MiB |",
                 row.model,
                 row.precision,
@@ -246,15 +277,17 @@ fn main() -> Result<(), String> {
             );
             report.models.push(row);
         }
-        println!();
+        let _ = writeln!(out);
     }
 
     if parts.contains(&Part::Baseline) {
-        let row = run_baseline(&args, &keys)?;
-        println!("## Veil vs hand-written TFHE-rs ({})\n", row.model);
-        println!("| model | precision | outputs computed | hand-written | its PBS | Veil | Veil PBS | Veil speedup | same integers |");
-        println!("|---|---|---|---|---|---|---|---|---|");
-        println!(
+        eprintln!("bench: {} by hand and by Veil", args.baseline_model);
+        let row = run_baseline(args, &keys)?;
+        let _ = writeln!(out, "## Veil vs hand-written TFHE-rs ({})\n", row.model);
+        let _ = writeln!(out, "| model | precision | outputs computed | hand-written | its PBS | Veil | Veil PBS | Veil speedup | same integers |");
+        let _ = writeln!(out, "|---|---|---|---|---|---|---|---|---|");
+        let _ = writeln!(
+            out,
             "| {} | {} | {:?} of {:?} | {:.1} s | {} | {:.1} s | {} | {:.1}x | {} |\n",
             row.model,
             row.precision,
@@ -270,11 +303,12 @@ fn main() -> Result<(), String> {
         report.baseline.push(row);
     }
 
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../target/bench");
-    std::fs::create_dir_all(&dir).map_err(|e| e.to_string())?;
+    if let Some(dir) = args.json_out.parent().filter(|d| !d.as_os_str().is_empty()) {
+        std::fs::create_dir_all(dir).map_err(|e| format!("cannot create '{}': {e}", dir.display()))?;
+    }
     let json = serde_json::to_string_pretty(&report).map_err(|e| e.to_string())?;
-    std::fs::write(dir.join("suite.json"), json).map_err(|e| e.to_string())?;
-    println!("(written to target/bench/suite.json)");
+    std::fs::write(&args.json_out, json).map_err(|e| format!("cannot write '{}': {e}", args.json_out.display()))?;
+    let _ = writeln!(out, "(written to {})", args.json_out.display());
     Ok(())
 }
 
@@ -321,11 +355,12 @@ fn kernels(keys: &Keys, bits: u32) -> Result<Vec<KernelRow>, String> {
     Ok(rows)
 }
 
-fn run_model(model: &str, args: &Args, keys: &Keys, bound: &dyn Fn(u64) -> f64) -> Result<ModelRow, String> {
-    let path = models_dir().join(format!("{model}.onnx"));
-    let (compiled, compile_s) = timed(|| pipeline::load_and_compile(&path, &options(model, &args.precision)?));
+fn run_model(model: &str, args: &BenchArgs, keys: &Keys, bound: &dyn Fn(u64) -> f64) -> Result<ModelRow, String> {
+    let path = args.models_dir.join(format!("{model}.onnx"));
+    let (compiled, compile_s) =
+        timed(|| pipeline::load_and_compile(&path, &options(&args.models_dir, model, &args.precision)?));
     let compiled = compiled?;
-    let x = first_input(model)?;
+    let x = first_input(&args.models_dir, model)?;
     let clear = pipeline::run_clear(&compiled.rt, std::slice::from_ref(&x))?;
     let mut timings = vec![];
     let mut equals_clear = true;
@@ -367,12 +402,12 @@ fn run_model(model: &str, args: &Args, keys: &Keys, bound: &dyn Fn(u64) -> f64) 
     })
 }
 
-fn run_baseline(args: &Args, keys: &Keys) -> Result<BaselineRow, String> {
+fn run_baseline(args: &BenchArgs, keys: &Keys) -> Result<BaselineRow, String> {
     let model = &args.baseline_model;
-    let path = models_dir().join(format!("{model}.onnx"));
-    let compiled = pipeline::load_and_compile(&path, &options(model, &args.precision)?)?;
+    let path = args.models_dir.join(format!("{model}.onnx"));
+    let compiled = pipeline::load_and_compile(&path, &options(&args.models_dir, model, &args.precision)?)?;
     let layers = baseline::dense_layers(&compiled.rt)?;
-    let x = first_input(model)?;
+    let x = first_input(&args.models_dir, model)?;
     let encoding = pipeline::encoding(&compiled.rt)?;
     let ints = pipeline::encode("the input", &x, &encoding.args[0])?;
     let x_ints: Vec<i32> = ints.data.iter().map(|&v| v as i32).collect();
