@@ -1,8 +1,10 @@
-//! The hand-written baseline of the benchmarks: a dense network (matmul, bias, rescale, relu) computed directly
-//! with TFHE-rs's high-level API as a competent user writes it from its documentation — one `FheInt32` per
-//! element, `*` by the clear weight, `+` to accumulate, `+` the clear bias, `>>` for the rescale, `max(0)` for
-//! ReLU, rayon over the output elements — on exactly the quantized weights, biases and shifts of Veil's compiled
-//! rt program, so it computes the same integers as Veil's clear backend.
+//! The hand-written baseline of the benchmarks: a network computed directly with TFHE-rs's high-level API as a
+//! competent user writes it from its documentation — one `FheInt32` per element, `*` by the clear weight, `+` to
+//! accumulate, `+` the clear bias, `>>` for the rescale, `max(0)` for ReLU, `x * x` for the square activation,
+//! rayon over the output elements — on exactly the quantized weights, biases and shifts of Veil's compiled rt
+//! program (read from its `matmul_plain`, `conv2d_plain`, `rescale`, `relu`, `square` and `reshape` calls; the
+//! runtime's index arithmetic says which input each weight multiplies), so it computes the same integers as
+//! Veil's clear backend.
 //!
 //! The arithmetic is written once, generic over [`Arith`]: on `i32` (the clear reference that tests compare with
 //! Veil's clear backend) and on `FheInt32` (the measured baseline), so the two cannot differ in what they compute.
@@ -11,25 +13,41 @@ use rayon::prelude::*;
 use veil_ir::builtin::{func_name, RETURN};
 use veil_ir::Module;
 use veil_runtime::interp::{dense_ints, rt_type};
+use veil_runtime::linear::{self, LinearMap};
+use veil_runtime::{Conv2d, Tensor};
 
-/// One dense layer: `y = relu?((x · W + b) >> shift)`.
+/// One step of the network, on a flat list of elements.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Dense {
-    /// `[inputs][outputs]`.
-    pub weights: Vec<Vec<i32>>,
-    pub bias: Vec<i32>,
-    pub shift: u32,
-    pub relu: bool,
+pub enum Step {
+    /// Each output is `constant + Σ c·x[i]` (a matmul or convolution with its bias; zero weights left out).
+    Linear(LinearMap),
+    /// `x >> shift` (arithmetic: a floor).
+    Rescale(u32),
+    Relu,
+    Square,
 }
 
-/// The dense layers of a compiled rt program made only of `matmul_plain` (with its bias), `rescale` and `relu`
-/// calls, such as digits_mlp's. Any other kernel is an error naming it.
-pub fn dense_layers(rt: &Module) -> Result<Vec<Dense>, String> {
+impl Step {
+    /// The outputs of the step for `inputs` elements.
+    pub fn outputs(&self, inputs: usize) -> usize {
+        match self {
+            Step::Linear(map) => map.rows.len(),
+            _ => inputs,
+        }
+    }
+}
+
+/// The steps of a compiled rt program made of `matmul_plain`, `conv2d_plain` (with constant weights and biases),
+/// `rescale`, `relu`, `square` and `reshape` calls. Any other kernel is an error naming it.
+pub fn steps(rt: &Module) -> Result<Vec<Step>, String> {
     let main = rt.funcs().into_iter().find(|&f| func_name(rt, f) == "main").ok_or("no function @main")?;
     let body = rt.body(main).ok_or("@main has no body")?;
-    let mut consts: Vec<Option<Vec<i64>>> = vec![None; rt.value_capacity()];
-    let mut layers: Vec<Dense> = vec![];
-    let narrow = |v: i64| i32::try_from(v).map_err(|_| format!("the constant {v} does not fit an i32"));
+    let mut consts: Vec<Option<Tensor<i64>>> = vec![None; rt.value_capacity()];
+    let mut steps = vec![];
+    let shape_of = |v| -> Result<Vec<usize>, String> {
+        let t = rt_type(rt, rt.value_type(v)).map_err(|e| e.to_string())?;
+        Ok(t.shape.iter().map(|&d| d as usize).collect())
+    };
     for &op in &rt.block(body).ops {
         let data = rt.op(op);
         if data.def == &RETURN {
@@ -37,46 +55,53 @@ pub fn dense_layers(rt: &Module) -> Result<Vec<Dense>, String> {
         }
         if data.def == &veil_rt::CONST {
             let values = dense_ints(rt, data.attr("value"), "value").map_err(|e| e.to_string())?;
-            consts[data.result().index()] = Some(values);
+            let shape = shape_of(data.result())?;
+            let n: usize = shape.iter().product();
+            let values = if values.len() == 1 { vec![values[0]; n] } else { values };
+            consts[data.result().index()] = Some(Tensor::new(shape, values).map_err(|e| e.to_string())?);
             continue;
         }
         let callee = data.attr("callee").and_then(|a| rt.attr_as_str(a)).unwrap_or_default();
-        let constant = |i: usize| -> Result<&Vec<i64>, String> {
+        let constant = |i: usize| -> Result<&Tensor<i64>, String> {
             let v = *data.operands.get(i).ok_or_else(|| format!("@{callee} lacks operand #{i}"))?;
             consts[v.index()].as_ref().ok_or_else(|| format!("@{callee}'s operand #{i} is not a constant"))
         };
-        match callee {
+        let bias = if data.operands.len() == 3 { Some(constant(2)?) } else { None };
+        let int = |name: &str, default: i64| data.attr(name).and_then(|a| rt.attr_as_int(a)).unwrap_or(default);
+        let sizes = |name: &str, default: &[usize]| -> Vec<usize> {
+            let v = data.attr(name).and_then(|a| rt.attr_as_int_array(a));
+            v.map_or_else(|| default.to_vec(), |v| v.iter().map(|&x| x.max(0) as usize).collect())
+        };
+        let step = match callee {
             "matmul_plain" => {
-                let w_type = rt_type(rt, rt.value_type(data.operands[1])).map_err(|e| e.to_string())?;
-                let [k, n] = w_type.shape[..] else { return Err("matmul_plain's weight must be 2-D".into()) };
-                let (k, n) = (k as usize, n as usize);
-                let w = constant(1)?;
-                let weights = (0..k)
-                    .map(|i| (0..n).map(|j| narrow(w[if w.len() == 1 { 0 } else { i * n + j }])).collect())
-                    .collect::<Result<_, _>>()?;
-                let bias = match data.operands.len() {
-                    3 => {
-                        let b = constant(2)?;
-                        (0..n).map(|j| narrow(b[if b.len() == 1 { 0 } else { j }])).collect::<Result<_, _>>()?
-                    }
-                    _ => vec![0; n],
+                let x = shape_of(data.operands[0])?;
+                Step::Linear(linear::matmul(&x, constant(1)?, bias).map_err(|e| e.to_string())?)
+            }
+            "conv2d_plain" => {
+                let x = shape_of(data.operands[0])?;
+                let pair = |v: Vec<usize>| [v[0], v[1]];
+                let pads = sizes("pads", &[0; 4]);
+                let attrs = Conv2d {
+                    strides: pair(sizes("strides", &[1, 1])),
+                    pads: [pads[0], pads[1], pads[2], pads[3]],
+                    dilations: pair(sizes("dilations", &[1, 1])),
+                    groups: int("groups", 1).max(1) as usize,
                 };
-                layers.push(Dense { weights, bias, shift: 0, relu: false });
+                Step::Linear(linear::conv2d(&x, constant(1)?, bias, &attrs).map_err(|e| e.to_string())?)
             }
-            "rescale" | "relu" => {
-                let last = layers.last_mut().ok_or_else(|| format!("@{callee} before any matmul_plain"))?;
-                match callee {
-                    "rescale" => {
-                        let shift = data.attr("shift").and_then(|a| rt.attr_as_int(a)).unwrap_or(0);
-                        last.shift += u32::try_from(shift).map_err(|_| format!("rescale by {shift}"))?;
-                    }
-                    _ => last.relu = true,
-                }
+            "rescale" => Step::Rescale(u32::try_from(int("shift", 0)).map_err(|_| "a negative rescale")?),
+            "relu" => Step::Relu,
+            "square" => Step::Square,
+            "reshape" => continue,
+            other => {
+                return Err(format!(
+                    "the hand-written baseline covers matmul, convolution, rescale, relu and square, not @{other}"
+                ))
             }
-            other => return Err(format!("the hand-written baseline covers dense networks only, not @{other}")),
-        }
+        };
+        steps.push(step);
     }
-    Ok(layers)
+    Ok(steps)
 }
 
 /// What the network computes on: one element, clear or encrypted.
@@ -84,8 +109,9 @@ pub trait Arith: Clone + Send + Sync {
     fn mul_clear(&self, w: i32) -> Self;
     fn add(self, other: &Self) -> Self;
     fn add_clear(self, b: i32) -> Self;
-    fn shr(self, shift: u32) -> Self;
-    fn relu(self) -> Self;
+    fn shr(&self, shift: u32) -> Self;
+    fn relu(&self) -> Self;
+    fn square(&self) -> Self;
 }
 
 /// The clear reference: i32 arithmetic, wrapping like `FheInt32`.
@@ -99,36 +125,42 @@ impl Arith for i32 {
     fn add_clear(self, b: i32) -> i32 {
         self.wrapping_add(b)
     }
-    fn shr(self, shift: u32) -> i32 {
+    fn shr(&self, shift: u32) -> i32 {
         self >> shift
     }
-    fn relu(self) -> i32 {
-        self.max(0)
+    fn relu(&self) -> i32 {
+        (*self).max(0)
+    }
+    fn square(&self) -> i32 {
+        self.wrapping_mul(*self)
     }
 }
 
-/// Output element `j` of a layer.
-pub fn neuron<T: Arith>(layer: &Dense, x: &[T], j: usize) -> T {
-    let mut products = x.iter().zip(&layer.weights).map(|(xi, w)| xi.mul_clear(w[j]));
-    let first = products.next().expect("a layer has inputs");
-    let acc = products.fold(first, |acc, p| acc.add(&p)).add_clear(layer.bias[j]);
-    let y = if layer.shift > 0 { acc.shr(layer.shift) } else { acc };
-    if layer.relu {
-        y.relu()
-    } else {
-        y
+/// Output element `j` of a step.
+pub fn element<T: Arith>(step: &Step, x: &[T], j: usize) -> T {
+    match step {
+        Step::Linear(map) => {
+            let row = &map.rows[j];
+            let mut products = row.terms.iter().map(|&(i, c)| x[i].mul_clear(c as i32));
+            let first = products.next().unwrap_or_else(|| x[0].mul_clear(0));
+            products.fold(first, |acc, p| acc.add(&p)).add_clear(row.constant as i32)
+        }
+        Step::Rescale(shift) => x[j].shr(*shift),
+        Step::Relu => x[j].relu(),
+        Step::Square => x[j].square(),
     }
 }
 
-/// The first `outputs` elements of a layer (all when `None`), in parallel.
-pub fn layer<T: Arith>(layer: &Dense, x: &[T], outputs: Option<usize>) -> Vec<T> {
-    let n = outputs.map_or(layer.bias.len(), |k| k.min(layer.bias.len()));
-    (0..n).into_par_iter().map(|j| neuron(layer, x, j)).collect()
+/// The first `outputs` elements of a step (all when `None`), in parallel.
+pub fn apply<T: Arith>(step: &Step, x: &[T], outputs: Option<usize>) -> Vec<T> {
+    let n = step.outputs(x.len());
+    let n = outputs.map_or(n, |k| k.min(n));
+    (0..n).into_par_iter().map(|j| element(step, x, j)).collect()
 }
 
 /// The whole network on clear integers.
-pub fn run_clear(layers: &[Dense], x: &[i32]) -> Vec<i32> {
-    layers.iter().fold(x.to_vec(), |x, l| layer(l, &x, None))
+pub fn run_clear(steps: &[Step], x: &[i32]) -> Vec<i32> {
+    steps.iter().fold(x.to_vec(), |x, s| apply(s, &x, None))
 }
 
 #[cfg(feature = "tfhe")]
@@ -178,11 +210,14 @@ mod encrypted {
         fn add_clear(self, b: i32) -> FheInt32 {
             self + b
         }
-        fn shr(self, shift: u32) -> FheInt32 {
+        fn shr(&self, shift: u32) -> FheInt32 {
             self >> shift
         }
-        fn relu(self) -> FheInt32 {
+        fn relu(&self) -> FheInt32 {
             self.max(0i32)
+        }
+        fn square(&self) -> FheInt32 {
+            self * self
         }
     }
 }

@@ -5,7 +5,7 @@
 //! - kernels (add, matmul_plain 1x64·64x32, the CryptoNets conv2d_plain, relu, max, rescale) at 8/16/32 bits;
 //! - models of ../shared/models: compile, key generation, encrypt, evaluate (median of `--repeat`), decrypt,
 //!   serialized sizes, peak memory, PBS counted and estimated, and the lower bound PBS × PBS latency ÷ cores;
-//! - the hand-written TFHE-rs baseline of a dense model ([`veil_tools::baseline`]) against Veil, same input,
+//! - the hand-written TFHE-rs baseline of a model ([`crate::baseline`]) against Veil, same input,
 //!   same quantized weights, same run.
 //!
 //! Prints markdown tables (progress on stderr) and writes them as JSON to `--json-out` (default
@@ -42,9 +42,9 @@ pub struct BenchArgs {
     /// Models for `models` (repeatable)
     #[arg(long = "model", default_values = ["digits_mlp", "digits_cryptonets", "digits_cnn_relu"])]
     pub models: Vec<String>,
-    /// The model of `baseline` (a dense network)
-    #[arg(long, default_value = "digits_mlp")]
-    pub baseline_model: String,
+    /// Models for `baseline` (repeatable; matmul, convolution, rescale, relu and square only)
+    #[arg(long = "baseline-model", default_values = ["digits_mlp", "digits_cryptonets"])]
+    pub baseline_models: Vec<String>,
     /// Fraction bits of activations and weights, e.g. 4,4 (default: the compiler's)
     #[arg(long, value_name = "ACT,WEIGHT")]
     pub precision: Option<String>,
@@ -186,7 +186,7 @@ fn measure(args: &BenchArgs, out: &mut String) -> Result<(), String> {
         needed.extend(args.models.iter().map(String::as_str));
     }
     if parts.contains(&Part::Baseline) {
-        needed.push(&args.baseline_model);
+        needed.extend(args.baseline_models.iter().map(String::as_str));
     }
     for model in needed {
         for suffix in ["onnx", "calib.npy", "inputs.npy"] {
@@ -281,26 +281,29 @@ fn measure(args: &BenchArgs, out: &mut String) -> Result<(), String> {
     }
 
     if parts.contains(&Part::Baseline) {
-        eprintln!("bench: {} by hand and by Veil", args.baseline_model);
-        let row = run_baseline(args, &keys)?;
-        let _ = writeln!(out, "## Veil vs hand-written TFHE-rs ({})\n", row.model);
-        let _ = writeln!(out, "| model | precision | outputs computed | hand-written | its PBS | Veil | Veil PBS | Veil speedup | same integers |");
+        let _ = writeln!(out, "## Veil vs hand-written TFHE-rs\n");
+        let _ = writeln!(out, "| model | precision | outputs computed per step | hand-written | its PBS | Veil | Veil PBS | Veil speedup | same integers |");
         let _ = writeln!(out, "|---|---|---|---|---|---|---|---|---|");
-        let _ = writeln!(
-            out,
-            "| {} | {} | {:?} of {:?} | {:.1} s | {} | {:.1} s | {} | {:.1}x | {} |\n",
-            row.model,
-            row.precision,
-            row.outputs_computed,
-            row.outputs_total,
-            row.baseline_s,
-            row.baseline_pbs,
-            row.veil_s,
-            row.veil_pbs,
-            row.speedup,
-            row.agrees
-        );
-        report.baseline.push(row);
+        for model in &args.baseline_models {
+            eprintln!("bench: {model} by hand and by Veil");
+            let row = run_baseline(model, args, &keys)?;
+            let _ = writeln!(
+                out,
+                "| {} | {} | {:?} of {:?} | {:.1} s | {} | {:.1} s | {} | {:.1}x | {} |",
+                row.model,
+                row.precision,
+                row.outputs_computed,
+                row.outputs_total,
+                row.baseline_s,
+                row.baseline_pbs,
+                row.veil_s,
+                row.veil_pbs,
+                row.speedup,
+                row.agrees
+            );
+            report.baseline.push(row);
+        }
+        let _ = writeln!(out);
     }
 
     if let Some(dir) = args.json_out.parent().filter(|d| !d.as_os_str().is_empty()) {
@@ -402,11 +405,10 @@ fn run_model(model: &str, args: &BenchArgs, keys: &Keys, bound: &dyn Fn(u64) -> 
     })
 }
 
-fn run_baseline(args: &BenchArgs, keys: &Keys) -> Result<BaselineRow, String> {
-    let model = &args.baseline_model;
+fn run_baseline(model: &str, args: &BenchArgs, keys: &Keys) -> Result<BaselineRow, String> {
     let path = args.models_dir.join(format!("{model}.onnx"));
     let compiled = pipeline::load_and_compile(&path, &options(&args.models_dir, model, &args.precision)?)?;
-    let layers = baseline::dense_layers(&compiled.rt)?;
+    let steps = baseline::steps(&compiled.rt)?;
     let x = first_input(&args.models_dir, model)?;
     let encoding = pipeline::encoding(&compiled.rt)?;
     let ints = pipeline::encode("the input", &x, &encoding.args[0])?;
@@ -414,23 +416,25 @@ fn run_baseline(args: &BenchArgs, keys: &Keys) -> Result<BaselineRow, String> {
 
     // Veil, on the same input in the same run.
     let (veil, veil_t) = pipeline::run_tfhe(&compiled.rt, std::slice::from_ref(&x), keys)?;
-    let reference = baseline::run_clear(&layers, &x_ints);
+    let reference = baseline::run_clear(&steps, &x_ints);
     let veil_ints: Vec<i32> = veil.ints[0].data.iter().map(|&v| v as i32).collect();
 
-    // The hand-written program, layer by layer.
+    // The hand-written program, step by step.
     let hl = HlKeys::generate();
     hl.install();
     let mut agrees = veil_ints == reference;
     let (mut clear_in, mut total_s, mut total_pbs) = (x_ints.clone(), 0.0, 0u64);
     let (mut computed, mut totals) = (vec![], vec![]);
-    for layer in &layers {
-        let n = layer.bias.len();
+    for step in &steps {
+        let n = step.outputs(clear_in.len());
         let k = args.baseline_outputs.map_or(n, |k| k.clamp(1, n));
+        // The step's inputs are the clear reference's previous outputs, encrypted (not timed): a partial run
+        // times only k outputs of each step.
         let encrypted = hl.encrypt(&clear_in);
         veil_runtime::tfhe_backend::reset_pbs_count();
-        let (out, t) = timed(|| baseline::layer(layer, &encrypted, Some(k)));
+        let (out, t) = timed(|| baseline::apply(step, &encrypted, Some(k)));
         let pbs = veil_runtime::tfhe_backend::pbs_count();
-        let clear_out: Vec<i32> = baseline::layer(layer, &clear_in, None);
+        let clear_out: Vec<i32> = baseline::apply(step, &clear_in, None);
         agrees &= hl.decrypt(&out) == clear_out[..k];
         total_s += t * n as f64 / k as f64;
         total_pbs += pbs * n as u64 / k as u64;
@@ -440,7 +444,7 @@ fn run_baseline(args: &BenchArgs, keys: &Keys) -> Result<BaselineRow, String> {
     }
     let veil_s = secs(veil_t.evaluate);
     Ok(BaselineRow {
-        model: model.clone(),
+        model: model.to_string(),
         precision: args.precision.clone().unwrap_or_else(|| "default".into()),
         outputs_computed: computed,
         outputs_total: totals,

@@ -282,7 +282,7 @@ fn report_row(text: &mut String, backend: BackendName, float: Option<&[FloatTens
         if let Some(r) = result {
             let _ = writeln!(text, "  integers: {}", format_ints(&r.ints[i].data));
         }
-        if let Some(k) = pipeline::argmax(v.data()) {
+        if let Some(k) = pipeline::argmax(v.data()).filter(|_| v.len() > 1) {
             let _ = writeln!(text, "  argmax: {k}");
         }
     }
