@@ -1,6 +1,6 @@
 //! Measures what docs/runtime.md reports: key generation time, key and ciphertext sizes, PBS latency, and each
 //! kernel's time and PBS count at 8, 16 and 32 bits on two elements.
-//! Run: `cargo run -p veil-runtime --features tfhe --example bench` (dependencies are built at opt-level 3 in every profile).
+//! Run: `cargo run -p veil-runtime --example bench` (dependencies are built at opt-level 3 in every profile).
 
 use std::time::Instant;
 use veil_runtime::keys::Ciphertext;
