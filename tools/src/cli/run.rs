@@ -211,7 +211,8 @@ type KeySet = pipeline::Keys;
 enum KeySet {}
 
 #[cfg(not(feature = "tfhe"))]
-const NO_TFHE: &str = "this veil was built without the tfhe backend (--no-default-features); rebuild it with the default features";
+const NO_TFHE: &str =
+    "this veil was built without the tfhe backend (--no-default-features); rebuild it with the default features";
 
 fn generate_keys() -> Result<KeySet, String> {
     #[cfg(feature = "tfhe")]
