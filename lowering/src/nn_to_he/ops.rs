@@ -80,7 +80,7 @@ impl Lowering {
         } else if def == &nn::AVG_POOL2D || def == &nn::GLOBAL_AVG_POOL2D {
             self.avg_pool(m, op, frac)
         } else if def == &nn::MAX_POOL2D {
-            let a = MaxPool2dAttrs::read(m, op);
+            let a = MaxPool2dAttrs::try_read(m, op).map_err(|e| m.error_at(op, e))?;
             if a.dilations != [1, 1] {
                 return Err(m.error_at(op, "'nn.max_pool2d' with dilations is not supported: he.max_pool2d has none"));
             }
@@ -320,7 +320,7 @@ impl Lowering {
         if let Some(b) = &bias {
             operands.push(self.encode(m, b, acc_frac)?);
         }
-        let attrs = Conv2dAttrs::read(m, op).to_attrs(m);
+        let attrs = Conv2dAttrs::try_read(m, op).map_err(|e| m.error_at(op, e))?.to_attrs(m);
         let acc = self.emit(m, &he::CONV2D_PLAIN, &operands, &shape, acc_frac, attrs, fused.is_none())?;
         self.finish_fused(m, fused.map(|(a, _)| a), acc, frac)
     }
@@ -331,7 +331,7 @@ impl Lowering {
         let xt = self.view(m, x);
         let a = match m.op(op).def == &veil_nn::GLOBAL_AVG_POOL2D {
             true => AvgPool2dAttrs { kernel: [xt.shape[2], xt.shape[3]], ..AvgPool2dAttrs::default() },
-            false => AvgPool2dAttrs::read(m, op),
+            false => AvgPool2dAttrs::try_read(m, op).map_err(|e| m.error_at(op, e))?,
         };
         let cells = a.kernel[0] * a.kernel[1];
         let uniform = a.count_include_pad || a.pads == [0; 4];
@@ -382,7 +382,7 @@ impl Lowering {
                 }
             }
         }
-        let eps = BatchNormAttrs::read(m, op).epsilon;
+        let eps = BatchNormAttrs::try_read(m, op).map_err(|e| m.error_at(op, e))?.epsilon;
         let xt = self.view(m, x);
         let c = xt.shape.get(1).copied().unwrap_or(1);
         let mut pshape = vec![c];
