@@ -235,14 +235,16 @@ pub struct AccuracyArgs {
     pub compile: CompileFlags,
 }
 
-/// Row `i` of a `[rows, ...]` tensor as a `[1, ...]` tensor.
-pub fn row<T: Copy>(t: &Tensor<T>, i: usize) -> Tensor<T> {
-    let per_row = t.len() / t.shape().first().map_or(1, |&r| r.max(1) as usize);
-    let mut shape = t.shape().to_vec();
-    if let Some(first) = shape.first_mut() {
-        *first = 1;
+/// Row `i` of a `[rows, ...]` tensor as a `[1, ...]` tensor; an error when it has no such row.
+pub fn row<T: Copy>(t: &Tensor<T>, i: usize) -> Result<Tensor<T>, String> {
+    let rows = t.shape().first().map_or(0, |&r| r as usize);
+    if i >= rows {
+        return Err(format!("row {i} of a tensor of shape {:?} does not exist", t.shape()));
     }
-    Tensor::new(shape, t.data()[i * per_row..][..per_row].to_vec()).expect("a row of a tensor")
+    let per_row = t.len() / rows;
+    let mut shape = t.shape().to_vec();
+    shape[0] = 1;
+    Tensor::new(shape, t.data()[i * per_row..][..per_row].to_vec())
 }
 
 /// What `veil accuracy` measured.
@@ -272,7 +274,8 @@ pub struct Report {
 
 impl Report {
     pub fn json(&self) -> String {
-        serde_json::to_string(self).expect("a report serializes") + "\n"
+        // Numbers and strings only: serde_json cannot fail on them (a NaN is written as null).
+        serde_json::to_string(self).unwrap_or_default() + "\n"
     }
 
     pub fn text(&self) -> String {
@@ -365,7 +368,7 @@ pub fn measure(args: &AccuracyArgs) -> Result<Report, String> {
     let (mut max_err, mut max_diff) = (0f64, 0f64);
     let start = std::time::Instant::now();
     for i in 0..n {
-        let x = row(&inputs, i);
+        let x = row(&inputs, i)?;
         let float = pipeline::run_float(nn, std::slice::from_ref(&x)).map_err(|e| format!("row {i}: float: {e}"))?;
         let fixed = match args.backend {
             AccuracyBackend::Float => float.clone(),
@@ -406,7 +409,7 @@ pub fn measure(args: &AccuracyArgs) -> Result<Report, String> {
             sq += (f64::from(v.data()[0]) - t).powi(2);
         }
         if let Some(e) = &expected {
-            let e = row(e, i);
+            let e = row(e, i)?;
             if e.len() != v.len() {
                 return Err(format!("row {i}: {} expected outputs, the program gives {}", e.len(), v.len()));
             }

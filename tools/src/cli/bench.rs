@@ -164,7 +164,7 @@ fn options(dir: &Path, model: &str, precision: &Option<String>) -> Result<Option
 /// Row 0 of the model's saved test inputs, as a batch of one.
 fn first_input(dir: &Path, model: &str) -> Result<veil_nn::eval::Tensor<f32>, String> {
     let inputs = npy::read_f32(&dir.join(format!("{model}.inputs.npy")))?;
-    Ok(super::accuracy::row(&inputs, 0))
+    super::accuracy::row(&inputs, 0).map_err(|e| format!("{model}.inputs.npy: {e}"))
 }
 
 pub fn run(args: &BenchArgs) -> Output {
@@ -394,8 +394,8 @@ fn run_model(model: &str, args: &BenchArgs, keys: &Keys, bound: &dyn Fn(u64) -> 
         evaluate_median_s: median,
         evaluate_s,
         decrypt_s: secs(timings[0].decrypt),
-        input_ciphertext_kib: size(&encoding.args[0])?,
-        output_ciphertext_kib: size(&encoding.results[0])?,
+        input_ciphertext_kib: size(encoding.args.first().ok_or("the program takes no input")?)?,
+        output_ciphertext_kib: size(encoding.results.first().ok_or("the program has no result")?)?,
         pbs,
         estimated_pbs: pipeline::estimated_pbs(&compiled.rt),
         lower_bound_s: bound(pbs),
@@ -411,13 +411,14 @@ fn run_baseline(model: &str, args: &BenchArgs, keys: &Keys) -> Result<BaselineRo
     let steps = baseline::steps(&compiled.rt)?;
     let x = first_input(&args.models_dir, model)?;
     let encoding = pipeline::encoding(&compiled.rt)?;
-    let ints = pipeline::encode("the input", &x, &encoding.args[0])?;
+    let ints = pipeline::encode("the input", &x, encoding.args.first().ok_or("the program takes no input")?)?;
     let x_ints: Vec<i32> = ints.data.iter().map(|&v| v as i32).collect();
 
     // Veil, on the same input in the same run.
     let (veil, veil_t) = pipeline::run_tfhe(&compiled.rt, std::slice::from_ref(&x), keys)?;
     let reference = baseline::run_clear(&steps, &x_ints);
-    let veil_ints: Vec<i32> = veil.ints[0].data.iter().map(|&v| v as i32).collect();
+    let veil_ints: Vec<i32> =
+        veil.ints.first().ok_or("the program has no result")?.data.iter().map(|&v| v as i32).collect();
 
     // The hand-written program, step by step.
     let hl = HlKeys::generate();
