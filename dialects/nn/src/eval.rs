@@ -187,6 +187,20 @@ pub fn constant<T: Scalar>(m: &Module, op: OpId) -> Result<Tensor<T>, String> {
 
 /// Evaluates function `f` on `args`, returning the values of its `func.return`. Every op must be an nn op.
 pub fn eval_func<T: Scalar>(m: &Module, f: OpId, args: &[Tensor<T>]) -> Result<Vec<Tensor<T>>, String> {
+    eval_func_with(m, f, args, &|_, _, result| result)
+}
+
+/// What [`eval_func_with`] calls after each computed (non-constant) op: the op, its operands and its result,
+/// returning the value to use instead (e.g. with the error a fixed-point rounding adds).
+pub type AfterOp<'a, T> = &'a dyn Fn(&Op, &[&Tensor<T>], Tensor<T>) -> Tensor<T>;
+
+/// [`eval_func`], passing every computed op's result through `after`.
+pub fn eval_func_with<T: Scalar>(
+    m: &Module,
+    f: OpId,
+    args: &[Tensor<T>],
+    after: AfterOp<'_, T>,
+) -> Result<Vec<Tensor<T>>, String> {
     let body = m.body(f).ok_or("the function has no body")?;
     let params = &m.block(body).args;
     if params.len() != args.len() {
@@ -210,7 +224,10 @@ pub fn eval_func<T: Scalar>(m: &Module, f: OpId, args: &[Tensor<T>]) -> Result<V
         if data.def == &RETURN {
             return Ok(operands.into_iter().cloned().collect());
         }
-        let result = if data.def == &CONSTANT { constant(m, op) } else { Op::from_ir(m, op)?.apply(&operands) };
+        let result = match data.def == &CONSTANT {
+            true => constant(m, op),
+            false => Op::from_ir(m, op).and_then(|o| o.apply(&operands).map(|r| after(&o, &operands, r))),
+        };
         let result = result.map_err(|e| format!("'{}': {e}", data.name()))?;
         let expected = m.static_shape(m.value_type(data.result()));
         if expected.as_deref() != Some(result.shape()) {
@@ -227,8 +244,12 @@ pub fn eval_func<T: Scalar>(m: &Module, f: OpId, args: &[Tensor<T>]) -> Result<V
 
 /// Evaluates the function `@main` of the module.
 pub fn eval_main<T: Scalar>(m: &Module, args: &[Tensor<T>]) -> Result<Vec<Tensor<T>>, String> {
-    let main = m.funcs().into_iter().find(|&f| func_name(m, f) == "main").ok_or("the module has no function @main")?;
-    eval_func(m, main, args)
+    eval_func(m, main_func(m)?, args)
+}
+
+/// The function `@main` of the module.
+pub fn main_func(m: &Module) -> Result<OpId, String> {
+    m.funcs().into_iter().find(|&f| func_name(m, f) == "main").ok_or_else(|| "the module has no function @main".into())
 }
 
 #[cfg(test)]

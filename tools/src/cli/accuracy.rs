@@ -30,9 +30,8 @@ use std::path::PathBuf;
 use clap::{Args, ValueEnum};
 use indicatif::{ProgressBar, ProgressStyle};
 
-use veil_ir::builtin::{func_name, RETURN};
-use veil_ir::{Module, OpId};
-use veil_nn::eval::{constant, Interval, Op, Scalar, Tensor};
+use veil_ir::Module;
+use veil_nn::eval::{Interval, Op, Scalar, Tensor};
 
 use super::model_args::CompileFlags;
 use super::{npy, Output};
@@ -150,47 +149,22 @@ pub fn error_bound(
     weight_frac: i32,
 ) -> Result<Vec<Tensor<Bounded>>, String> {
     FRACS.with(|f| f.set((act_frac, weight_frac)));
-    let main = m.funcs().into_iter().find(|&f| func_name(m, f) == "main").ok_or("the module has no function @main")?;
-    let body = m.body(main).ok_or("@main has no body")?;
-    let params = &m.block(body).args;
-    if params.len() != inputs.len() {
-        return Err(format!("@main takes {} argument(s), got {}", params.len(), inputs.len()));
-    }
-    let mut env: Vec<Option<Tensor<Bounded>>> = vec![None; m.value_capacity()];
-    for (&p, t) in params.iter().zip(inputs) {
-        env[p.index()] = Some(t.clone());
-    }
     let floor = (-f64::from(act_frac)).exp2();
-    for &op in &m.block(body).ops {
-        let data = m.op(op);
-        let operands = data
-            .operands
-            .iter()
-            .map(|v| env[v.index()].as_ref().ok_or_else(|| format!("'{}' uses a value defined later", data.name())))
-            .collect::<Result<Vec<_>, _>>()?;
-        if data.def == &RETURN {
-            return Ok(operands.into_iter().cloned().collect());
-        }
-        let result = match data.def == &veil_nn::CONSTANT {
-            true => constant::<Bounded>(m, op),
-            false => apply(m, op, &operands, floor),
-        };
-        env[data.result().index()] = Some(result.map_err(|e| format!("'{}': {e}", data.name()))?);
-    }
-    Err("@main has no 'func.return'".into())
+    veil_nn::eval::eval_func_with(m, veil_nn::eval::main_func(m)?, inputs, &|op, operands, out| {
+        rescale_floor(op, operands, out, floor)
+    })
 }
 
-/// One op on bounded values, plus its rescale's floor when it has one (and a secret operand).
-fn apply(m: &Module, op: OpId, operands: &[&Tensor<Bounded>], floor: f64) -> Result<Tensor<Bounded>, String> {
-    let op = Op::from_ir(m, op)?;
+/// An op's bounded result plus its rescale's floor, when lowering ends the op with one (and it has a secret
+/// operand).
+fn rescale_floor(op: &Op, operands: &[&Tensor<Bounded>], out: Tensor<Bounded>, floor: f64) -> Tensor<Bounded> {
     let secret = operands.iter().any(|t| t.data().iter().any(|b| b.range.lo != b.range.hi || b.err != 0.0));
-    let out = op.apply(operands)?;
     // Batch norm's folded offset `bias - mean * factor` is rounded once more (half a unit).
     let extra = if matches!(op, Op::BatchNorm(_)) { floor * 1.5 } else { floor };
-    Ok(match rescales(&op) && secret {
+    match rescales(op) && secret {
         true => out.map(|b| Bounded { err: b.err + extra, ..b }),
         false => out,
-    })
+    }
 }
 
 /// Where the fixed-point program runs.
