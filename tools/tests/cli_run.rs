@@ -151,4 +151,11 @@ fn bench_checks_its_inputs_first() {
     assert!(err.contains("model 'nope'") && err.contains("nope.onnx' does not exist"), "{err}");
     let err = fails(&["bench", "baseline", "--models-dir", s(&models), "--precision", "4"]);
     assert!(err.contains("--precision takes ACT,WEIGHT"), "{err}");
+    // A model whose saved inputs hold no row.
+    let dir = scratch("bench-empty");
+    std::fs::copy(repo("examples/digits_mlp.onnx"), dir.join("digits_mlp.onnx")).expect("copy the model");
+    write_f32(&dir.join("digits_mlp.calib.npy"), &[2, 64], vec![0.5; 128]);
+    write_f32(&dir.join("digits_mlp.inputs.npy"), &[0, 64], vec![]);
+    let err = fails(&["bench", "models", "--models-dir", s(&dir), "--model", "digits_mlp"]);
+    assert!(err.contains("digits_mlp.inputs.npy: row 0 of a tensor of shape [0, 64] does not exist"), "{err}");
 }

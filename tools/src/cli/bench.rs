@@ -196,6 +196,7 @@ fn measure(args: &BenchArgs, out: &mut String) -> Result<(), String> {
             }
         }
         options(&args.models_dir, model, &args.precision)?;
+        first_input(&args.models_dir, model)?;
     }
 
     let (keys, keygen_s) = timed(Keys::generate);
