@@ -10,13 +10,17 @@
 //!   1 PBS per other block whose noise is above nominal.
 //! - a sum of terms (`unchecked_sum_ciphertexts_vec_parallelized`): 2 terms are one radix addition (2 PBS per
 //!   block); more are reduced column by column: while a column holds more than 5 blocks, every full chunk of 5 is
-//!   summed leveled and split into message and carry (2 PBS; 1 in the top column), then one carry propagation.
+//!   summed leveled and split into message and carry (2 PBS; 1 in the top column; both of degree 3, as tfhe's
+//!   tables over the whole block set them), then one carry propagation.
 //! - linear kernels (add, sub, the `_plain` kernels, neg, shl, matmul_plain, conv2d_plain, sum, avg_pool2d) follow
 //!   [`veil_rt::radix`]'s plan, shared with the backend: a move by whole blocks costs a sign extension at most,
 //!   `-x` and `x - y` one propagation (2B), every other row sums block-shifted multiples of the inputs' unsigned
 //!   forms (1 PBS per input, plus an `n+1`-block shift for `2u` when a digit needs it) as above.
+//! - squares follow [`veil_rt::radix::square_plan`], shared with the backend: 1 PBS for the unsigned form, 1 per
+//!   half of each block product, and the sum of those halves (at their lookup tables' degrees), the complement
+//!   and the constant, as above.
 
-use veil_rt::radix::{effective_blocks, row_kind, RowKind};
+use veil_rt::radix::{effective_blocks, row_kind, square_plan, RowKind, SquareTerm};
 
 /// Message bits per radix block (TFHE `PARAM_MESSAGE_2_CARRY_2`).
 pub const MESSAGE_BITS: u32 = 2;
@@ -95,6 +99,12 @@ struct Block {
 }
 
 const CLEAN: Block = Block { degree: MESSAGE_MAX, noise: 1 };
+const ZERO: Block = Block { degree: 0, noise: 0 };
+
+/// A trivial (noiseless) radix holding `value` modulo `4^blocks`.
+fn trivial(value: u128, blocks: usize) -> Vec<Block> {
+    (0..blocks).map(|i| Block { degree: ((value >> (2 * i)) & 3) as u64, noise: 0 }).collect()
+}
 
 /// Sign extension of a narrower operand (`extend_radix_with_sign_msb`): one PBS makes the padding block.
 pub fn cast(from_blocks: u32, to_blocks: u32) -> Pbs {
@@ -144,15 +154,17 @@ fn sum_terms(terms: &[Vec<Block>], width: usize) -> u64 {
         let mut carries: Vec<Vec<Block>> = vec![vec![]; width];
         for (i, column) in columns.iter_mut().enumerate() {
             let full = column.len() / chunk;
-            for part in column.drain(..full * chunk).collect::<Vec<_>>().chunks(chunk) {
-                let degree: u64 = part.iter().map(|b| b.degree).sum();
+            // Message and carry extraction: tfhe's lookup tables take their degree from the whole block domain
+            // (`x mod 4`, `x / 4` for x ≤ 15), so both results have degree 3, whatever the chunk held.
+            for _ in 0..full {
                 carries[i].push(CLEAN);
                 pbs += 1;
                 if i + 1 < width {
-                    carries[i + 1].push(Block { degree: degree >> MESSAGE_BITS, noise: 1 });
+                    carries[i + 1].push(CLEAN);
                     pbs += 1;
                 }
             }
+            column.drain(..full * chunk);
         }
         for (column, new) in columns.iter_mut().zip(carries) {
             column.extend(new);
@@ -182,18 +194,16 @@ pub fn row(row: &Row, input_blocks: &dyn Fn(usize) -> u32, blocks: u32) -> Pbs {
         RowKind::AddConstant { input, .. } | RowKind::Neg { input } => cast(input_blocks(input), blocks) + add(blocks),
         RowKind::Sub { a, b: other } => cast(input_blocks(a), blocks) + cast(input_blocks(other), blocks) + add(blocks),
         RowKind::Sum(plan) => {
-            let zero = Block { degree: 0, noise: 0 };
             let mut terms: Vec<Vec<Block>> = plan
                 .terms
                 .iter()
                 .map(|t| {
                     let len = t.multiple.blocks(effective_blocks(n(t.input), b));
-                    (0..b).map(|i| if i >= t.position && i < t.position + len { CLEAN } else { zero }).collect()
+                    (0..b).map(|i| if i >= t.position && i < t.position + len { CLEAN } else { ZERO }).collect()
                 })
                 .collect();
             if plan.constant != 0 || terms.is_empty() {
-                let digit = |i: usize| ((plan.constant >> (2 * i)) & 3) as u64;
-                terms.push((0..b).map(|i| Block { degree: digit(i), noise: 0 }).collect());
+                terms.push(trivial(plan.constant, b));
             }
             Pbs::exact(sum_terms(&terms, b))
         }
@@ -230,13 +240,40 @@ pub fn linear(rows: &[Row], inputs: usize, input_blocks: &dyn Fn(usize) -> u32, 
 pub fn mul(blocks: u32) -> Pbs {
     let b = blocks as usize;
     let term = |from: usize, degree: u64| -> Vec<Block> {
-        (0..b).map(|i| if i < from { Block { degree: 0, noise: 0 } } else { Block { degree, noise: 1 } }).collect()
+        (0..b).map(|i| if i < from { ZERO } else { Block { degree, noise: 1 } }).collect()
     };
     let mut terms: Vec<Vec<Block>> = (0..b).map(|i| term(i, MESSAGE_MAX)).collect();
     // The high half of a product of two 2-bit blocks is at most 9 / 4 = 2.
     terms.extend((0..b.saturating_sub(1)).map(|i| term(i + 1, (MESSAGE_MAX * MESSAGE_MAX) >> MESSAGE_BITS)));
     let products = (blocks as u64).pow(2);
     Pbs::exact(products + sum_terms(&terms, b))
+}
+
+/// A square of an `in_blocks` input at `blocks` blocks ([`square_plan`], as the backend runs it): the unsigned
+/// form (1 PBS), one PBS per block product, and the sum of the products (each alone in its term, at its
+/// degree), the complement and the constant.
+pub fn square(in_blocks: u32, blocks: u32) -> Pbs {
+    let b = blocks as usize;
+    let plan = square_plan(in_blocks as usize, b);
+    if plan.n == 0 {
+        return Pbs::ZERO;
+    }
+    let placed = |position: usize, block: &dyn Fn(usize) -> Block| -> Vec<Block> {
+        (0..b).map(|i| if i >= position { block(i - position) } else { Block { degree: 0, noise: 0 } }).collect()
+    };
+    let terms: Vec<Vec<Block>> = plan
+        .terms()
+        .into_iter()
+        .map(|term| match term {
+            SquareTerm::Product(k) => {
+                let p = &plan.products[k];
+                placed(p.position, &|i| if i == 0 { Block { degree: p.degree(), noise: 1 } } else { ZERO })
+            }
+            SquareTerm::Complement(position) => placed(position, &|i| if i < plan.n { CLEAN } else { ZERO }),
+            SquareTerm::Constant(c) => trivial(c, b),
+        })
+        .collect();
+    Pbs::exact(1 + plan.products.len() as u64 + sum_terms(&terms, b))
 }
 
 /// `floor(x / 2^shift)` from `in_blocks` to `blocks`: whole blocks dropped for free; an odd bit costs one PBS per

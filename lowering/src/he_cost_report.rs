@@ -222,9 +222,11 @@ fn call_pbs(m: &Module, op: OpId, kernel: &Kernel, variant: Option<&str>, result
             .map(|w| Row { terms: w.into_iter().filter(|_| c != 0).map(|i| (i, c)).collect(), constant: 0 })
             .collect::<Vec<_>>();
         call.linear(&rows, true)
-    } else if he == &veil_he::MUL || he == &veil_he::SQUARE {
+    } else if he == &veil_he::MUL {
         let casts: Pbs = (0..m.op(op).operands.len()).map(|i| cost::cast(call.operand_blocks(i), call.blocks)).sum();
         (casts + cost::mul(call.blocks)).times(out)
+    } else if he == &veil_he::SQUARE {
+        cost::square(call.operand_blocks(0), call.blocks).times(out)
     } else if he == &veil_he::RESCALE {
         cost::rescale(call.int("shift", 0).clamp(0, 63) as u32, call.operand_blocks(0), call.blocks).times(out)
     } else if he == &veil_he::RELU {

@@ -106,7 +106,11 @@ pub static KERNELS: &[Kernel] = &[
     Kernel::mirror(&he::MUL, false, "Ciphertext-ciphertext radix multiplication (many PBS per element)"),
     Kernel::mirror(&he::MUL_PLAIN, false, "Scalar multiplication by cleartext integers (leveled only for small ones)")
         .with_carry_variants(),
-    Kernel::mirror(&he::SQUARE, false, "Radix multiplication of each element by itself"),
+    Kernel::mirror(
+        &he::SQUARE,
+        false,
+        "Each element times itself: one PBS per block product of its own blocks, one sum",
+    ),
     Kernel::mirror(
         &he::MATMUL_PLAIN,
         false,

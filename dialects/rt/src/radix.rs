@@ -201,6 +201,137 @@ pub fn eval_plan(plan: &RowPlan, inputs: &[i64], input_blocks: &dyn Fn(usize) ->
     acc
 }
 
+/// Which half of a product of two blocks (at most `3 · 3 = 9`) a square's term holds.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub enum Half {
+    /// `p mod 4`, at the product's block position.
+    Low,
+    /// `p / 4` (at most 2), one block up.
+    High,
+}
+
+impl Half {
+    /// This half of a product `p ≤ 9`.
+    pub fn of(self, p: u64) -> u64 {
+        match self {
+            Half::Low => p & 3,
+            Half::High => p >> 2,
+        }
+    }
+}
+
+/// One bootstrapped block of a square: `half` of `b_i · b_j` (blocks `i ≤ j` of the input's unsigned form `u`),
+/// at block `position` of the result, added `copies` times (2 for `i < j`: the cross term `2 · b_i · b_j`).
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub struct Product {
+    pub i: usize,
+    pub j: usize,
+    pub half: Half,
+    pub position: usize,
+    pub copies: usize,
+}
+
+impl Product {
+    /// The largest value the block holds (its TFHE degree): `b² mod 4 ≤ 1`, `p mod 4 ≤ 3`, `p / 4 ≤ 2`.
+    pub fn degree(&self) -> u64 {
+        match (self.half, self.i == self.j) {
+            (Half::Low, true) => 1,
+            (Half::Low, false) => 3,
+            (Half::High, _) => 2,
+        }
+    }
+
+    /// The block's value for the blocks `bi`, `bj` of `u`.
+    pub fn value(&self, bi: u64, bj: u64) -> u64 {
+        self.half.of(bi * bj)
+    }
+}
+
+/// One summand of a square, a radix of the result's width: the order and number of terms are the plan's, so the
+/// backend's sum and the cost model's count see the same columns.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub enum SquareTerm {
+    /// Product `k` of [`SquarePlan::products`], alone at its position (once per copy).
+    Product(usize),
+    /// `~u` moved up to this block position.
+    Complement(usize),
+    /// The constant (non-zero, or the only term).
+    Constant(u128),
+}
+
+/// How `x²` of an `n`-block input is computed at `blocks` blocks (the input truncated to them if wider, exact
+/// modulo `4^blocks`): with `u = x + 2^(2n−1)` (one PBS flips the top block's high bit),
+/// `x² = u² − 4^n·u + 2^(4n−2)`, where `u² = Σ_{i≤j} (i<j ? 2 : 1) · b_i·b_j · 4^(i+j)` takes one PBS per
+/// [`Product`] below the top, and `−4^n·u = ~u·4^n + 4^n − 4^(2n)` is the complement `~u` (leveled) moved up `n`
+/// blocks. All of it is one sum: a third of the block products of a general `blocks`-wide multiplication.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SquarePlan {
+    /// The input's blocks that enter (`u` has this many).
+    pub n: usize,
+    pub products: Vec<Product>,
+    /// The block position of `~u`, when it is below the top.
+    pub complement: Option<usize>,
+    /// The constant modulo `4^blocks`.
+    pub constant: u128,
+}
+
+impl SquarePlan {
+    /// The summands: every product copy, the complement, the constant.
+    pub fn terms(&self) -> Vec<SquareTerm> {
+        let mut terms: Vec<SquareTerm> = (self.products.iter().enumerate())
+            .flat_map(|(k, p)| std::iter::repeat_n(SquareTerm::Product(k), p.copies))
+            .collect();
+        terms.extend(self.complement.map(SquareTerm::Complement));
+        if self.constant != 0 || terms.is_empty() {
+            terms.push(SquareTerm::Constant(self.constant));
+        }
+        terms
+    }
+}
+
+/// The plan of `x²` at `blocks` blocks for an input of `input_blocks` blocks.
+pub fn square_plan(input_blocks: usize, blocks: usize) -> SquarePlan {
+    let n = effective_blocks(input_blocks, blocks);
+    let m = Modulus::new(blocks);
+    let mut products = Vec::new();
+    for i in 0..n {
+        for j in i..n {
+            let copies = if i == j { 1 } else { 2 };
+            for (half, position) in [(Half::Low, i + j), (Half::High, i + j + 1)] {
+                if position < blocks {
+                    products.push(Product { i, j, half, position, copies });
+                }
+            }
+        }
+    }
+    let constant =
+        if n == 0 { 0 } else { (m.shifted(1, 4 * n - 2) + m.shifted(1, 2 * n) + m.0 - m.shifted(1, 4 * n)) % m.0 };
+    SquarePlan { n, products, complement: (n > 0 && n < blocks).then_some(n), constant }
+}
+
+/// Evaluates a square's plan on a clear input (within its `input_blocks` signed range), returning the result's
+/// two's-complement bits modulo `4^blocks`: the reference the plan's test checks against `x²`.
+pub fn eval_square_plan(plan: &SquarePlan, x: i64, blocks: usize) -> u128 {
+    if plan.n == 0 {
+        return 0;
+    }
+    let m = Modulus::new(blocks);
+    let u = unsigned_form(x, plan.n);
+    let block = |k: usize| ((u >> (2 * k)) & 3) as u64;
+    let not_u = (1u128 << (2 * plan.n)) - 1 - u;
+    plan.terms().into_iter().fold(0, |acc, term| {
+        let v = match term {
+            SquareTerm::Product(k) => {
+                let p = &plan.products[k];
+                m.shifted(p.value(block(p.i), block(p.j)) as i128, 2 * p.position)
+            }
+            SquareTerm::Complement(position) => m.shifted(not_u as i128, 2 * position),
+            SquareTerm::Constant(c) => c,
+        };
+        (acc + v) % m.0
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -247,5 +378,37 @@ mod tests {
                 }
             }
         }
+    }
+
+    /// The square's plan computes `x²` modulo `4^blocks` for inputs across their signed range, including inputs
+    /// wider than the result (truncated) and results narrower than `x²`.
+    #[test]
+    fn square_plans_compute_the_square_modulo_the_width() {
+        for in_blocks in [1usize, 2, 3, 6] {
+            let half = 1i64 << (2 * in_blocks - 1);
+            let xs: Vec<i64> =
+                if in_blocks <= 3 { (-half..half).collect() } else { vec![-half, -half + 1, -1, 0, 1, 77, half - 1] };
+            for blocks in [1usize, 2, in_blocks, 2 * in_blocks - 1, 2 * in_blocks, 2 * in_blocks + 3] {
+                let plan = square_plan(in_blocks, blocks);
+                let m = 1i128 << (2 * blocks);
+                for &x in &xs {
+                    // A truncated input is x modulo 4^blocks, whose square is x² modulo 4^blocks.
+                    let want = (x as i128 * x as i128).rem_euclid(m) as u128;
+                    assert_eq!(eval_square_plan(&plan, x, blocks), want, "x={x} in={in_blocks} blocks={blocks}");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn a_square_has_a_third_of_a_multiplications_block_products() {
+        // 3 input blocks into 6: 6 pairs i ≤ j, low and high halves below the top.
+        let plan = square_plan(3, 6);
+        assert_eq!(plan.products.len(), 12);
+        assert_eq!(plan.complement, Some(3));
+        // At the input's own width only the products below the top remain, and -4^n·u vanishes.
+        let narrow = square_plan(3, 3);
+        assert_eq!(narrow.complement, None);
+        assert!(narrow.products.iter().all(|p| p.position < 3));
     }
 }

@@ -10,6 +10,11 @@ use crate::width::{Width, BITS_PER_BLOCK};
 use rayon::prelude::*;
 use tfhe::integer::{IntegerCiphertext, IntegerRadixCiphertext, RadixCiphertext, ServerKey, SignedRadixCiphertext};
 use tfhe::shortint::server_key::{BivariateLookupTableOwned, LookupTableOwned};
+use tfhe::shortint::Ciphertext;
+use veil_rt::radix::{square_plan, Half, SquareTerm};
+
+/// The message bits of a block (its value without carries).
+const MESSAGE_MASK: u64 = (1 << BITS_PER_BLOCK) - 1;
 
 /// Largest lut input width: a table over i16 has 65536 entries, and tfhe's match costs grow with it.
 pub const MAX_LUT_INPUT_BITS: u32 = 16;
@@ -31,6 +36,12 @@ struct Tables {
     zero_if_negative: BivariateLookupTableOwned,
     /// Block -> block with its high bit flipped: the top block of a linear map input's unsigned form.
     flip_high_bit: LookupTableOwned,
+    /// Block b -> the low and high halves of b² (a square's diagonal products).
+    square_low: LookupTableOwned,
+    square_high: LookupTableOwned,
+    /// Blocks (a, b) -> the low and high halves of a·b (a square's cross products).
+    product_low: BivariateLookupTableOwned,
+    product_high: BivariateLookupTableOwned,
 }
 
 /// Evaluates rt kernels on ciphertexts with a server key. Elements are `SignedRadixCiphertext`s whose block count
@@ -47,7 +58,11 @@ impl TfheBackend {
         let tables = Tables {
             is_negative: key.generate_lookup_table(|b| (b >> sign_bit) & 1),
             zero_if_negative: key.generate_lookup_table_bivariate(|neg, b| if neg == 1 { 0 } else { b }),
-            flip_high_bit: key.generate_lookup_table(|b| (b ^ (1 << sign_bit)) & ((1 << BITS_PER_BLOCK) - 1)),
+            flip_high_bit: key.generate_lookup_table(|b| (b ^ (1 << sign_bit)) & MESSAGE_MASK),
+            square_low: key.generate_lookup_table(|b| Half::Low.of((b & MESSAGE_MASK).pow(2))),
+            square_high: key.generate_lookup_table(|b| Half::High.of((b & MESSAGE_MASK).pow(2))),
+            product_low: key.generate_lookup_table_bivariate(|a, b| Half::Low.of(a * b)),
+            product_high: key.generate_lookup_table_bivariate(|a, b| Half::High.of(a * b)),
         };
         TfheBackend { sks, tables }
     }
@@ -118,9 +133,50 @@ impl Primitives for TfheBackend {
         Ok(self.sks.mul_parallelized(&a, &b))
     }
 
+    /// [`veil_rt::radix::square_plan`]: the unsigned form (1 PBS), one PBS per block product `b_i·b_j` (`i ≤ j`)
+    /// below the top, and one sum with the complement and the constant.
     fn square(&self, a: &Self::Ct, out: Width) -> ElemResult<Self::Ct> {
-        let a = cast(&self.sks, a, out.blocks());
-        Ok(self.sks.mul_parallelized(&a, &a))
+        let blocks = out.blocks();
+        let plan = square_plan(a.blocks().len(), blocks);
+        if plan.n == 0 {
+            return Ok(self.sks.create_trivial_zero_radix(blocks));
+        }
+        let key: &tfhe::shortint::ServerKey = self.sks.as_ref();
+        let mut u = self.clean(a).blocks()[..plan.n].to_vec();
+        u[plan.n - 1] = key.apply_lookup_table(&u[plan.n - 1], &self.tables.flip_high_bit);
+        let t = &self.tables;
+        let products: Vec<Ciphertext> = plan
+            .products
+            .par_iter()
+            .map(|p| match (p.i == p.j, p.half) {
+                (true, Half::Low) => key.apply_lookup_table(&u[p.i], &t.square_low),
+                (true, Half::High) => key.apply_lookup_table(&u[p.i], &t.square_high),
+                (false, Half::Low) => key.apply_lookup_table_bivariate(&u[p.i], &u[p.j], &t.product_low),
+                (false, Half::High) => key.apply_lookup_table_bivariate(&u[p.i], &u[p.j], &t.product_high),
+            })
+            .collect();
+        let not_u = plan.complement.map(|_| self.sks.bitnot(&RadixCiphertext::from_blocks(u.clone())).into_blocks());
+        let placed = |position: usize, source: &[Ciphertext]| {
+            let mut term: Vec<Ciphertext> = (0..position.min(blocks)).map(|_| key.create_trivial(0)).collect();
+            term.extend(source.iter().take(blocks - term.len()).cloned());
+            term.resize_with(blocks, || key.create_trivial(0));
+            RadixCiphertext::from_blocks(term)
+        };
+        let mut terms: Vec<RadixCiphertext> = plan
+            .terms()
+            .into_iter()
+            .map(|term| match term {
+                SquareTerm::Product(k) => placed(plan.products[k].position, std::slice::from_ref(&products[k])),
+                SquareTerm::Complement(position) => placed(position, not_u.as_deref().unwrap_or_default()),
+                SquareTerm::Constant(c) => self.sks.create_trivial_radix(c as u64, blocks),
+            })
+            .collect();
+        let total = match terms.len() {
+            1 => terms.pop(),
+            _ => self.sks.unchecked_sum_ciphertexts_vec_parallelized(terms),
+        };
+        let total = total.ok_or_else(|| ElemError::Unsupported("a square without terms".into()))?;
+        Ok(SignedRadixCiphertext::from_blocks(total.into_blocks()))
     }
 
     /// Whole blocks are dropped from the bottom (an arithmetic shift by 2 bits each, free); an odd remaining bit

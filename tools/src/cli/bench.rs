@@ -329,6 +329,7 @@ fn kernels(keys: &Keys, bits: u32) -> Result<Vec<KernelRow>, String> {
     // tfhe backend computes modulo 2^bits either way, and the time does not depend on the values.
     let small = |i: usize| (i as i64 * 7 % 5) - 2;
     let x8 = keys.client.encrypt(&tensor(vec![8], &small)?, w).map_err(e)?;
+    let half = keys.client.encrypt(&tensor(vec![8], &small)?, Width::new(bits / 2).map_err(e)?).map_err(e)?;
     let y8 = keys.client.encrypt(&tensor(vec![8], &|i| small(i + 3))?, w).map_err(e)?;
     let x64 = keys.client.encrypt(&tensor(vec![1, 64], &small)?, w).map_err(e)?;
     let weights = tensor(vec![64, 32], &|i| (i as i64 * 13 % 15) - 7)?;
@@ -344,6 +345,7 @@ fn kernels(keys: &Keys, bits: u32) -> Result<Vec<KernelRow>, String> {
             180,
             Box::new(|| b.conv2d_plain(&image, &filters, None, &conv, w)),
         ),
+        ("square of half the width", 8, Box::new(|| b.square(&half, w))),
         ("relu", 8, Box::new(|| b.relu(&x8, w))),
         ("max", 8, Box::new(|| b.max(&x8, &y8, w))),
         ("rescale by 3 bits", 8, Box::new(|| b.rescale(&x8, 3, w))),

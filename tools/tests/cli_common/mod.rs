@@ -88,3 +88,29 @@ pub fn max_diff(stdout: &str) -> f64 {
     let line = stdout.lines().find(|l| l.starts_with("max |")).expect("a difference line");
     line.rsplit(' ').next().and_then(|v| v.parse().ok()).expect("a number")
 }
+
+/// The kernels of `veil run --profile`'s per-call lines, in order, after checking that every call's measured
+/// bootstraps equal its estimate and that the calls add up to the `PBS:` line's measured and estimated totals.
+pub fn profile_kernels(stdout: &str) -> Vec<String> {
+    let pbs = stdout.lines().find(|l| l.starts_with("PBS:")).unwrap_or_else(|| panic!("no PBS line in\n{stdout}"));
+    let counts: Vec<&str> = pbs.split_whitespace().filter(|w| w.chars().all(|c| c.is_ascii_digit())).collect();
+    assert_eq!(counts.len(), 2, "{pbs}");
+    assert_eq!(counts[0], counts[1], "measured and estimated bootstraps differ: {pbs}");
+    let profile: Vec<&str> = stdout.lines().skip_while(|l| !l.starts_with("profile")).skip(1).collect();
+    let mut total = 0;
+    for line in &profile {
+        let words: Vec<&str> = line.split_whitespace().collect();
+        let (measured, estimated) = (words[words.len() - 2], words[words.len() - 1]);
+        assert_eq!(measured, estimated, "{line}");
+        total += measured.parse::<u64>().expect("a count");
+    }
+    assert_eq!(total.to_string(), counts[0], "{stdout}");
+    profile.iter().filter_map(|l| l.split_whitespace().next()).map(str::to_string).collect()
+}
+
+/// Holds off the other tests of this binary that count bootstraps: tfhe's PBS counter is process-wide, so two
+/// encrypted runs at once would count each other's.
+pub fn counting_alone() -> std::sync::MutexGuard<'static, ()> {
+    static LOCK: std::sync::Mutex<()> = std::sync::Mutex::new(());
+    LOCK.lock().unwrap_or_else(|e| e.into_inner())
+}
