@@ -7,7 +7,7 @@
 //! extraction when it fills, one carry propagation). Moves by whole blocks, additions of a constant, negations
 //! and differences keep the input signed.
 
-use super::{cast, clean, shift_blocks_up};
+use super::{cast, clean, placed, shift_blocks_up, sum_terms, unsigned_form};
 use crate::backend::ElemResult;
 use crate::linear::LinearMap;
 use rayon::prelude::*;
@@ -28,10 +28,7 @@ struct Multiples {
 impl Multiples {
     fn new(sks: &ServerKey, flip: &LookupTableOwned, x: &SignedRadixCiphertext, n: usize, need: [bool; 4]) -> Self {
         let key: &tfhe::shortint::ServerKey = sks.as_ref();
-        let x = clean(sks, x);
-        let mut one = x.blocks()[..n].to_vec();
-        let top = key.apply_lookup_table(&one[n - 1], flip);
-        one[n - 1] = top;
+        let one = unsigned_form(sks, flip, x, n);
         let not = |blocks: &[Ciphertext]| sks.bitnot(&RadixCiphertext::from_blocks(blocks.to_vec())).into_blocks();
         let two = if need[1] || need[3] {
             let mut wide = one.clone();
@@ -117,24 +114,10 @@ fn evaluate_row(
 }
 
 fn sum(sks: &ServerKey, prepared: &[Multiples], plan: &RowPlan, blocks: usize) -> SignedRadixCiphertext {
-    let key: &tfhe::shortint::ServerKey = sks.as_ref();
-    let mut terms: Vec<RadixCiphertext> = plan
-        .terms
-        .iter()
-        .map(|t| {
-            let source = prepared[t.input].get(t.multiple);
-            let mut term: Vec<Ciphertext> = (0..blocks.min(t.position)).map(|_| key.create_trivial(0)).collect();
-            term.extend(source.iter().take(blocks - term.len()).cloned());
-            term.resize_with(blocks, || key.create_trivial(0));
-            RadixCiphertext::from_blocks(term)
-        })
-        .collect();
+    let mut terms: Vec<RadixCiphertext> =
+        plan.terms.iter().map(|t| placed(sks, t.position, prepared[t.input].get(t.multiple), blocks)).collect();
     if plan.constant != 0 || terms.is_empty() {
         terms.push(sks.create_trivial_radix(plan.constant as u64, blocks));
     }
-    let total = match terms.len() {
-        1 => terms.pop().expect("one term"),
-        _ => sks.unchecked_sum_ciphertexts_vec_parallelized(terms).expect("at least two terms"),
-    };
-    SignedRadixCiphertext::from_blocks(total.into_blocks())
+    sum_terms(sks, terms).expect("the constant at least")
 }

@@ -107,6 +107,40 @@ pub(crate) fn shift_blocks_up(sks: &ServerKey, ct: &SignedRadixCiphertext, posit
     SignedRadixCiphertext::from_blocks(shifted)
 }
 
+/// The blocks of the unsigned form `u = x + 2^(2n−1)` of `x`'s low `n` blocks (`x` truncated to them): the top
+/// block's high bit flipped, one PBS. Linear maps and squares compute on `u`, whose blocks are all non-negative.
+pub(crate) fn unsigned_form(
+    sks: &ServerKey,
+    flip_high_bit: &LookupTableOwned,
+    x: &SignedRadixCiphertext,
+    n: usize,
+) -> Vec<Ciphertext> {
+    let key: &tfhe::shortint::ServerKey = sks.as_ref();
+    let mut u = clean(sks, x).blocks()[..n].to_vec();
+    u[n - 1] = key.apply_lookup_table(&u[n - 1], flip_high_bit);
+    u
+}
+
+/// `source`'s blocks moved up to block `position` of a `blocks`-block radix, among trivial zero blocks (which
+/// tfhe's column sums skip); blocks past the top are dropped (exact modulo `4^blocks`).
+pub(crate) fn placed(sks: &ServerKey, position: usize, source: &[Ciphertext], blocks: usize) -> RadixCiphertext {
+    let key: &tfhe::shortint::ServerKey = sks.as_ref();
+    let mut term: Vec<Ciphertext> = (0..position.min(blocks)).map(|_| key.create_trivial(0)).collect();
+    term.extend(source.iter().take(blocks - term.len()).cloned());
+    term.resize_with(blocks, || key.create_trivial(0));
+    RadixCiphertext::from_blocks(term)
+}
+
+/// The sum of clean terms of one width with one carry propagation (a single term is returned as it is); `None`
+/// without terms.
+pub(crate) fn sum_terms(sks: &ServerKey, mut terms: Vec<RadixCiphertext>) -> Option<SignedRadixCiphertext> {
+    let total = match terms.len() {
+        1 => terms.pop(),
+        _ => sks.unchecked_sum_ciphertexts_vec_parallelized(terms),
+    }?;
+    Some(SignedRadixCiphertext::from_blocks(total.into_blocks()))
+}
+
 /// A non-negative value at `blocks` blocks: zero blocks on top are exact (free), as is truncation.
 fn widen_non_negative(
     sks: &ServerKey,
@@ -142,8 +176,7 @@ impl Primitives for TfheBackend {
             return Ok(self.sks.create_trivial_zero_radix(blocks));
         }
         let key: &tfhe::shortint::ServerKey = self.sks.as_ref();
-        let mut u = self.clean(a).blocks()[..plan.n].to_vec();
-        u[plan.n - 1] = key.apply_lookup_table(&u[plan.n - 1], &self.tables.flip_high_bit);
+        let u = unsigned_form(&self.sks, &self.tables.flip_high_bit, a, plan.n);
         let t = &self.tables;
         let products: Vec<Ciphertext> = plan
             .products
@@ -156,27 +189,20 @@ impl Primitives for TfheBackend {
             })
             .collect();
         let not_u = plan.complement.map(|_| self.sks.bitnot(&RadixCiphertext::from_blocks(u.clone())).into_blocks());
-        let placed = |position: usize, source: &[Ciphertext]| {
-            let mut term: Vec<Ciphertext> = (0..position.min(blocks)).map(|_| key.create_trivial(0)).collect();
-            term.extend(source.iter().take(blocks - term.len()).cloned());
-            term.resize_with(blocks, || key.create_trivial(0));
-            RadixCiphertext::from_blocks(term)
-        };
-        let mut terms: Vec<RadixCiphertext> = plan
+        let terms: Vec<RadixCiphertext> = plan
             .terms()
             .into_iter()
             .map(|term| match term {
-                SquareTerm::Product(k) => placed(plan.products[k].position, std::slice::from_ref(&products[k])),
-                SquareTerm::Complement(position) => placed(position, not_u.as_deref().unwrap_or_default()),
+                SquareTerm::Product(k) => {
+                    placed(&self.sks, plan.products[k].position, std::slice::from_ref(&products[k]), blocks)
+                }
+                SquareTerm::Complement(position) => {
+                    placed(&self.sks, position, not_u.as_deref().unwrap_or_default(), blocks)
+                }
                 SquareTerm::Constant(c) => self.sks.create_trivial_radix(c as u64, blocks),
             })
             .collect();
-        let total = match terms.len() {
-            1 => terms.pop(),
-            _ => self.sks.unchecked_sum_ciphertexts_vec_parallelized(terms),
-        };
-        let total = total.ok_or_else(|| ElemError::Unsupported("a square without terms".into()))?;
-        Ok(SignedRadixCiphertext::from_blocks(total.into_blocks()))
+        sum_terms(&self.sks, terms).ok_or_else(|| ElemError::Unsupported("a square without terms".into()))
     }
 
     /// Whole blocks are dropped from the bottom (an arithmetic shift by 2 bits each, free); an odd remaining bit
