@@ -151,6 +151,16 @@ fn peak_rss_mib() -> f64 {
     kib.and_then(|k| k.parse::<f64>().ok()).map_or(0.0, |k| k / 1024.0)
 }
 
+/// A markdown section heading and the head of its table.
+fn table_header(out: &mut String, title: &str, columns: &[&str]) {
+    let _ = writeln!(out, "## {title}\n\n| {} |\n|{}", columns.join(" | "), "---|".repeat(columns.len()));
+}
+
+/// One markdown table row.
+fn table_row(out: &mut String, cells: &[String]) {
+    let _ = writeln!(out, "| {} |", cells.join(" | "));
+}
+
 fn options(dir: &Path, model: &str, precision: &Option<String>) -> Result<Options, String> {
     let calibration = npy::read_f32(&dir.join(format!("{model}.calib.npy")))?;
     let mut pass_options = vec![];
@@ -231,50 +241,65 @@ fn measure(args: &BenchArgs, out: &mut String) -> Result<(), String> {
 
     if parts.contains(&Part::Kernels) {
         eprintln!("bench: kernels at {:?} bits", args.widths);
-        let _ = writeln!(out, "## Kernels\n\n| kernel | bits | elements | time | PBS | lower bound | actual / bound |");
-        let _ = writeln!(out, "|---|---|---|---|---|---|---|");
+        table_header(out, "Kernels", &["kernel", "bits", "elements", "time", "PBS", "lower bound", "actual / bound"]);
         for &bits in &args.widths {
             for row in kernels(&keys, bits)? {
-                let _ = writeln!(
+                let b = bound(row.pbs);
+                table_row(
                     out,
-                    "| {} | {} | {} | {:.3} s | {} | {:.3} s | {:.2} |",
-                    row.kernel,
-                    row.bits,
-                    row.elements,
-                    row.seconds,
-                    row.pbs,
-                    bound(row.pbs),
-                    row.seconds / bound(row.pbs).max(1e-9)
+                    &[
+                        row.kernel.clone(),
+                        row.bits.to_string(),
+                        row.elements.to_string(),
+                        format!("{:.3} s", row.seconds),
+                        row.pbs.to_string(),
+                        format!("{b:.3} s"),
+                        format!("{:.2}", row.seconds / b.max(1e-9)),
+                    ],
                 );
-                report.kernels.push(KernelRow { bound_s: bound(row.pbs), ..row });
+                report.kernels.push(KernelRow { bound_s: b, ..row });
             }
         }
         let _ = writeln!(out);
     }
 
     if parts.contains(&Part::Models) {
-        let _ = writeln!(out, "## Models\n");
-        let _ = writeln!(out, "| model | precision | compile | encrypt | evaluate (median) | decrypt | input ct | output ct | PBS (estimated) | lower bound | actual / bound | = clear | peak RSS |");
-        let _ = writeln!(out, "|---|---|---|---|---|---|---|---|---|---|---|---|---|");
+        let columns = [
+            "model",
+            "precision",
+            "compile",
+            "encrypt",
+            "evaluate (median)",
+            "decrypt",
+            "input ct",
+            "output ct",
+            "PBS (estimated)",
+            "lower bound",
+            "actual / bound",
+            "= clear",
+            "peak RSS",
+        ];
+        table_header(out, "Models", &columns);
         for model in &args.models {
             eprintln!("bench: {model} ({} encrypted inferences)", args.repeat.max(1));
             let row = run_model(model, args, &keys, &bound)?;
-            let _ = writeln!(out,
-                "| {} | {} | {:.3} s | {:.3} s | {:.1} s | {:.3} s | {:.0} KiB | {:.0} KiB | {} ({}) | {:.1} s | {:.2} | {} | {:.0} MiB |",
-                row.model,
-                row.precision,
-                row.compile_s,
-                row.encrypt_s,
-                row.evaluate_median_s,
-                row.decrypt_s,
-                row.input_ciphertext_kib,
-                row.output_ciphertext_kib,
-                row.pbs,
-                row.estimated_pbs,
-                row.lower_bound_s,
-                row.actual_over_bound,
-                row.equals_clear,
-                row.peak_rss_mib
+            table_row(
+                out,
+                &[
+                    row.model.clone(),
+                    row.precision.clone(),
+                    format!("{:.3} s", row.compile_s),
+                    format!("{:.3} s", row.encrypt_s),
+                    format!("{:.1} s", row.evaluate_median_s),
+                    format!("{:.3} s", row.decrypt_s),
+                    format!("{:.0} KiB", row.input_ciphertext_kib),
+                    format!("{:.0} KiB", row.output_ciphertext_kib),
+                    format!("{} ({})", row.pbs, row.estimated_pbs),
+                    format!("{:.1} s", row.lower_bound_s),
+                    format!("{:.2}", row.actual_over_bound),
+                    row.equals_clear.to_string(),
+                    format!("{:.0} MiB", row.peak_rss_mib),
+                ],
             );
             report.models.push(row);
         }
@@ -282,25 +307,34 @@ fn measure(args: &BenchArgs, out: &mut String) -> Result<(), String> {
     }
 
     if parts.contains(&Part::Baseline) {
-        let _ = writeln!(out, "## Veil vs hand-written TFHE-rs\n");
-        let _ = writeln!(out, "| model | precision | outputs computed per step | hand-written | its PBS | Veil | Veil PBS | Veil speedup | same integers |");
-        let _ = writeln!(out, "|---|---|---|---|---|---|---|---|---|");
+        let columns = [
+            "model",
+            "precision",
+            "outputs computed per step",
+            "hand-written",
+            "its PBS",
+            "Veil",
+            "Veil PBS",
+            "Veil speedup",
+            "same integers",
+        ];
+        table_header(out, "Veil vs hand-written TFHE-rs", &columns);
         for model in &args.baseline_models {
             eprintln!("bench: {model} by hand and by Veil");
             let row = run_baseline(model, args, &keys)?;
-            let _ = writeln!(
+            table_row(
                 out,
-                "| {} | {} | {:?} of {:?} | {:.1} s | {} | {:.1} s | {} | {:.1}x | {} |",
-                row.model,
-                row.precision,
-                row.outputs_computed,
-                row.outputs_total,
-                row.baseline_s,
-                row.baseline_pbs,
-                row.veil_s,
-                row.veil_pbs,
-                row.speedup,
-                row.agrees
+                &[
+                    row.model.clone(),
+                    row.precision.clone(),
+                    format!("{:?} of {:?}", row.outputs_computed, row.outputs_total),
+                    format!("{:.1} s", row.baseline_s),
+                    row.baseline_pbs.to_string(),
+                    format!("{:.1} s", row.veil_s),
+                    row.veil_pbs.to_string(),
+                    format!("{:.1}x", row.speedup),
+                    row.agrees.to_string(),
+                ],
             );
             report.baseline.push(row);
         }
@@ -329,7 +363,9 @@ fn kernels(keys: &Keys, bits: u32) -> Result<Vec<KernelRow>, String> {
     // tfhe backend computes modulo 2^bits either way, and the time does not depend on the values.
     let small = |i: usize| (i as i64 * 7 % 5) - 2;
     let x8 = keys.client.encrypt(&tensor(vec![8], &small)?, w).map_err(e)?;
-    let half = keys.client.encrypt(&tensor(vec![8], &small)?, Width::new(bits / 2).map_err(e)?).map_err(e)?;
+    // The square's input: half the width (at least one block), values that fit even i2.
+    let half_width = Width::new((bits / 2).max(2)).map_err(e)?;
+    let half = keys.client.encrypt(&tensor(vec![8], &|i| (i as i64 % 3) - 2)?, half_width).map_err(e)?;
     let y8 = keys.client.encrypt(&tensor(vec![8], &|i| small(i + 3))?, w).map_err(e)?;
     let x64 = keys.client.encrypt(&tensor(vec![1, 64], &small)?, w).map_err(e)?;
     let weights = tensor(vec![64, 32], &|i| (i as i64 * 13 % 15) - 7)?;
