@@ -50,7 +50,7 @@ impl Pass for HeCostReport {
         let has_he = m.walk().into_iter().any(|op| m.op(op).def.dialect() == veil_he::NAME);
         let report = if has_he {
             let mut lowered = m.clone();
-            HeToRt { leveled: true }.run(&mut lowered)?;
+            HeToRt { leveled: true, strategy: crate::he_to_rt::Strategy::Radix }.run(&mut lowered)?;
             analyze(&lowered, self.machine)
         } else {
             analyze(m, self.machine)

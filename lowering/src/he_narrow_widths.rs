@@ -63,7 +63,9 @@ fn narrow_function(m: &mut Module, f: OpId) -> Result<bool, Diagnostics> {
     let mut errors = vec![];
     for (value, at) in values.collect::<Vec<_>>() {
         let (Some(old), Some(&range)) = (tensor(m, value), ranges.get(&value)) else { continue };
-        let width = width_for(range).max(MIN_WIDTH);
+        // A lut drops `shift` low bits of its input and needs one index bit left.
+        let lut_floor = m.uses(value).iter().filter_map(|&(user, _)| lut_shift(m, user)).max().map_or(0, |s| s as u32 + 1);
+        let width = width_for(range).max(MIN_WIDTH).max(lut_floor);
         if width > MAX_WIDTH {
             let what = m
                 .defining_op(value)
@@ -118,18 +120,23 @@ fn retable(
     if !changes {
         return Ok(());
     }
-    if new_in.width > he::rules::MAX_LUT_INPUT_WIDTH {
+    let shift = lut_shift(m, op).unwrap_or(0);
+    let new_bits = new_in.width - shift as u32;
+    if new_bits > he::rules::MAX_LUT_INPUT_WIDTH {
         return Err(format!(
-            "the lut input needs i{} for its range, more than a table holds (i{})",
+            "the lut input needs i{} for its range, more than a table holds ({} index bits{})",
             new_in.width,
-            he::rules::MAX_LUT_INPUT_WIDTH
+            he::rules::MAX_LUT_INPUT_WIDTH,
+            if shift > 0 { format!(" after dropping {shift}") } else { String::new() }
         ));
     }
     let Some(dense) = m.op(op).attr("table").and_then(|a| m.attr_as_dense(a)).cloned() else { return Ok(()) };
     let DenseValues::Int(old) = &dense.values else { return Ok(()) };
     let reachable = ranges.get(&x).copied().unwrap_or(Interval::of_width(old_in.width));
-    let (old_min, new_min) = (old_in.min_int(), new_in.min_int());
-    let table: Vec<i64> = (0..1i128 << new_in.width)
+    let reachable = Interval::new(reachable.lo >> shift, reachable.hi >> shift);
+    let old_bits = old_in.width - shift as u32;
+    let (old_min, new_min) = (Interval::of_width(old_bits).lo, Interval::of_width(new_bits).lo);
+    let table: Vec<i64> = (0..1i128 << new_bits)
         .map(|j| {
             let input = new_min + j;
             let value = usize::try_from(input - old_min).ok().and_then(|i| old.get(i)).copied().unwrap_or(0);
@@ -145,6 +152,11 @@ fn retable(
     let attr = m.dense_attr(ty, DenseValues::Int(table));
     m.set_attr(op, "table", attr);
     Ok(())
+}
+
+/// The `shift` of a `he.lut` op (0 when absent); `None` for other ops.
+fn lut_shift(m: &Module, op: OpId) -> Option<i64> {
+    (m.op(op).def == &he::LUT).then(|| m.op(op).attr("shift").and_then(|a| m.attr_as_int(a)).unwrap_or(0))
 }
 
 /// Gives a dense attribute of `op` the element type `i{width}` (its values fit: they are the range).

@@ -18,17 +18,46 @@ use veil_rt::{block_width, Kernel, RtTensor, BLOCK_BITS};
 use crate::cost_model::MAX_LEVELED_LOAD;
 use crate::pass::{Changed, Pass, PassOption, PassOptions};
 
-/// Lowers he to rt.
-pub struct HeToRt {
-    /// Choose the leveled variant where it is safe (else every call propagates its carries).
-    pub leveled: bool,
+mod lut;
+
+/// How ciphertext elements are represented (docs/runtime.md).
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub enum Strategy {
+    /// Signed radix integers of 2-bit blocks (`!rt.ct`).
+    Radix,
+    /// One LWE ciphertext per element, leveled linear maps, one bootstrap per table (`!rt.lwe`).
+    Lut,
 }
 
-const OPTIONS: &[PassOption] = &[PassOption::bool(
-    "leveled",
-    "true",
-    "Use the leveled (no-PBS) form of add/sub/neg/*_plain where the carries fit and the users absorb them",
-)];
+impl Strategy {
+    pub fn parse(s: &str) -> Result<Strategy, String> {
+        match s {
+            "radix" => Ok(Strategy::Radix),
+            "lut" => Ok(Strategy::Lut),
+            other => Err(format!("strategy '{other}' is not one of: radix, lut")),
+        }
+    }
+}
+
+/// Lowers he to rt.
+pub struct HeToRt {
+    /// Choose the leveled variant where it is safe (else every call propagates its carries); radix only.
+    pub leveled: bool,
+    pub strategy: Strategy,
+}
+
+const OPTIONS: &[PassOption] = &[
+    PassOption::bool(
+        "leveled",
+        "true",
+        "Use the leveled (no-PBS) form of add/sub/neg/*_plain where the carries fit and the users absorb them",
+    ),
+    PassOption::string(
+        "strategy",
+        "radix",
+        "radix: radix integers (!rt.ct); lut: one LWE ciphertext per element, tables (!rt.lwe; run he-lut-fuse first)",
+    ),
+];
 
 impl Pass for HeToRt {
     fn name(&self) -> &'static str {
@@ -48,17 +77,28 @@ impl Pass for HeToRt {
     }
 
     fn from_options(options: &PassOptions) -> Result<HeToRt, String> {
-        Ok(HeToRt { leveled: options.bool("leveled")? })
+        Ok(HeToRt { leveled: options.bool("leveled")?, strategy: Strategy::parse(options.string("strategy")?)? })
     }
 
     fn run(&self, m: &mut Module) -> Result<Changed, Diagnostics> {
+        if self.strategy == Strategy::Lut {
+            let plan = plan(m, false)?;
+            lut::retype(m)?;
+            for (op, lowering) in plan {
+                rewrite(m, op, lowering, Strategy::Lut);
+            }
+            for f in m.funcs() {
+                sync_func_signature(m, f);
+            }
+            return Ok(Changed::yes());
+        }
         let plan = plan(m, self.leveled)?;
         let retyped = convert_types(m);
         if plan.is_empty() && !retyped {
             return Ok(Changed::no());
         }
         for (op, lowering) in plan {
-            rewrite(m, op, lowering);
+            rewrite(m, op, lowering, Strategy::Radix);
         }
         for f in m.funcs() {
             sync_func_signature(m, f);
@@ -153,22 +193,25 @@ fn convert_types(m: &mut Module) -> bool {
 }
 
 /// Rewrites one he op in place into its rt op (operands, results and location kept).
-fn rewrite(m: &mut Module, op: OpId, lowering: Lowering) {
+fn rewrite(m: &mut Module, op: OpId, lowering: Lowering, strategy: Strategy) {
     match lowering {
         Lowering::Const => m.op_mut(op).def = &veil_rt::CONST,
         Lowering::Call { kernel, leveled } => {
-            if kernel.he_op() == &veil_he::LUT {
+            let radix = strategy == Strategy::Radix;
+            if radix && kernel.he_op() == &veil_he::LUT {
                 widen_table(m, op);
             }
             let blocks = FixedTensor::of_rt(m, m.value_type(m.op(op).result())).map_or(0, |t| t.blocks());
             m.op_mut(op).def = &veil_rt::CALL;
             let callee = m.intern_attr(AttrKind::Symbol(kernel.name.to_string()));
             m.set_attr(op, "callee", callee);
-            let blocks = m.int_attr(blocks.into());
-            m.set_attr(op, "blocks", blocks);
+            if radix {
+                let blocks = m.int_attr(blocks.into());
+                m.set_attr(op, "blocks", blocks);
+            }
             let signed = m.bool_attr(true);
             m.set_attr(op, "signed", signed);
-            if !kernel.variants.is_empty() {
+            if radix && !kernel.variants.is_empty() {
                 let variant = if leveled { veil_rt::kernels::LEVELED.name } else { veil_rt::kernels::PROPAGATE.name };
                 let variant = m.string_attr(variant);
                 m.set_attr(op, "variant", variant);
@@ -186,11 +229,12 @@ fn widen_table(m: &mut Module, op: OpId) {
     let Some(table) = m.op(op).attr("table") else { return };
     let Some(dense) = m.attr_as_dense(table).cloned() else { return };
     let DenseValues::Int(values) = &dense.values else { return };
-    // Tables index inputs of at most 12 bits (the verifiers' limit); anything wider is left to them to reject.
-    if input.width > 16 {
+    // Tables have at most 2^12 entries (the verifiers' limit); anything wider is left to them to reject.
+    let shift = m.op(op).attr("shift").and_then(|a| m.attr_as_int(a)).unwrap_or(0);
+    let Some(index_bits) = u32::try_from(i64::from(input.width) - shift).ok().filter(|&b| (1..=16).contains(&b)) else {
         return;
-    }
-    let entries = 1usize << input.width;
+    };
+    let entries = 1usize << index_bits;
     if values.len() >= entries || values.is_empty() {
         return;
     }

@@ -38,6 +38,7 @@ passes! {
     he_lazy_rescale::HeLazyRescale,
     he_fold_linear::HeFoldLinear,
     he_narrow_widths::HeNarrowWidths,
+    he_lut_fuse::HeLutFuse,
 }
 
 /// The named pipelines, registered after every pass.

@@ -18,7 +18,7 @@ use veil_ir::Dialect;
 pub use ops::*;
 pub use rules::{OpView, Rule};
 pub use signature::{Operands, Signature};
-pub use types::{FixedTensor, Kind, MAX_FRAC, MAX_WIDTH, MIN_WIDTH};
+pub use types::{FixedTensor, Kind, LWE_TYPE_NAME, MAX_FRAC, MAX_WIDTH, MIN_WIDTH};
 
 /// The dialect's name, the prefix of its ops and types.
 pub const NAME: &str = "he";

@@ -18,6 +18,8 @@ pub mod attrs {
     pub const TABLE: AttrSpec = AttrSpec::required("table", AttrType::Dense);
     /// `he.rescale`, `he.shl`: bits shifted, `1..=63`.
     pub const SHIFT: AttrSpec = AttrSpec::required("shift", AttrType::Int);
+    /// `he.lut`: low input bits dropped (floor) before the lookup, `0..=63` (default 0).
+    pub const LUT_SHIFT: AttrSpec = AttrSpec::optional("shift", AttrType::Int);
     /// Window strides `[sh, sw]` (default 1).
     pub const STRIDES: AttrSpec = AttrSpec::optional("strides", AttrType::IntArray);
     /// Window zero padding `[top, left, bottom, right]` (default 0).
@@ -121,7 +123,7 @@ he_ops! {
     AVG_POOL2D = "he.avg_pool2d", Operands::fixed(&[Ct]) => Ct, [],
         [KERNEL, STRIDES, WINDOW_PADS, MULTIPLIER, MULTIPLIER_FRAC], rules::avg_pool2d,
         "2-D window sums over NCHW (zero padding) times an integer multiplier";
-    LUT = "he.lut", Operands::fixed(&[Ct]) => Ct, [ELEMENTWISE], [TABLE], rules::lut,
+    LUT = "he.lut", Operands::fixed(&[Ct]) => Ct, [ELEMENTWISE], [TABLE, LUT_SHIFT], rules::lut,
         "A lookup table applied to each element (inputs of at most 12 bits)";
     RESHAPE = "he.reshape", Operands::fixed(&[Ct]) => Ct, [], [], rules::reshape,
         "The same elements in row-major order, another shape";

@@ -358,26 +358,37 @@ pub fn avg_pool2d(v: &OpView) -> Result<(), String> {
     v.expect_result(&shape, x.frac as i64 + mfrac, &why)
 }
 
-/// The widest lut input: tables hold `2^12` entries at most.
+/// The widest lut index: tables hold `2^12` entries at most.
 pub const MAX_LUT_INPUT_WIDTH: u32 = 12;
 
-/// lut: a table of `2^W_in` entries (inputs in increasing order from `-2^(W_in-1)`) that fit the result's width.
+/// lut: `table[floor(x / 2^shift) + 2^(W_in - shift - 1)]`, a table of `2^(W_in - shift)` entries (indices in
+/// increasing order from `-2^(W_in - shift - 1)`) that fit the result's width.
 pub fn lut(v: &OpView) -> Result<(), String> {
     let x = v.operand(0)?;
-    if x.width > MAX_LUT_INPUT_WIDTH {
+    let shift = v.int("shift", Some(0))?;
+    if !(0..i64::from(x.width)).contains(&shift) {
+        return Err(format!("shift = {shift} must be in 0..{} (below the input width i{})", x.width, x.width));
+    }
+    let index_bits = x.width - shift as u32;
+    if index_bits > MAX_LUT_INPUT_WIDTH {
+        let hint = if shift == 0 { String::new() } else { format!(" after dropping {shift} bits") };
         return Err(format!(
-            "the input width i{} is too wide for a table: at most i{MAX_LUT_INPUT_WIDTH} ({} entries)",
+            "the input width i{}{hint} is too wide for a table: at most {MAX_LUT_INPUT_WIDTH} index bits ({} entries)",
             x.width,
             1u32 << MAX_LUT_INPUT_WIDTH
         ));
     }
     let (dense, values) = v.dense_ints("table")?;
-    let entries = 1u64 << x.width;
+    let entries = 1u64 << index_bits;
     let shape = v.m.static_shape(dense.ty).unwrap_or_default();
     if shape != [entries] {
+        let per = if shift == 0 {
+            format!("one per i{} input", x.width)
+        } else {
+            format!("one per i{} input >> {shift}", x.width)
+        };
         return Err(format!(
-            "table must have {entries} entries (one per i{} input) as a 1-D tensor, got shape {}",
-            x.width,
+            "table must have {entries} entries ({per}) as a 1-D tensor, got shape {}",
             format_shape(&shape)
         ));
     }

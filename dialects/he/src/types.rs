@@ -22,6 +22,10 @@ pub enum Kind {
     Plain,
 }
 
+/// The name of rt's lookup-table-model ciphertext type, `!rt.lwe<...>`: he's parameters, one LWE ciphertext per
+/// element. he itself has no such type (its verifier rejects it).
+pub const LWE_TYPE_NAME: &str = "lwe";
+
 impl Kind {
     /// The type's name inside its dialect: `ct` or `pt`.
     pub const fn type_name(self) -> &'static str {
@@ -31,9 +35,10 @@ impl Kind {
         }
     }
 
+    /// The kind a type name stands for: `ct` (and rt's `lwe`, a ciphertext in the lookup-table model) or `pt`.
     pub fn from_type_name(name: &str) -> Option<Kind> {
         match name {
-            "ct" => Some(Kind::Cipher),
+            "ct" | LWE_TYPE_NAME => Some(Kind::Cipher),
             "pt" => Some(Kind::Plain),
             _ => None,
         }
@@ -149,6 +154,11 @@ impl FixedTensor {
 
     /// The `ct` / `pt` type of `dialect` with this view's parameters, spelled as the parser reads it back.
     pub fn to_type_in(&self, m: &mut Module, dialect: &str) -> Type {
+        self.to_type_named(m, dialect, self.kind.type_name())
+    }
+
+    /// The type `!dialect.name<...>` with this view's parameters (rt's `lwe` ciphertexts use it).
+    pub fn to_type_named(&self, m: &mut Module, dialect: &str, name: &str) -> Type {
         let elem = m.int_type(self.width);
         let shaped = if self.shape.is_empty() {
             DialectParam::Attr(m.type_attr(elem))
@@ -158,7 +168,7 @@ impl FixedTensor {
         let frac = m.int_attr(self.frac as i64);
         let data = DialectData {
             dialect: dialect.to_string(),
-            name: self.kind.type_name().to_string(),
+            name: name.to_string(),
             params: vec![shaped, DialectParam::Keyword("frac".into(), frac)],
         };
         m.intern_type(TypeKind::Dialect(data))
@@ -228,5 +238,8 @@ pub fn numel(shape: &[u64]) -> Option<u64> {
 
 /// Checks a `ct` / `pt` type of the he dialect (the dialect's `verify_type`).
 pub fn verify_type(m: &Module, d: &DialectData) -> Result<(), String> {
+    if d.name == LWE_TYPE_NAME {
+        return Err(format!("unknown type !{}; expected !{1}.ct or !{1}.pt", d.full_name(), d.dialect));
+    }
     FixedTensor::from_data(m, d).map(|_| ())
 }

@@ -14,7 +14,7 @@ use veil_ir::Dialect;
 
 pub use kernels::{kernel, Kernel, Variant, KERNELS};
 pub use ops::{CALL, CONST};
-pub use types::{block_width, RtTensor, BLOCK_BITS};
+pub use types::{block_width, is_lwe, lwe_type, RtTensor, BLOCK_BITS};
 
 /// The dialect's name, the prefix of its ops and types.
 pub const NAME: &str = "rt";

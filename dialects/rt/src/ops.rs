@@ -5,10 +5,10 @@
 use veil_he::ops::attrs;
 use veil_he::{rules, Kind, OpView, Operands};
 use veil_ir::op_def::edit_distance;
-use veil_ir::{Arity, AttrSpec, AttrType, Module, OpDef, OpId, Traits};
+use veil_ir::{Arity, AttrSpec, AttrType, Module, OpDef, OpId, Traits, TypeKind, Value};
 
 use crate::kernels::{kernel, Kernel, KERNELS};
-use crate::types::BLOCK_BITS;
+use crate::types::{is_lwe, BLOCK_BITS};
 
 pub static CONST: OpDef =
     OpDef::new("rt.const", "A plaintext buffer of integers", Arity::Exactly(0), Arity::Exactly(1))
@@ -27,7 +27,7 @@ const fn optional(spec: AttrSpec) -> AttrSpec {
 /// takes which, and which it requires).
 pub static CALL_ATTRS: &[AttrSpec] = &[
     AttrSpec::required("callee", AttrType::Symbol),
-    AttrSpec::required("blocks", AttrType::Int),
+    AttrSpec::optional("blocks", AttrType::Int),
     AttrSpec::required("signed", AttrType::Bool),
     AttrSpec::optional("variant", AttrType::String),
     optional(attrs::SHIFT),
@@ -77,15 +77,38 @@ fn verify_call(m: &Module, op: OpId) -> Result<(), String> {
     let at = |msg: String| format!("@{}: {msg}", k.name);
     check_attrs(m, op, k).map_err(at)?;
     let view = OpView::new(m, op, crate::NAME, k.name, &k.operands, k.signature.result).map_err(at)?;
-    let blocks = view.int("blocks", None).map_err(at)?;
-    let expected = view.result.width / BLOCK_BITS;
-    if blocks != expected as i64 {
-        return Err(at(format!(
-            "blocks = {blocks} does not match the result's i{}: expected {expected} blocks of {BLOCK_BITS} bits",
-            view.result.width
-        )));
+    let data = m.op(op);
+    let lwe = data.results.iter().any(|&r| is_lwe(m, m.value_type(r)));
+    if lwe {
+        check_lwe_call(m, op).map_err(at)?;
+    } else {
+        let blocks = view.int("blocks", None).map_err(at)?;
+        let expected = view.result.width / BLOCK_BITS;
+        if blocks != expected as i64 {
+            return Err(at(format!(
+                "blocks = {blocks} does not match the result's i{}: expected {expected} blocks of {BLOCK_BITS} bits",
+                view.result.width
+            )));
+        }
     }
     (k.signature.rule)(&view).map_err(at)
+}
+
+/// A call in the lookup-table model: every ciphertext is `!rt.lwe`, and the radix-only attributes are absent.
+fn check_lwe_call(m: &Module, op: OpId) -> Result<(), String> {
+    let data = m.op(op);
+    let radix = |v: &Value| matches!(m.ty(m.value_type(*v)), TypeKind::Dialect(d) if d.name == "ct");
+    if data.operands.iter().any(radix) {
+        return Err("mixes !rt.ct (radix) and !rt.lwe (lookup-table model) ciphertexts".into());
+    }
+    for name in ["blocks", "variant"] {
+        if data.attr(name).is_some() {
+            return Err(format!(
+                "'{name}' is a radix attribute; an !rt.lwe call has none (its linear maps are always leveled)"
+            ));
+        }
+    }
+    Ok(())
 }
 
 /// The attributes a call of `k` may and must have, its variant and its signedness.
@@ -102,7 +125,8 @@ fn check_attrs(m: &Module, op: OpId, k: &Kernel) -> Result<(), String> {
         return Err(format!("the kernel requires attribute '{}'", spec.name));
     }
     let names = || k.variants.iter().map(|v| format!("\"{}\"", v.name)).collect::<Vec<_>>().join(" or ");
-    match (data.attr("variant").and_then(|a| m.attr_as_str(a)), k.variants.is_empty()) {
+    let lwe = data.results.iter().any(|&r| is_lwe(m, m.value_type(r)));
+    match (data.attr("variant").and_then(|a| m.attr_as_str(a)), k.variants.is_empty() || lwe) {
         (None, false) => return Err(format!("the kernel requires attribute 'variant' ({})", names())),
         (Some(v), false) if k.variant(v).is_none() => {
             return Err(format!("variant \"{v}\" is not one of the kernel's: {}", names()))

@@ -254,13 +254,15 @@ fn sum(m: &Module, op: OpId, ops: &[TensorRange], out: &[u64]) -> Result<TensorR
     Ok(TensorRange { shape: out.to_vec(), elems })
 }
 
-/// The min and max of the table entries each element's interval can reach.
+/// The min and max of the table entries each element's interval can reach (the index is `floor(x / 2^shift)`).
 fn lut(m: &Module, op: OpId, ops: &[TensorRange]) -> Result<TensorRange, String> {
     let x = operand(ops, 0)?;
     let input = m.op(op).operands.first().and_then(|&v| FixedTensor::of(m, m.value_type(v)));
     let width = input.map(|t| t.width).ok_or("the operand is not an he tensor")?;
+    let shift = m.op(op).attr("shift").and_then(|a| m.attr_as_int(a)).unwrap_or(0);
+    let index_bits = u32::try_from(i64::from(width) - shift).ok().filter(|&b| b >= 1).ok_or("bad lut shift")?;
     let table = dense_ints(m, op, "table")?;
-    let full = Interval::of_width(width);
+    let full = Interval::of_width(index_bits);
     if table.len() as u128 != (full.hi - full.lo + 1) as u128 {
         return Err(format!("the table must have {} entries", full.hi - full.lo + 1));
     }
@@ -268,8 +270,9 @@ fn lut(m: &Module, op: OpId, ops: &[TensorRange]) -> Result<TensorRange, String>
         .elems
         .iter()
         .map(|iv| {
-            let iv = iv.intersect(full).unwrap_or(full);
-            let reach = &table[(iv.lo - full.lo) as usize..=(iv.hi - full.lo) as usize];
+            let index = Interval { lo: iv.lo >> shift, hi: iv.hi >> shift };
+            let index = index.intersect(full).unwrap_or(full);
+            let reach = &table[(index.lo - full.lo) as usize..=(index.hi - full.lo) as usize];
             let lo = reach.iter().copied().min().unwrap_or(0) as i128;
             let hi = reach.iter().copied().max().unwrap_or(0) as i128;
             Interval { lo, hi }

@@ -1,0 +1,248 @@
+//! `he-lut-fuse`: the lookup-table (lut) model's form of every non-linear step. In that model each element is one
+//! LWE ciphertext, linear maps are leveled, and each programmable bootstrap applies one table; so every chain of
+//! element-wise non-linear steps becomes one `he.lut` whose table is the chain evaluated on each index:
+//!
+//! - `rescale(x, s)` → `lut(x) {shift = s}` (the bootstrap drops the low bits while it looks up), with the table
+//!   of what follows fused in: `relu`, `square`, further `rescale`s, `lut`s, and `neg` after any of them;
+//! - `relu(x)`, `square(x)` on any other value → `lut(x)` of that function;
+//! - `max(a, b)` → `a + lut(b - a)` with the relu table (one bootstrap per pair);
+//! - a `rescale` whose only use is the function's return is removed (option `exact-outputs`): the client
+//!   decrypts the exact accumulator, with more fraction bits and no bootstrap.
+//!
+//! The table's index is `floor(x / 2^shift)`. When that needs more than `index-bits` bits, the shift grows until it
+//! fits and each entry stands for the coarser input `floor(x / 2^shift') * 2^(shift' - shift)`: the table input
+//! precision, which decides the bootstrap's cost, chosen from the proven width (he-narrow-widths) and the option.
+//! That coarsening changes the integers (like a lower `act-frac`); everything else is exact. Table entries for
+//! inputs outside the result's range (never read by a range-correct program) are clamped to it.
+
+use veil_he::{self as he, FixedTensor};
+use veil_ir::{DenseValues, Diagnostics, Module, OpId, Value};
+
+use crate::he_plaintext_bypass::shared::{build, defined_by, erase_dead, replace, retype_all, tensor};
+use crate::pass::{Changed, Pass, PassOption, PassOptions};
+
+/// The lut fusion pass.
+pub struct HeLutFuse {
+    /// The most index bits a table may have.
+    index_bits: u32,
+    /// Remove rescales whose only use is the return.
+    exact_outputs: bool,
+}
+
+const OPTIONS: &[PassOption] = &[
+    PassOption::int(
+        "index-bits",
+        "8",
+        "The most index bits of a table: wider inputs drop more low bits (coarser, cheaper bootstraps)",
+    ),
+    PassOption::bool(
+        "exact-outputs",
+        "true",
+        "Remove rescales whose only use is the return: the client decrypts the exact accumulator",
+    ),
+];
+
+impl Pass for HeLutFuse {
+    fn name(&self) -> &'static str {
+        "he-lut-fuse"
+    }
+
+    fn description(&self) -> &'static str {
+        "Fuse each chain of element-wise non-linear steps (rescale, relu, square, max, lut) into one he.lut"
+    }
+
+    fn options() -> &'static [PassOption] {
+        OPTIONS
+    }
+
+    fn from_options(options: &PassOptions) -> Result<Self, String> {
+        let index_bits = options.int("index-bits")?;
+        if !(1..=i64::from(he::rules::MAX_LUT_INPUT_WIDTH)).contains(&index_bits) {
+            return Err(format!(
+                "index-bits = {index_bits} must be in 1..={} (a table has at most 2^{} entries)",
+                he::rules::MAX_LUT_INPUT_WIDTH,
+                he::rules::MAX_LUT_INPUT_WIDTH
+            ));
+        }
+        Ok(HeLutFuse { index_bits: index_bits as u32, exact_outputs: options.bool("exact-outputs")? })
+    }
+
+    fn run(&self, m: &mut Module) -> Result<Changed, Diagnostics> {
+        let mut changed = false;
+        if self.exact_outputs {
+            changed |= drop_output_rescales(m);
+        }
+        for op in m.walk() {
+            if m.is_live(op) {
+                changed |= self.fuse(m, op);
+            }
+        }
+        retype_all(m);
+        Ok(Changed::from(changed))
+    }
+}
+
+/// One element-wise step on exact integers.
+#[derive(Clone, Debug)]
+enum Step {
+    Rescale(i64),
+    Relu,
+    Square,
+    Neg,
+    /// `table[floor(v / 2^shift) + 2^(bits - 1)]`, `bits` index bits.
+    Table { table: Vec<i64>, shift: i64, bits: u32 },
+}
+
+impl Step {
+    /// The step an op applies, if it is one (`neg` only counts after a table: alone it is leveled).
+    fn of(m: &Module, op: OpId) -> Option<Step> {
+        let data = m.op(op);
+        let int = |name| data.attr(name).and_then(|a| m.attr_as_int(a));
+        let def = data.def;
+        if def == &he::RESCALE {
+            int("shift").map(Step::Rescale)
+        } else if def == &he::RELU {
+            Some(Step::Relu)
+        } else if def == &he::SQUARE {
+            Some(Step::Square)
+        } else if def == &he::NEG {
+            Some(Step::Neg)
+        } else if def == &he::LUT {
+            let shift = int("shift").unwrap_or(0);
+            let width = tensor(m, *data.operands.first()?)?.width;
+            let bits = u32::try_from(i64::from(width) - shift).ok()?;
+            let table = match &m.attr_as_dense(data.attr("table")?)?.values {
+                DenseValues::Int(values) => values.clone(),
+                _ => return None,
+            };
+            Some(Step::Table { table, shift, bits })
+        } else {
+            None
+        }
+    }
+
+    fn apply(&self, v: i128) -> i128 {
+        match self {
+            Step::Rescale(s) => v >> s,
+            Step::Relu => v.max(0),
+            Step::Square => v.saturating_mul(v),
+            Step::Neg => -v,
+            Step::Table { table, shift, bits } => {
+                let half = 1i128 << (bits - 1);
+                let index = ((v >> shift) + half).clamp(0, table.len() as i128 - 1);
+                i128::from(table[index as usize])
+            }
+        }
+    }
+}
+
+impl HeLutFuse {
+    /// Rewrites `op` if it is a non-linear step: composed into the single-use table before it, or made a table.
+    fn fuse(&self, m: &mut Module, op: OpId) -> bool {
+        if m.op(op).def == &he::MAX {
+            return self.max_as_table(m, op);
+        }
+        let Some(step) = Step::of(m, op) else { return false };
+        let x = m.op(op).operands[0];
+        let result = m.op(op).result();
+        let Some(out) = tensor(m, result) else { return false };
+        if let Some(inner) = defined_by(m, x, &he::LUT).filter(|_| m.uses(x).len() == 1) {
+            // lut then step: one table.
+            let Some(Step::Table { table, shift, .. }) = Step::of(m, inner) else { return false };
+            let table = table.iter().map(|&t| clamp(step.apply(i128::from(t)), &out)).collect();
+            let source = m.op(inner).operands[0];
+            let new = lut(m, op, source, shift, table, &out);
+            replace(m, result, new);
+            erase_dead(m, inner);
+            return true;
+        }
+        if matches!(step, Step::Table { .. } | Step::Neg) {
+            return false;
+        }
+        let Some(input) = tensor(m, x) else { return false };
+        let shift = match step {
+            Step::Rescale(s) => s,
+            _ => 0,
+        };
+        if shift >= i64::from(input.width) {
+            return false;
+        }
+        let after = match step {
+            Step::Rescale(_) => None,
+            other => Some(other),
+        };
+        let (shift, table) = self.table(input.width, shift, after.as_ref(), &out);
+        let new = lut(m, op, x, shift, table, &out);
+        replace(m, result, new);
+        true
+    }
+
+    /// The shift and table of `step` (identity when `None`) applied to `floor(x / 2^shift)` for a `width`-bit `x`,
+    /// with at most `index_bits` index bits (more low bits dropped when needed).
+    fn table(&self, width: u32, shift: i64, step: Option<&Step>, out: &FixedTensor) -> (i64, Vec<i64>) {
+        let shift_used = shift.max(i64::from(width) - i64::from(self.index_bits));
+        let bits = width - shift_used as u32;
+        let half = 1i128 << (bits - 1);
+        let table = (0..1i128 << bits)
+            .map(|j| {
+                let value = (j - half) << (shift_used - shift);
+                clamp(step.map_or(value, |s| s.apply(value)), out)
+            })
+            .collect();
+        (shift_used, table)
+    }
+
+    /// `max(a, b)` → `a + lut(b - a)` with the relu table: one bootstrap per element.
+    fn max_as_table(&self, m: &mut Module, op: OpId) -> bool {
+        let [a, b] = m.op(op).operands[..] else { return false };
+        let result = m.op(op).result();
+        let (Some(ta), Some(tb), Some(out)) = (tensor(m, a), tensor(m, b), tensor(m, result)) else { return false };
+        let diff_width = ta.width.max(tb.width) + 1;
+        if diff_width > he::MAX_WIDTH {
+            return false;
+        }
+        let diff_type = out.with_width(diff_width);
+        let diff = build(m, op, &he::SUB, &[b, a], &diff_type, vec![]);
+        let relu_type = out.with_width(diff_width);
+        let (shift, table) = self.table(diff_width, 0, Some(&Step::Relu), &relu_type);
+        let relu = lut(m, op, diff, shift, table, &relu_type);
+        let sum = build(m, op, &he::ADD, &[a, relu], &out, vec![]);
+        replace(m, result, sum);
+        true
+    }
+}
+
+/// `v` clamped to the range of `t`'s width.
+fn clamp(v: i128, t: &FixedTensor) -> i64 {
+    v.clamp(t.min_int(), t.max_int()) as i64
+}
+
+/// A `he.lut` of `x` before `at` with `shift` and `table`, of type `out`.
+fn lut(m: &mut Module, at: OpId, x: Value, shift: i64, table: Vec<i64>, out: &FixedTensor) -> Value {
+    let elem = m.int_type(out.width);
+    let ty = m.tensor_type(&[table.len() as u64], elem);
+    let table = m.dense_attr(ty, DenseValues::Int(table));
+    let mut attrs = vec![("table".to_string(), table)];
+    if shift > 0 {
+        attrs.push(("shift".to_string(), m.int_attr(shift)));
+    }
+    build(m, at, &he::LUT, &[x], out, attrs)
+}
+
+/// Removes every rescale whose only use is a `func.return`; returns whether any was removed.
+fn drop_output_rescales(m: &mut Module) -> bool {
+    let mut changed = false;
+    for op in m.walk() {
+        if !m.is_live(op) || m.op(op).def.name != "func.return" {
+            continue;
+        }
+        for (i, v) in m.op(op).operands.clone().into_iter().enumerate() {
+            let Some(r) = defined_by(m, v, &he::RESCALE).filter(|_| m.uses(v).len() == 1) else { continue };
+            let x = m.op(r).operands[0];
+            m.set_operand(op, i, x);
+            erase_dead(m, r);
+            changed = true;
+        }
+    }
+    changed
+}
