@@ -93,8 +93,15 @@ pub struct CostReport {
 const NOTE: &str = "estimates: PBS counts follow the tfhe backend's kernels (sequential carry propagation; \
                     '~' marks approximations of tfhe-rs routines); times assume the PBS spread evenly over the cores";
 
-/// Costs every `rt.call` of the module.
+/// Costs every `rt.call` of the module. A lookup-table-model program (`!rt.lwe`) runs one bootstrap per table
+/// lookup (three for an exact rounding), timed at its recorded parameters' estimate when it has `rt.tfhe`.
 pub fn analyze(m: &Module, machine: Machine) -> CostReport {
+    let lut = veil_rt::tfhe_config::TfheConfig::read(m).ok().flatten();
+    let rounding = lut.as_ref().map_or(veil_rt::tfhe_config::Rounding::Exact, |c| c.rounding);
+    let machine = match &lut {
+        Some(c) => Machine { pbs_ms: c.pbs_us / 1000.0, ..machine },
+        None => machine,
+    };
     let mut calls = vec![];
     for f in m.funcs() {
         let name = veil_ir::builtin::func_name(m, f).to_string();
@@ -104,7 +111,11 @@ pub fn analyze(m: &Module, machine: Machine) -> CostReport {
             let Ok(kernel) = veil_rt::ops::callee(m, op) else { continue };
             let Some(result) = FixedTensor::of_rt(m, m.value_type(m.op(op).result())) else { continue };
             let variant = m.op(op).attr("variant").and_then(|a| m.attr_as_str(a)).map(str::to_string);
-            let pbs = call_pbs(m, op, kernel, variant.as_deref(), &result);
+            let pbs = if veil_rt::is_lwe(m, m.value_type(m.op(op).result())) {
+                lut_model_pbs(m, op, kernel, rounding, &result)
+            } else {
+                call_pbs(m, op, kernel, variant.as_deref(), &result)
+            };
             calls.push(CallCost {
                 op,
                 func: name.clone(),
@@ -173,6 +184,15 @@ impl Call<'_> {
         let pbs = cost::linear(rows, inputs, &|i| if i < first { a } else { b }, self.blocks);
         Pbs { exact: pbs.exact && exact, ..pbs }
     }
+}
+
+/// The PBS of one call of the lookup-table model: its tables; everything else is leveled.
+fn lut_model_pbs(m: &Module, op: OpId, kernel: &Kernel, rounding: veil_rt::tfhe_config::Rounding, result: &FixedTensor) -> Pbs {
+    if kernel.he_op() != &veil_he::LUT {
+        return Pbs::ZERO;
+    }
+    let shift = m.op(op).attr("shift").and_then(|a| m.attr_as_int(a)).unwrap_or(0).clamp(0, 63) as u32;
+    Pbs { count: result.numel() * rounding.pbs_per_lookup(shift), exact: true }
 }
 
 /// The PBS of one call.

@@ -11,7 +11,9 @@ use std::time::Instant;
 
 use veil_he::{FixedTensor, Kind};
 use veil_ir::{parse_and_verify, Diagnostics, Module};
+use veil_lowering::he_to_rt::Strategy;
 use veil_lowering::PassManager;
+use veil_rt::tfhe_config::Rounding;
 use veil_nn::eval::Tensor as FloatTensor;
 use veil_runtime::interp::{self, Buffer};
 #[cfg(feature = "tfhe")]
@@ -62,6 +64,12 @@ pub struct Options {
     /// ONNX graph inputs that are public integers (a `Reshape` shape, `Pad` pads): (position among the graph's
     /// inputs, value). They are bound as compile-time constants, not encrypted.
     pub public_inputs: Vec<PublicInput>,
+    /// The execution model: `None` picks the lookup-table model where it compiles, radix otherwise.
+    pub strategy: Option<Strategy>,
+    /// The lookup-table model's rounding (`tfhe-params{rounding=...}`); exact when `None`.
+    pub rounding: Option<Rounding>,
+    /// The lookup-table model's failure bound per bootstrap (`tfhe-params{p-fail=...}`), e.g. `2^-40`.
+    pub p_fail: Option<String>,
 }
 
 /// A public integer graph input: its position among the graph's inputs and its value.
@@ -85,6 +93,8 @@ pub struct Compiled {
     pub he: Option<Module>,
     pub rt: Module,
     pub notes: Vec<String>,
+    /// The execution model the program was compiled for.
+    pub strategy: Strategy,
 }
 
 impl Compiled {
@@ -190,31 +200,54 @@ fn public_bindings(
     Ok(bind)
 }
 
-/// The passes of `nn-to-rt` that run on a program at `from`, with `options` applied, split into those before
-/// `he-to-rt` and `he-to-rt` itself.
-fn passes_from(from: Level, options: &Options) -> Result<(String, String), String> {
+/// The pipeline of a strategy.
+fn pipeline_name(strategy: Strategy) -> &'static str {
+    match strategy {
+        Strategy::Radix => "nn-to-rt",
+        Strategy::Lut => "nn-to-rt-lut",
+    }
+}
+
+/// The passes of the strategy's pipeline that run on a program at `from`, with `options` applied, split into those
+/// before `he-to-rt` and the rest (`he-to-rt`, and `tfhe-params` in the lookup-table model).
+fn passes_from(from: Level, strategy: Strategy, options: &Options) -> Result<(String, String), String> {
     let registry = veil_lowering::passes();
-    let pipeline = registry.pipeline("nn-to-rt").ok_or("the nn-to-rt pipeline is not registered")?;
-    let names: Vec<&str> = pipeline.passes.split(',').map(str::trim).collect();
+    let name = pipeline_name(strategy);
+    let pipeline = registry.pipeline(name).ok_or_else(|| format!("the {name} pipeline is not registered"))?;
+    let items = veil_lowering::pass::registry::split_pipeline(pipeline.passes)?;
+    let names: Vec<&str> = items.iter().map(|(n, _)| n.as_str()).collect();
     for (pass, _) in &options.pass_options {
         if !names.contains(&pass.as_str()) {
-            return Err(format!("pass '{pass}' is not in the nn-to-rt pipeline ({})", names.join(", ")));
+            return Err(format!("pass '{pass}' is not in the {name} pipeline ({})", names.join(", ")));
         }
     }
     let first = match from {
         Level::Nn => 0,
         _ => names.iter().position(|&n| n == "nn-to-he").map_or(0, |i| i + 1),
     };
-    let spec = |n: &&str| {
-        let opts: Vec<&str> = options.pass_options.iter().filter(|(p, _)| p == n).map(|(_, o)| o.as_str()).collect();
+    let mut params = vec![];
+    if let Some(r) = options.rounding {
+        params.push(format!("rounding={}", r.name()));
+    }
+    if let Some(p) = &options.p_fail {
+        params.push(format!("p-fail={p}"));
+    }
+    let spec = |(n, builtin): &(String, String)| {
+        let mut opts: Vec<String> = (!builtin.is_empty()).then(|| builtin.clone()).into_iter().collect();
+        if n == "tfhe-params" {
+            opts.extend(params.iter().cloned());
+        }
+        opts.extend(options.pass_options.iter().filter(|(p, _)| p == n).map(|(_, o)| o.clone()));
         if opts.is_empty() {
             n.to_string()
         } else {
             format!("{n}{{{}}}", opts.join(","))
         }
     };
-    let (before, last) = names[first..].split_at(names.len() - first - 1);
-    Ok((before.iter().map(spec).collect::<Vec<_>>().join(","), last.iter().map(spec).collect()))
+    let split = names.iter().position(|&n| n == "he-to-rt").unwrap_or(names.len()).max(first);
+    let (before, last) = items[first..].split_at(split - first);
+    let join = |items: &[(String, String)]| items.iter().map(spec).collect::<Vec<_>>().join(",");
+    Ok((join(before), join(last)))
 }
 
 fn run_passes(m: &mut Module, pipeline: &str) -> Result<(), String> {
@@ -227,19 +260,47 @@ fn run_passes(m: &mut Module, pipeline: &str) -> Result<(), String> {
     pm.run(m, &mut Default::default()).map_err(|d| render(&d))
 }
 
-/// Compiles a loaded program to rt with `nn-to-rt` (the part of it that applies to the program's level).
+/// Compiles a loaded program to rt with the strategy's pipeline (the part of it that applies to the program's
+/// level). Without a strategy: the lookup-table model where it compiles (a note says why not otherwise), radix else.
 pub fn compile(loaded: Loaded, options: &Options) -> Result<Compiled, String> {
+    match options.strategy {
+        Some(strategy) => compile_with(loaded, strategy, options),
+        None if loaded.level == Level::Rt => {
+            let strategy = if is_lut_program(&loaded.module) { Strategy::Lut } else { Strategy::Radix };
+            compile_with(loaded, strategy, options)
+        }
+        None => compile_with(loaded.clone(), Strategy::Lut, options).or_else(|lut_error| {
+            let mut compiled = compile_with(loaded, Strategy::Radix, options)?;
+            let why = lut_error.lines().next().unwrap_or_default().to_string();
+            compiled.notes.push(format!("the lookup-table model does not apply ({why}); compiled for the radix model"));
+            Ok(compiled)
+        }),
+    }
+}
+
+/// Whether an rt program is in the lookup-table model (its ciphertexts are `!rt.lwe`).
+pub fn is_lut_program(rt: &Module) -> bool {
+    rt.funcs().iter().any(|&f| {
+        let (inputs, results) = veil_ir::builtin::func_signature(rt, f);
+        inputs.iter().chain(&results).any(|&t| veil_rt::is_lwe(rt, t))
+    })
+}
+
+fn compile_with(loaded: Loaded, strategy: Strategy, options: &Options) -> Result<Compiled, String> {
     let Loaded { level, module, notes } = loaded;
     if level == Level::Rt {
-        return Ok(Compiled { nn: None, he: None, rt: module, notes });
+        if is_lut_program(&module) != (strategy == Strategy::Lut) {
+            return Err(format!("the rt program is not compiled for the {} strategy", pipeline_name(strategy)));
+        }
+        return Ok(Compiled { nn: None, he: None, rt: module, notes, strategy });
     }
-    let (before, he_to_rt) = passes_from(level, options)?;
+    let (before, he_to_rt) = passes_from(level, strategy, options)?;
     let mut he = module.clone();
     run_passes(&mut he, &before)?;
     let mut rt = he.clone();
     run_passes(&mut rt, &he_to_rt)?;
     let nn = (level == Level::Nn).then_some(module);
-    Ok(Compiled { nn, he: Some(he), rt, notes })
+    Ok(Compiled { nn, he: Some(he), rt, notes, strategy })
 }
 
 /// Loads and compiles in one step.

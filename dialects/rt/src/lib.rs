@@ -8,6 +8,7 @@
 pub mod kernels;
 pub mod ops;
 pub mod radix;
+pub mod tfhe_config;
 pub mod types;
 
 use veil_ir::Dialect;

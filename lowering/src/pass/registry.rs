@@ -190,7 +190,7 @@ fn check_line(name: &str, text: &str) -> Result<(), String> {
 }
 
 /// Splits a pipeline text into (name, options) items.
-fn split_pipeline(text: &str) -> Result<Vec<(String, String)>, String> {
+pub fn split_pipeline(text: &str) -> Result<Vec<(String, String)>, String> {
     let trimmed = text.trim();
     let body = match trimmed.strip_prefix("builtin.module") {
         Some(rest) => {

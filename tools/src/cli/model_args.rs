@@ -1,6 +1,8 @@
 //! What the commands that compile a model share: the compile flags (`--input-range`, `--calibration`,
 //! `--pass-option`), reading `.npy` inputs and key directories, writing `.npy` outputs and formatting values.
 
+use veil_lowering::he_to_rt::Strategy;
+use veil_rt::tfhe_config::Rounding;
 use std::path::{Path, PathBuf};
 
 use clap::Args;
@@ -22,6 +24,17 @@ pub struct CompileFlags {
     /// Options of a pass of the nn-to-rt pipeline, e.g. 'assign-precision{act-frac=6}' (repeatable)
     #[arg(long, value_name = "PASS{OPTS}", value_parser = parse_pass_option)]
     pub pass_option: Vec<(String, String)>,
+    /// The execution model: lut (one LWE ciphertext per value, one bootstrap per table) or radix (radix
+    /// integers); by default lut where its parameters exist, radix otherwise
+    #[arg(long, value_name = "lut|radix", value_parser = Strategy::parse)]
+    pub strategy: Option<Strategy>,
+    /// lut model: how a table's input drops its low bits: exact (bit-exact, 3 bootstraps) or approximate
+    /// (1 bootstrap, off by one unit at most) [default: exact]
+    #[arg(long, value_name = "exact|approximate", value_parser = Rounding::parse)]
+    pub rounding: Option<Rounding>,
+    /// lut model: the most each bootstrap or decryption may fail, e.g. 2^-40 (the default) or 1e-9
+    #[arg(long, value_name = "P")]
+    pub p_fail: Option<String>,
 }
 
 /// `name{options}`.
@@ -46,6 +59,9 @@ impl CompileFlags {
             input_range: self.input_range,
             calibration,
             pass_options: self.pass_option.clone(),
+            strategy: self.strategy,
+            rounding: self.rounding,
+            p_fail: self.p_fail.clone(),
             ..Options::default()
         })
     }

@@ -1,0 +1,262 @@
+//! `tfhe-params`: chooses the crypto parameters of a lookup-table-model program (`!rt.lwe`) and records them on the
+//! module (`rt.tfhe`, [`veil_rt::tfhe_config`]). It collects one noise constraint per kind of bootstrap and per
+//! decrypted result from the program, hands them to the optimizer ([`veil_params`], which knows nothing of the IR)
+//! and writes its answer, the rounding mode and the probability of a wrong result per run.
+//!
+//! Noise per value is tracked as ν², the squared 2-norm of the leveled combination of sources (fresh encryptions and
+//! bootstrap outputs, each of one source variance) that computes it: a sum adds, a product by clear weights
+//! multiplies by the largest column's Σw², data movement keeps it; a per-tensor maximum, so sound for every element.
+//! A table lookup that drops `s` bits of a `W`-bit input (index bits `p = W - s`) puts these constraints:
+//!
+//! | lookup | bootstraps | constraints (precision bits, table bits, multiplier 2^m, ν²) |
+//! |---|---|---|
+//! | `s = 0` | 1 | (W, W, 0, ν²) |
+//! | approximate | 1 | (p, p, 0, ν²) |
+//! | exact | 3 | (p, p, 0, ν²); the remainder's sign (s + 2, s + 2, W − s − 2, ν² + 4^s); (p, p, 0, 2·4^s) |
+//!
+//! and a decrypted result of encoding width `W` puts (W, ν²).
+
+use std::collections::HashMap;
+
+use veil_he::FixedTensor;
+use veil_ir::{Diagnostic, Diagnostics, Module, OpId, Value};
+use veil_params::{optimize, program_p_fail, Constraint, ConstraintKind, CostModel, NoParams, Request};
+use veil_rt::tfhe_config::{Rounding, TfheConfig};
+use veil_rt::{is_lwe, RtTensor};
+
+use crate::he_to_rt::plain_values;
+use crate::pass::{Changed, Pass, PassOption, PassOptions};
+
+/// The parameter choice pass.
+pub struct TfheParams {
+    p_fail: f64,
+    rounding: Rounding,
+}
+
+const OPTIONS: &[PassOption] = &[
+    PassOption::string("p-fail", "2^-40", "The most each bootstrap or decryption may fail: a probability, or 2^-k"),
+    PassOption::string("rounding", "exact", "exact: bit-exact floor (3 PBS per rounding table); approximate: 1 PBS, off by one at most"),
+    PassOption::int("security", "128", "Security level in bits (128: TFHE-rs's 132-bit noise formulas)"),
+];
+
+/// Parses `2^-40` or a plain probability.
+fn parse_probability(text: &str) -> Result<f64, String> {
+    let value = match text.strip_prefix("2^") {
+        Some(exp) => exp.parse::<f64>().map(f64::exp2).map_err(|_| format!("p-fail '{text}' is not 2^-k"))?,
+        None => text.parse::<f64>().map_err(|_| format!("p-fail '{text}' is not a probability (e.g. 2^-40, 1e-12)"))?,
+    };
+    if value > 0.0 && value < 1.0 {
+        Ok(value)
+    } else {
+        Err(format!("p-fail = {text} must be a probability strictly between 0 and 1"))
+    }
+}
+
+impl Pass for TfheParams {
+    fn name(&self) -> &'static str {
+        "tfhe-params"
+    }
+
+    fn description(&self) -> &'static str {
+        "Choose the lookup-table model's TFHE parameters from the program's noise constraints; record them (rt.tfhe)"
+    }
+
+    fn options() -> &'static [PassOption] {
+        OPTIONS
+    }
+
+    fn from_options(options: &PassOptions) -> Result<Self, String> {
+        let security = options.int("security")?;
+        if security != 128 {
+            return Err(format!("security = {security}: only 128-bit security is supported"));
+        }
+        Ok(TfheParams {
+            p_fail: parse_probability(options.string("p-fail")?)?,
+            rounding: Rounding::parse(options.string("rounding")?)?,
+        })
+    }
+
+    fn run(&self, m: &mut Module) -> Result<Changed, Diagnostics> {
+        let collected = collect(m, self.rounding)?;
+        let request = Request { constraints: collected.constraints.clone(), p_fail: self.p_fail };
+        let solution = optimize(&request, &CostModel::default()).map_err(|e| no_params(m, &collected, e))?;
+        let uses: Vec<(f64, u64)> =
+            solution.per_constraint.iter().zip(&collected.counts).map(|(&(_, _, p), &n)| (p, n)).collect();
+        let config = TfheConfig {
+            params: solution.params,
+            rounding: self.rounding,
+            p_fail_bound: self.p_fail,
+            p_fail: program_p_fail(&uses),
+            pbs: collected.pbs,
+            pbs_us: solution.pbs_cost_us,
+        };
+        let before = TfheConfig::read(m).ok().flatten();
+        config.write(m);
+        Ok(Changed::from(before.as_ref() != Some(&config)))
+    }
+}
+
+/// The constraints of a program, how many bootstraps or decryptions each stands for, and where it comes from.
+struct Collected {
+    constraints: Vec<Constraint>,
+    counts: Vec<u64>,
+    ops: Vec<OpId>,
+    pbs: u64,
+}
+
+impl Collected {
+    fn push(&mut self, op: OpId, kind: ConstraintKind, bits: (u32, u32, u32), norm2_squared: f64, count: u64) {
+        let (precision, table_bits, multiplier_log2) = bits;
+        let label = format!("#{}", self.constraints.len());
+        self.constraints.push(Constraint { label, kind, precision, table_bits, multiplier_log2, norm2_squared });
+        self.counts.push(count);
+        self.ops.push(op);
+    }
+}
+
+/// Reads the program's constraints; errors when it is not a lookup-table-model program.
+fn collect(m: &Module, rounding: Rounding) -> Result<Collected, Diagnostics> {
+    let mut c = Collected { constraints: vec![], counts: vec![], ops: vec![], pbs: 0 };
+    let mut norm: HashMap<Value, f64> = HashMap::new();
+    let mut any_lwe = false;
+    for f in m.funcs() {
+        if let Some(body) = m.body(f) {
+            for &a in &m.block(body).args {
+                any_lwe |= is_lwe(m, m.value_type(a));
+                norm.insert(a, 1.0);
+            }
+        }
+    }
+    for op in m.walk() {
+        let data = m.op(op);
+        if data.def.name == "func.return" {
+            for &v in &data.operands {
+                let Some(t) = lwe(m, v) else { continue };
+                let nu2 = norm.get(&v).copied().unwrap_or(1.0);
+                c.push(op, ConstraintKind::Decrypt, (t.width, 0, 0), nu2, t.numel());
+            }
+            continue;
+        }
+        if data.def != &veil_rt::CALL {
+            continue;
+        }
+        let Some(out) = lwe(m, data.result()) else { continue };
+        any_lwe = true;
+        let callee = data.attr("callee").and_then(|a| m.attr_as_str(a)).unwrap_or_default();
+        let of = |i: usize| data.operands.get(i).and_then(|v| norm.get(v)).copied().unwrap_or(1.0);
+        let nu2 = match callee {
+            "lut" => {
+                let x = lwe(m, data.operands[0]).ok_or_else(|| error(m, op, "the table's input is not !rt.lwe"))?;
+                let shift = data.attr("shift").and_then(|a| m.attr_as_int(a)).unwrap_or(0) as u32;
+                lookup_constraints(&mut c, op, rounding, x.width, shift, of(0), out.numel())
+                    .map_err(|e| error(m, op, &e))?;
+                1.0
+            }
+            "trivial" => 0.0,
+            "add" | "sub" => of(0) + of(1),
+            "concat" => (0..data.operands.len()).map(of).fold(0.0, f64::max),
+            "mul_plain" => of(0) * max_square(m, data.operands[1]),
+            "shl" => of(0) * (2.0 * data.attr("shift").and_then(|a| m.attr_as_int(a)).unwrap_or(0) as f64).exp2(),
+            "matmul_plain" => of(0) * column_norm(m, data.operands[1], 1),
+            "conv2d_plain" => of(0) * column_norm(m, data.operands[1], 0),
+            "sum" => {
+                let x = lwe(m, data.operands[0]).map_or(1, |t| t.numel());
+                of(0) * (x / out.numel().max(1)) as f64
+            }
+            "avg_pool2d" => {
+                let window: i64 = data.attr("kernel").and_then(|a| m.attr_as_int_array(a)).unwrap_or_default().iter().product();
+                let mult = data.attr("multiplier").and_then(|a| m.attr_as_int(a)).unwrap_or(1) as f64;
+                of(0) * window as f64 * mult * mult
+            }
+            _ => of(0),
+        };
+        norm.insert(data.result(), nu2);
+    }
+    if !any_lwe {
+        return Err(m.report(vec![Diagnostic::error(
+            m.op(m.top()).loc.clone(),
+            "tfhe-params chooses parameters for lookup-table-model programs (!rt.lwe): compile with \
+             --he-to-rt=strategy=lut first"
+                .to_string(),
+        )]));
+    }
+    Ok(c)
+}
+
+/// The constraints and bootstraps of one lookup of `count` elements.
+fn lookup_constraints(
+    c: &mut Collected,
+    op: OpId,
+    rounding: Rounding,
+    width: u32,
+    shift: u32,
+    nu2: f64,
+    count: u64,
+) -> Result<(), String> {
+    let p = width.checked_sub(shift).filter(|&p| p >= 1).ok_or("the table drops every bit of its input")?;
+    c.pbs += count * rounding.pbs_per_lookup(shift);
+    match (rounding, shift) {
+        (_, 0) => c.push(op, ConstraintKind::Pbs, (width, width, 0), nu2, count),
+        (Rounding::Approximate, _) => c.push(op, ConstraintKind::Pbs, (p, p, 0), nu2, count),
+        (Rounding::Exact, _) => {
+            if p < 2 {
+                return Err(format!(
+                    "exact rounding needs at least 2 index bits, the table has {p}: use more index bits or \
+                     approximate rounding"
+                ));
+            }
+            let carry = (2.0 * f64::from(shift)).exp2();
+            c.push(op, ConstraintKind::Pbs, (p, p, 0), nu2, count);
+            c.push(op, ConstraintKind::Pbs, (shift + 2, shift + 2, width - shift - 2), nu2 + carry, count);
+            c.push(op, ConstraintKind::Pbs, (p, p, 0), 2.0 * carry, count);
+        }
+    }
+    Ok(())
+}
+
+fn lwe(m: &Module, v: Value) -> Option<FixedTensor> {
+    let t = m.value_type(v);
+    is_lwe(m, t).then(|| FixedTensor::of_rt(m, t)).flatten()
+}
+
+/// The largest squared value of a plaintext (unknown plaintexts count as their type's extreme).
+fn max_square(m: &Module, v: Value) -> f64 {
+    match plain_values(m, v) {
+        Some(values) => values.iter().map(|&x| (x as f64) * (x as f64)).fold(0.0, f64::max),
+        None => FixedTensor::of_rt(m, m.value_type(v)).map_or(f64::INFINITY, |t| (t.min_int() as f64).powi(2)),
+    }
+}
+
+/// The largest Σw² over the outputs of a weight tensor whose output index is dimension `axis` (1 for a matmul's
+/// `[K, N]`, 0 for a convolution's `[O, C/g, kh, kw]`).
+fn column_norm(m: &Module, w: Value, axis: usize) -> f64 {
+    let (Some(values), Some(t)) = (plain_values(m, w), FixedTensor::of_rt(m, m.value_type(w))) else {
+        return f64::INFINITY;
+    };
+    let shape: Vec<usize> = t.shape.iter().map(|&d| d as usize).collect();
+    let (outputs, inner): (usize, usize) = match axis {
+        0 => (shape.first().copied().unwrap_or(1), shape.iter().skip(1).product()),
+        _ => (shape.get(1).copied().unwrap_or(1), shape.first().copied().unwrap_or(1)),
+    };
+    let at = |o: usize, i: usize| {
+        let index = if axis == 0 { o * inner + i } else { i * outputs + o };
+        values.get(if values.len() == 1 { 0 } else { index }).copied().unwrap_or(0) as f64
+    };
+    (0..outputs).map(|o| (0..inner).map(|i| at(o, i).powi(2)).sum::<f64>()).fold(0.0, f64::max)
+}
+
+fn error(m: &Module, op: OpId, message: &str) -> Diagnostics {
+    m.report(vec![Diagnostic::error(m.op(op).loc.clone(), message.to_string())])
+}
+
+/// The optimizer's failure as a diagnostic at the op whose constraint is hardest to meet.
+fn no_params(m: &Module, collected: &Collected, e: NoParams) -> Diagnostics {
+    let op = match &e {
+        NoParams::Unmet(unmet) => collected.constraints.iter().position(|c| c.label == unmet.label),
+        NoParams::Invalid { label: Some(l), .. } => collected.constraints.iter().position(|c| &c.label == l),
+        NoParams::Invalid { .. } => None,
+    }
+    .map_or(m.top(), |i| collected.ops[i]);
+    let what = m.op(op).attr("callee").and_then(|a| m.attr_as_str(a)).map_or_else(|| m.op(op).name().to_string(), |c| format!("@{c}"));
+    error(m, op, &format!("no TFHE parameters for {what}: {e}"))
+}

@@ -1,0 +1,23 @@
+// RUN: veil-opt %s --he-to-rt=strategy=lut
+
+// The lookup-table model: every ciphertext becomes !rt.lwe (one LWE ciphertext per element). Ciphertexts joined by
+// leveled ops (linear maps, data movement) share one encoding, the widest of them: the argument (i6) is encoded at
+// the first accumulator's i14; the table's output (i5) at the second accumulator's i12. Calls carry no radix
+// attributes (blocks, variant); plaintexts stay !rt.pt.
+
+// CHECK: !lwe0 = !rt.lwe<1x4xi14, frac = 4>
+// CHECK: !lwe1 = !rt.lwe<1x2xi12, frac = 8>
+// CHECK: !lwe2 = !rt.lwe<1x3xi14, frac = 8>
+// CHECK: !lwe3 = !rt.lwe<1x3xi12, frac = 4>
+// CHECK-LABEL: func.func @mlp(%arg0: !lwe0) -> !lwe1
+// CHECK: %2 = "rt.call"(%arg0, %0) {callee = @matmul_plain, signed = true} : (!lwe0, !pt0) -> !lwe2
+// CHECK-NEXT: %3 = "rt.call"(%2) {callee = @lut, shift = 8, signed = true, table = dense<{{.*}}> : tensor<64xi5>} : (!lwe2) -> !lwe3
+// CHECK-NEXT: %4 = "rt.call"(%3, %1) {callee = @matmul_plain, signed = true} : (!lwe3, !pt1) -> !lwe1
+func.func @mlp(%x: !he.ct<1x4xi6, frac = 4>) -> !he.ct<1x2xi12, frac = 8> {
+  %w1 = "he.encode"() {value = dense<[[100, -100, 3], [-100, 100, 3], [50, 50, 3], [-50, 50, 3]]> : tensor<4x3xi8>} : () -> !he.pt<4x3xi8, frac = 4>
+  %w2 = "he.encode"() {value = dense<[[1, -1], [2, 2], [-3, 3]]> : tensor<3x2xi8>} : () -> !he.pt<3x2xi3, frac = 4>
+  %0 = "he.matmul_plain"(%x, %w1) : (!he.ct<1x4xi6, frac = 4>, !he.pt<4x3xi8, frac = 4>) -> !he.ct<1x3xi14, frac = 8>
+  %1 = "he.lut"(%0) {shift = 8, table = dense<[0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 15, 15, 15, 15, 15, 15, 15, 15, 15, 15, 15, 15, 15, 15, 15, 15]> : tensor<64xi5>} : (!he.ct<1x3xi14, frac = 8>) -> !he.ct<1x3xi5, frac = 4>
+  %2 = "he.matmul_plain"(%1, %w2) : (!he.ct<1x3xi5, frac = 4>, !he.pt<3x2xi3, frac = 4>) -> !he.ct<1x2xi12, frac = 8>
+  func.return %2 : !he.ct<1x2xi12, frac = 8>
+}
