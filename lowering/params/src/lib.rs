@@ -1,6 +1,22 @@
 //! The crypto-parameter optimizer of the lookup-table (lut) execution model: given the noise constraints of every
 //! programmable bootstrap (PBS) and decryption of a program, it finds the cheapest TFHE parameter set whose noise
 //! meets the failure probability at 128-bit security. Pure: plain data in, plain data out; it knows nothing of the IR.
+//!
+//! The model (Concrete's): every value is one LWE ciphertext under the big key (dimension k·N) encoding a signed
+//! W-bit integer as v·2^64/2^(W+1) (one padding bit). Linear layers are leveled; a PBS multiplies by 2^m, keyswitches
+//! to the small key (n), switches the modulus to 2N and blind-rotates a table back under the big key. A value decodes
+//! right while its noise stays under half a box, 2^-(b+2) of the torus for b bits.
+//!
+//! - [`noise`]: TFHE-rs 1.8.2's published variance formulas (132-bit security, Gaussian, FFT PBS), per parameter set.
+//! - [`failure`]: failure probabilities (erfc) and their inverse; a program's chance of any wrong result.
+//! - [`constraint`]: what a program asks ([`Constraint`], [`Request`]).
+
+pub mod constraint;
+pub mod failure;
+pub mod noise;
+
+pub use constraint::{Constraint, ConstraintKind, Request, DEFAULT_P_FAIL};
+pub use failure::{p_fail, program_p_fail, z_for};
 
 use serde::{Deserialize, Serialize};
 
@@ -26,8 +42,9 @@ pub struct LutParams {
 }
 
 impl LutParams {
-    /// The big LWE dimension k·N, under which every ciphertext of the program lives between bootstraps.
+    /// The big LWE dimension k·N, under which every ciphertext of the program lives between bootstraps (saturating,
+    /// so that no parameter set, however absurd, panics).
     pub fn big_lwe_dimension(&self) -> usize {
-        self.glwe_dimension * self.polynomial_size
+        self.glwe_dimension.saturating_mul(self.polynomial_size)
     }
 }
