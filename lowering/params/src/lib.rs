@@ -10,12 +10,17 @@
 //! - [`noise`]: TFHE-rs 1.8.2's published variance formulas (132-bit security, Gaussian, FFT PBS), per parameter set.
 //! - [`failure`]: failure probabilities (erfc) and their inverse; a program's chance of any wrong result.
 //! - [`constraint`]: what a program asks ([`Constraint`], [`Request`]).
+//! - [`cost`]: one keyswitch + PBS in microseconds, `n·N·log2 N·(a·ℓ·(k+1)² + b·(k+1)·(ℓ+1)) + c·k·N·ℓ_ks·(n+1)`,
+//!   fitted to five single-core timings on the project's 2-core AMD EPYC within −7.9%…+5.7% (the table is in the
+//!   module); recalibrate through [`CostModel`]. Key sizes too.
 
 pub mod constraint;
+pub mod cost;
 pub mod failure;
 pub mod noise;
 
 pub use constraint::{Constraint, ConstraintKind, Request, DEFAULT_P_FAIL};
+pub use cost::{bootstrap_key_bytes, keyswitch_key_bytes, CostModel};
 pub use failure::{p_fail, program_p_fail, z_for};
 
 use serde::{Deserialize, Serialize};
