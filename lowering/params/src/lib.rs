@@ -13,15 +13,24 @@
 //! - [`cost`]: one keyswitch + PBS in microseconds, `n·N·log2 N·(a·ℓ·(k+1)² + b·(k+1)·(ℓ+1)) + c·k·N·ℓ_ks·(n+1)`,
 //!   fitted to five single-core timings on the project's 2-core AMD EPYC within −7.9%…+5.7% (the table is in the
 //!   module); recalibrate through [`CostModel`]. Key sizes too.
+//! - [`search`]: [`optimize`], the pruned search over k ≤ 4, N = 2^8..2^14 (k·N ≤ 2^14), n = 500..=1200, PBS levels
+//!   1..=6 and keyswitch levels 1..=10, each at its noise-minimizing base.
+//! - [`solution`] and [`error`]: the answer, or why there is none.
 
 pub mod constraint;
 pub mod cost;
+pub mod error;
 pub mod failure;
 pub mod noise;
+pub mod search;
+pub mod solution;
 
 pub use constraint::{Constraint, ConstraintKind, Request, DEFAULT_P_FAIL};
 pub use cost::{bootstrap_key_bytes, keyswitch_key_bytes, CostModel};
+pub use error::{NoParams, UnmetConstraint};
 pub use failure::{p_fail, program_p_fail, z_for};
+pub use search::optimize;
+pub use solution::Solution;
 
 use serde::{Deserialize, Serialize};
 
