@@ -1,6 +1,49 @@
 //! The crypto-parameter optimizer of the lookup-table (lut) execution model: given the noise constraints of every
 //! programmable bootstrap (PBS) and decryption of a program, it finds the cheapest TFHE parameter set whose noise
 //! meets the failure probability at 128-bit security. Pure: plain data in, plain data out; it knows nothing of the IR.
+//!
+//! The model (Concrete's): every value is one LWE ciphertext under the big key (dimension k·N) encoding a signed
+//! W-bit integer as v·2^64/2^(W+1) (one padding bit). Linear layers are leveled; a PBS multiplies by 2^m, keyswitches
+//! to the small key (n), switches the modulus to 2N and blind-rotates a table back under the big key. A value decodes
+//! right while its noise stays under half a box, 2^-(b+2) of the torus for b bits.
+//!
+//! - [`noise`]: TFHE-rs 1.8.2's published variance formulas (132-bit security, Gaussian, FFT PBS), per parameter set.
+//! - [`failure`]: failure probabilities (erfc) and their inverse; a program's chance of any wrong result.
+//! - [`constraint`]: what a program asks ([`Constraint`], [`Request`]).
+//! - [`cost`]: one keyswitch + PBS in microseconds, `n·N·log2 N·(a·ℓ·(k+1)² + b·(k+1)·(ℓ+1)) + c·k·N·ℓ_ks·(n+1)`,
+//!   fitted to five single-core timings on the project's 2-core AMD EPYC within −7.9%…+5.7% (the table is in the
+//!   module); recalibrate through [`CostModel`]. Key sizes too.
+//! - [`search`]: [`optimize`], the pruned search over k ≤ 4, N = 2^8..2^14 (k·N ≤ 2^14), n = 500..=1200, PBS levels
+//!   1..=6 and keyswitch levels 1..=10, each at its noise-minimizing base.
+//! - [`solution`] and [`error`]: the answer, or why there is none.
+
+#[cfg(feature = "search")]
+pub mod constraint;
+#[cfg(feature = "search")]
+pub mod cost;
+#[cfg(feature = "search")]
+pub mod error;
+#[cfg(feature = "search")]
+pub mod failure;
+#[cfg(feature = "search")]
+pub mod noise;
+#[cfg(feature = "search")]
+pub mod search;
+#[cfg(feature = "search")]
+pub mod solution;
+
+#[cfg(feature = "search")]
+pub use constraint::{Constraint, ConstraintKind, Request, DEFAULT_P_FAIL};
+#[cfg(feature = "search")]
+pub use cost::{bootstrap_key_bytes, keyswitch_key_bytes, CostModel};
+#[cfg(feature = "search")]
+pub use error::{NoParams, UnmetConstraint};
+#[cfg(feature = "search")]
+pub use failure::{p_fail, program_p_fail, z_for};
+#[cfg(feature = "search")]
+pub use search::optimize;
+#[cfg(feature = "search")]
+pub use solution::Solution;
 
 use serde::{Deserialize, Serialize};
 
@@ -26,8 +69,9 @@ pub struct LutParams {
 }
 
 impl LutParams {
-    /// The big LWE dimension k·N, under which every ciphertext of the program lives between bootstraps.
+    /// The big LWE dimension k·N, under which every ciphertext of the program lives between bootstraps (saturating,
+    /// so that no parameter set, however absurd, panics).
     pub fn big_lwe_dimension(&self) -> usize {
-        self.glwe_dimension * self.polynomial_size
+        self.glwe_dimension.saturating_mul(self.polynomial_size)
     }
 }
