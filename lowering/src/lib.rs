@@ -48,14 +48,16 @@ const PIPELINES: &[Pipeline] = &[
         name: "nn-to-rt",
         description: "Compile an nn program to rt (radix model): precision, nn-to-he, the he optimizations, cleanup, \
                       he-to-rt",
-        passes: "assign-precision,nn-to-he,he-fold-linear,he-plaintext-bypass,he-lazy-rescale,cse,dce,he-narrow-widths,\
+        passes:
+            "assign-precision,nn-to-he,he-fold-linear,he-plaintext-bypass,he-lazy-rescale,cse,dce,he-narrow-widths,\
                  he-to-rt",
     },
     Pipeline {
         name: "nn-to-rt-lut",
         description: "Compile an nn program to rt in the lookup-table model: as nn-to-rt, then every non-linear chain \
                       a table, one LWE ciphertext per element, and the TFHE parameters chosen",
-        passes: "assign-precision,nn-to-he,he-fold-linear,he-plaintext-bypass,he-lazy-rescale,cse,dce,he-narrow-widths,\
+        passes:
+            "assign-precision,nn-to-he,he-fold-linear,he-plaintext-bypass,he-lazy-rescale,cse,dce,he-narrow-widths,\
                  he-lut-fuse,cse,dce,he-narrow-widths,he-to-rt{strategy=lut},tfhe-params",
     },
 ];

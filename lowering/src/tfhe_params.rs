@@ -3,18 +3,23 @@
 //! decrypted result from the program, hands them to the optimizer ([`veil_params`], which knows nothing of the IR)
 //! and writes its answer, the rounding mode and the probability of a wrong result per run.
 //!
-//! Noise per value is tracked as ν², the squared 2-norm of the leveled combination of sources (fresh encryptions and
-//! bootstrap outputs, each of one source variance) that computes it: a sum adds, a product by clear weights
-//! multiplies by the largest column's Σw², data movement keeps it; a per-tensor maximum, so sound for every element.
+//! Noise per value is tracked as two ν², the squared 2-norms of the leveled combination that computes it over its
+//! sources, bootstrap outputs and fresh encryptions (far less noisy: a first layer's large weights multiply only
+//! these): a sum adds, a product by clear weights multiplies by the largest column's Σw², data movement keeps them;
+//! a per-tensor maximum, so sound for every element.
 //! A table lookup that drops `s` bits of a `W`-bit input (index bits `p = W - s`) puts these constraints:
 //!
 //! | lookup | bootstraps | constraints (precision bits, table bits, multiplier 2^m, ν²) |
 //! |---|---|---|
 //! | `s = 0` | 1 | (W, W, 0, ν²) |
 //! | approximate | 1 | (p, p, 0, ν²) |
-//! | exact | 3 | (p, p, 0, ν²); the remainder's sign (s + 2, s + 2, W − s − 2, ν² + 4^s); (p, p, 0, 2·4^s) |
+//! | exact | s + 1 | bit j = 0..s of the input, moved to the padding bit: (0, 1, W − j, ν² + j); the table: (p, p, 0, ν² + s) |
 //!
-//! and a decrypted result of encoding width `W` puts (W, ν²).
+//! (ν² + j: the bits below j were subtracted as bootstrap outputs.)
+//!
+//! and a decrypted result of encoding width `W` puts (W, ν²); with approximate rounding, a result whose frac exceeds
+//! the activations' (`veil.precision`) by `d` bits (an output rescale the client's decryption replaces) only needs
+//! its top `W − d` bits: it may be off by one unit of the activations' precision, like a table's index.
 
 use std::collections::HashMap;
 
@@ -105,25 +110,59 @@ struct Collected {
 }
 
 impl Collected {
-    fn push(&mut self, op: OpId, kind: ConstraintKind, bits: (u32, u32, u32), norm2_squared: f64, count: u64) {
+    fn push(&mut self, op: OpId, kind: ConstraintKind, bits: (u32, u32, u32), nu2: Norms, count: u64) {
         let (precision, table_bits, multiplier_log2) = bits;
         let label = format!("#{}", self.constraints.len());
-        self.constraints.push(Constraint { label, kind, precision, table_bits, multiplier_log2, norm2_squared });
+        let (norm2_squared, fresh_norm2_squared) = (nu2.pbs, nu2.fresh);
+        self.constraints.push(Constraint {
+            label,
+            kind,
+            precision,
+            table_bits,
+            multiplier_log2,
+            norm2_squared,
+            fresh_norm2_squared,
+        });
         self.counts.push(count);
         self.ops.push(op);
+    }
+}
+
+/// A value's ν² over bootstrap outputs and over fresh encryptions.
+#[derive(Clone, Copy, Debug, Default)]
+struct Norms {
+    pbs: f64,
+    fresh: f64,
+}
+
+impl Norms {
+    const FRESH: Norms = Norms { pbs: 0.0, fresh: 1.0 };
+    const BOOTSTRAPPED: Norms = Norms { pbs: 1.0, fresh: 0.0 };
+
+    fn scaled(self, c: f64) -> Norms {
+        Norms { pbs: self.pbs * c, fresh: self.fresh * c }
+    }
+
+    fn plus(self, o: Norms) -> Norms {
+        Norms { pbs: self.pbs + o.pbs, fresh: self.fresh + o.fresh }
+    }
+
+    fn max(self, o: Norms) -> Norms {
+        Norms { pbs: self.pbs.max(o.pbs), fresh: self.fresh.max(o.fresh) }
     }
 }
 
 /// Reads the program's constraints; errors when it is not a lookup-table-model program.
 fn collect(m: &Module, rounding: Rounding) -> Result<Collected, Diagnostics> {
     let mut c = Collected { constraints: vec![], counts: vec![], ops: vec![], pbs: 0 };
-    let mut norm: HashMap<Value, f64> = HashMap::new();
+    let mut norm: HashMap<Value, Norms> = HashMap::new();
     let mut any_lwe = false;
+    let act_frac = crate::assign_precision::recorded_precision(m).map(|(act, _, _)| act);
     for f in m.funcs() {
         if let Some(body) = m.body(f) {
             for &a in &m.block(body).args {
                 any_lwe |= is_lwe(m, m.value_type(a));
-                norm.insert(a, 1.0);
+                norm.insert(a, Norms::FRESH);
             }
         }
     }
@@ -132,8 +171,12 @@ fn collect(m: &Module, rounding: Rounding) -> Result<Collected, Diagnostics> {
         if data.def.name == "func.return" {
             for &v in &data.operands {
                 let Some(t) = lwe(m, v) else { continue };
-                let nu2 = norm.get(&v).copied().unwrap_or(1.0);
-                c.push(op, ConstraintKind::Decrypt, (t.width, 0, 0), nu2, t.numel());
+                let nu2 = norm.get(&v).copied().unwrap_or(Norms::BOOTSTRAPPED);
+                let spare = match (rounding, act_frac) {
+                    (Rounding::Approximate, Some(f)) => (t.frac - f).clamp(0, t.width as i32 - 1) as u32,
+                    _ => 0,
+                };
+                c.push(op, ConstraintKind::Decrypt, (t.width - spare, 0, 0), nu2, t.numel());
             }
             continue;
         }
@@ -143,38 +186,39 @@ fn collect(m: &Module, rounding: Rounding) -> Result<Collected, Diagnostics> {
         let Some(out) = lwe(m, data.result()) else { continue };
         any_lwe = true;
         let callee = data.attr("callee").and_then(|a| m.attr_as_str(a)).unwrap_or_default();
-        let of = |i: usize| data.operands.get(i).and_then(|v| norm.get(v)).copied().unwrap_or(1.0);
+        let of = |i: usize| data.operands.get(i).and_then(|v| norm.get(v)).copied().unwrap_or(Norms::BOOTSTRAPPED);
         let nu2 = match callee {
             "lut" => {
                 let x = lwe(m, data.operands[0]).ok_or_else(|| error(m, op, "the table's input is not !rt.lwe"))?;
                 let shift = data.attr("shift").and_then(|a| m.attr_as_int(a)).unwrap_or(0) as u32;
                 lookup_constraints(&mut c, op, rounding, x.width, shift, of(0), out.numel())
                     .map_err(|e| error(m, op, &e))?;
-                1.0
+                Norms::BOOTSTRAPPED
             }
-            "trivial" => 0.0,
-            "add" | "sub" => of(0) + of(1),
-            "concat" => (0..data.operands.len()).map(of).fold(0.0, f64::max),
-            "mul_plain" => of(0) * max_square(m, data.operands[1]),
-            "shl" => of(0) * (2.0 * data.attr("shift").and_then(|a| m.attr_as_int(a)).unwrap_or(0) as f64).exp2(),
-            "matmul_plain" => of(0) * column_norm(m, data.operands[1], 1),
-            "conv2d_plain" => of(0) * column_norm(m, data.operands[1], 0),
+            "trivial" => Norms::default(),
+            "add" | "sub" => of(0).plus(of(1)),
+            "concat" => (0..data.operands.len()).map(of).fold(Norms::default(), Norms::max),
+            "mul_plain" => of(0).scaled(max_square(m, data.operands[1])),
+            "shl" => of(0).scaled((2.0 * data.attr("shift").and_then(|a| m.attr_as_int(a)).unwrap_or(0) as f64).exp2()),
+            "matmul_plain" => of(0).scaled(column_norm(m, data.operands[1], 1)),
+            "conv2d_plain" => of(0).scaled(column_norm(m, data.operands[1], 0)),
             "sum" => {
                 let x = lwe(m, data.operands[0]).map_or(1, |t| t.numel());
-                of(0) * (x / out.numel().max(1)) as f64
+                of(0).scaled((x / out.numel().max(1)) as f64)
             }
             "avg_pool2d" => {
                 let window: i64 = data.attr("kernel").and_then(|a| m.attr_as_int_array(a)).unwrap_or_default().iter().product();
                 let mult = data.attr("multiplier").and_then(|a| m.attr_as_int(a)).unwrap_or(1) as f64;
-                of(0) * window as f64 * mult * mult
+                of(0).scaled(window as f64 * mult * mult)
             }
             _ => of(0),
         };
         norm.insert(data.result(), nu2);
     }
     if !any_lwe {
+        let at = m.funcs().first().copied().unwrap_or(m.top());
         return Err(m.report(vec![Diagnostic::error(
-            m.op(m.top()).loc.clone(),
+            m.op(at).loc.clone(),
             "tfhe-params chooses parameters for lookup-table-model programs (!rt.lwe): compile with \
              --he-to-rt=strategy=lut first"
                 .to_string(),
@@ -190,7 +234,7 @@ fn lookup_constraints(
     rounding: Rounding,
     width: u32,
     shift: u32,
-    nu2: f64,
+    nu2: Norms,
     count: u64,
 ) -> Result<(), String> {
     let p = width.checked_sub(shift).filter(|&p| p >= 1).ok_or("the table drops every bit of its input")?;
@@ -199,16 +243,12 @@ fn lookup_constraints(
         (_, 0) => c.push(op, ConstraintKind::Pbs, (width, width, 0), nu2, count),
         (Rounding::Approximate, _) => c.push(op, ConstraintKind::Pbs, (p, p, 0), nu2, count),
         (Rounding::Exact, _) => {
-            if p < 2 {
-                return Err(format!(
-                    "exact rounding needs at least 2 index bits, the table has {p}: use more index bits or \
-                     approximate rounding"
-                ));
+            for j in 0..shift {
+                let extracted = Norms { pbs: f64::from(j), fresh: 0.0 };
+                c.push(op, ConstraintKind::Pbs, (0, 1, width - j), nu2.plus(extracted), count);
             }
-            let carry = (2.0 * f64::from(shift)).exp2();
-            c.push(op, ConstraintKind::Pbs, (p, p, 0), nu2, count);
-            c.push(op, ConstraintKind::Pbs, (shift + 2, shift + 2, width - shift - 2), nu2 + carry, count);
-            c.push(op, ConstraintKind::Pbs, (p, p, 0), 2.0 * carry, count);
+            let extracted = Norms { pbs: f64::from(shift), fresh: 0.0 };
+            c.push(op, ConstraintKind::Pbs, (p, p, 0), nu2.plus(extracted), count);
         }
     }
     Ok(())

@@ -13,8 +13,8 @@ use veil_he::{FixedTensor, Kind};
 use veil_ir::{parse_and_verify, Diagnostics, Module};
 use veil_lowering::he_to_rt::Strategy;
 use veil_lowering::PassManager;
-use veil_rt::tfhe_config::Rounding;
 use veil_nn::eval::Tensor as FloatTensor;
+use veil_rt::tfhe_config::Rounding;
 use veil_runtime::interp::{self, Buffer};
 #[cfg(feature = "tfhe")]
 use veil_runtime::keys::Ciphertext;

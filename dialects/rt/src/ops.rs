@@ -82,7 +82,10 @@ fn verify_call(m: &Module, op: OpId) -> Result<(), String> {
     if lwe {
         check_lwe_call(m, op).map_err(at)?;
     } else {
-        let blocks = view.int("blocks", None).map_err(at)?;
+        let blocks = data
+            .attr("blocks")
+            .and_then(|a| m.attr_as_int(a))
+            .ok_or_else(|| at("a radix call (!rt.ct) requires attribute 'blocks'".into()))?;
         let expected = view.result.width / BLOCK_BITS;
         if blocks != expected as i64 {
             return Err(at(format!(

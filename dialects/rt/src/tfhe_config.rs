@@ -12,8 +12,8 @@ pub const ATTR: &str = "rt.tfhe";
 /// How a table's input is rounded to its index bits when the table drops low bits (`shift > 0`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Rounding {
-    /// Bit-exact `floor(x / 2^shift)`: three bootstraps (an approximate index, a correction from the remainder's
-    /// sign, the table on the corrected value).
+    /// Bit-exact `floor(x / 2^shift)`: one bootstrap per dropped bit extracts it (lowest first) so that it is
+    /// subtracted, then the table; `shift + 1` bootstraps.
     Exact,
     /// One bootstrap whose modulus switch drops the low bits: the index is off by at most one near the edges.
     Approximate,
@@ -37,9 +37,9 @@ impl Rounding {
 
     /// Bootstraps of one table lookup that drops `shift` bits.
     pub fn pbs_per_lookup(self, shift: u32) -> u64 {
-        match (self, shift) {
-            (Rounding::Exact, 1..) => 3,
-            _ => 1,
+        match self {
+            Rounding::Exact => u64::from(shift) + 1,
+            Rounding::Approximate => 1,
         }
     }
 }
@@ -67,8 +67,11 @@ impl TfheConfig {
     pub fn write(&self, m: &mut Module) {
         let p = &self.params;
         let ints = [p.lwe_dimension, p.glwe_dimension, p.polynomial_size, p.pbs_base_log, p.pbs_level, p.ks_base_log];
-        let mut entries: Vec<(String, veil_ir::Attr)> =
-            INTS.iter().zip(ints.iter().chain([&p.ks_level])).map(|(n, &v)| (n.to_string(), m.int_attr(v as i64))).collect();
+        let mut entries: Vec<(String, veil_ir::Attr)> = INTS
+            .iter()
+            .zip(ints.iter().chain([&p.ks_level]))
+            .map(|(n, &v)| (n.to_string(), m.int_attr(v as i64)))
+            .collect();
         entries.push(("lwe_noise_std".into(), m.float_attr(p.lwe_noise_std)));
         entries.push(("glwe_noise_std".into(), m.float_attr(p.glwe_noise_std)));
         entries.push(("rounding".into(), m.string_attr(self.rounding.name())));
@@ -93,7 +96,9 @@ impl TfheConfig {
         };
         let float = |k: &str| -> Result<f64, String> {
             let v = m.attr_as_float(get(k)?).ok_or_else(|| format!("'{ATTR}': '{k}' must be a float"))?;
-            (v.is_finite() && v >= 0.0).then_some(v).ok_or_else(|| format!("'{ATTR}': '{k}' = {v} must be finite, >= 0"))
+            (v.is_finite() && v >= 0.0)
+                .then_some(v)
+                .ok_or_else(|| format!("'{ATTR}': '{k}' = {v} must be finite, >= 0"))
         };
         let params = LutParams {
             lwe_dimension: int("lwe_dimension")?,
@@ -106,19 +111,25 @@ impl TfheConfig {
             ks_base_log: int("ks_base_log")?,
             ks_level: int("ks_level")?,
         };
-        if !params.polynomial_size.is_power_of_two() || params.pbs_base_log * params.pbs_level > 64
-            || params.ks_base_log * params.ks_level > 64 || params.big_lwe_dimension() > 1 << 16
+        if !params.polynomial_size.is_power_of_two()
+            || params.pbs_base_log * params.pbs_level > 64
+            || params.ks_base_log * params.ks_level > 64
+            || params.big_lwe_dimension() > 1 << 16
             || params.lwe_dimension > 1 << 14
         {
             return Err(format!("'{ATTR}' holds impossible parameters: {params:?}"));
         }
-        let rounding = m.attr_as_str(get("rounding")?).ok_or_else(|| format!("'{ATTR}': 'rounding' must be a string"))?;
+        let rounding =
+            m.attr_as_str(get("rounding")?).ok_or_else(|| format!("'{ATTR}': 'rounding' must be a string"))?;
         Ok(Some(TfheConfig {
             params,
             rounding: Rounding::parse(rounding)?,
             p_fail_bound: float("p_fail_bound")?,
             p_fail: float("p_fail")?,
-            pbs: m.attr_as_int(get("pbs")?).and_then(|v| u64::try_from(v).ok()).ok_or("'rt.tfhe': 'pbs' must be a count")?,
+            pbs: m
+                .attr_as_int(get("pbs")?)
+                .and_then(|v| u64::try_from(v).ok())
+                .ok_or("'rt.tfhe': 'pbs' must be a count")?,
             pbs_us: float("pbs_us")?,
         }))
     }

@@ -30,19 +30,33 @@ pub struct Constraint {
     pub table_bits: u32,
     /// m: the PBS input is the combination times 2^m (a shift that brings the wanted bits to the top); 0 mostly.
     pub multiplier_log2: u32,
-    /// ν² = Σ c_i²: the squared 2-norm of the leveled combination's clear weights.
+    /// ν² = Σ c_i² over the combination's sources that are bootstrap outputs (or of unknown origin): the squared
+    /// 2-norm of their clear weights.
     pub norm2_squared: f64,
+    /// The same over the sources that are fresh encryptions (a client's inputs), whose noise is far smaller than
+    /// a bootstrap's: a first layer's large weights multiply only this.
+    #[serde(default)]
+    pub fresh_norm2_squared: f64,
 }
 
 impl Constraint {
     /// How many times a source's variance this constraint's leveled noise is: 4^m · ν² for a PBS, ν² for a
     /// decryption (no multiplication happens before it).
     pub fn noise_weight(&self) -> f64 {
+        self.weighted(self.norm2_squared)
+    }
+
+    /// How many times the fresh-encryption variance this constraint's leveled noise is (as [`Self::noise_weight`]).
+    pub fn fresh_noise_weight(&self) -> f64 {
+        self.weighted(self.fresh_norm2_squared)
+    }
+
+    fn weighted(&self, norm2_squared: f64) -> f64 {
         match self.kind {
             // 0 · 4^m is 0 even when 4^m overflows to infinity.
-            ConstraintKind::Pbs if self.norm2_squared == 0.0 => 0.0,
-            ConstraintKind::Pbs => self.norm2_squared * (2.0 * f64::from(self.multiplier_log2)).exp2(),
-            ConstraintKind::Decrypt => self.norm2_squared,
+            ConstraintKind::Pbs if norm2_squared == 0.0 => 0.0,
+            ConstraintKind::Pbs => norm2_squared * (2.0 * f64::from(self.multiplier_log2)).exp2(),
+            ConstraintKind::Decrypt => norm2_squared,
         }
     }
 
@@ -84,14 +98,24 @@ impl Request {
 }
 
 /// The constraints the search needs to check: for each equivalence class (kind, precision, table bits, multiplier),
-/// only the one with the largest ν², in the order the classes first appear.
+/// only those no other of the class dominates (at least as large a ν² for both kinds of source), in the order the
+/// classes first appear.
 pub(crate) fn hardest_of_each_kind(constraints: &[Constraint]) -> Vec<&Constraint> {
+    let dominates = |a: &Constraint, b: &Constraint| {
+        a.equivalence_key() == b.equivalence_key()
+            && a.norm2_squared >= b.norm2_squared
+            && a.fresh_norm2_squared >= b.fresh_norm2_squared
+    };
     let mut kept: Vec<&Constraint> = Vec::new();
     for constraint in constraints {
-        let key = constraint.equivalence_key();
-        match kept.iter_mut().find(|k| k.equivalence_key() == key) {
-            Some(slot) if constraint.norm2_squared > slot.norm2_squared => *slot = constraint,
-            Some(_) => {}
+        if kept.iter().any(|k| dominates(k, constraint)) {
+            continue;
+        }
+        match kept.iter().position(|k| dominates(constraint, k)) {
+            Some(i) => {
+                kept[i] = constraint;
+                kept.retain(|k| std::ptr::eq(*k, constraint) || !dominates(constraint, k));
+            }
             None => kept.push(constraint),
         }
     }
@@ -110,6 +134,7 @@ mod tests {
             table_bits: precision,
             multiplier_log2: 0,
             norm2_squared,
+            fresh_norm2_squared: 0.0,
         }
     }
 
@@ -122,6 +147,7 @@ mod tests {
             table_bits,
             multiplier_log2: 3,
             norm2_squared: 9.0,
+            fresh_norm2_squared: 0.0,
         };
         let shifted = Constraint { multiplier_log2: 2, ..pbs("shifted", 4, 1.0) };
         let all = [

@@ -55,7 +55,8 @@ pub fn modulus_switch_variance(params: &LutParams) -> f64 {
     modulus_switch_variance_of(params.lwe_dimension, params.polynomial_size)
 }
 
-/// The worst noise of any value a leveled combination starts from: a fresh encryption or a PBS output.
+/// The worst noise of any value a leveled combination starts from: a fresh encryption or a PBS output (a bound for
+/// sources of unknown origin).
 pub fn source_variance(params: &LutParams) -> f64 {
     fresh_variance(params).max(pbs_output_variance(params))
 }
@@ -63,7 +64,8 @@ pub fn source_variance(params: &LutParams) -> f64 {
 /// The noise at the point a constraint checks: for a PBS, the blind rotation's input after the multiplication by
 /// 2^m, the keyswitch and the modulus switch; for a decryption, the leveled combination itself.
 pub fn pbs_input_variance(params: &LutParams, constraint: &Constraint) -> f64 {
-    let leveled = constraint.noise_weight() * source_variance(params);
+    let leveled = constraint.noise_weight() * pbs_output_variance(params)
+        + constraint.fresh_noise_weight() * fresh_variance(params);
     match constraint.kind {
         ConstraintKind::Pbs => leveled + keyswitch_variance(params) + modulus_switch_variance(params),
         ConstraintKind::Decrypt => leveled,

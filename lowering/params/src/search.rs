@@ -55,7 +55,8 @@ fn validate(request: &Request) -> Result<(), NoParams> {
     if request.constraints.is_empty() {
         return Err(invalid(None, "the request has no constraint (no PBS and no decryption)".into()));
     }
-    match request.constraints.iter().find(|c| !(c.norm2_squared.is_finite() && c.norm2_squared >= 0.0)) {
+    let valid = |x: f64| x.is_finite() && x >= 0.0;
+    match request.constraints.iter().find(|c| !(valid(c.norm2_squared) && valid(c.fresh_norm2_squared))) {
         Some(c) => Err(invalid(
             Some(&c.label),
             format!("its squared 2-norm {} is not a finite non-negative number", c.norm2_squared),
@@ -95,24 +96,37 @@ fn glwe_shapes() -> impl Iterator<Item = GlweShape> {
 struct Target<'a> {
     constraint: &'a Constraint,
     weight: f64,
+    fresh_weight: f64,
     budget: f64,
+}
+
+/// The variances a leveled combination starts from: fresh encryptions and bootstrap outputs.
+#[derive(Clone, Copy)]
+struct Sources {
+    fresh: f64,
+    pbs: f64,
 }
 
 impl<'a> Target<'a> {
     fn new(constraint: &'a Constraint, p_fail: f64) -> Self {
-        Target { constraint, weight: constraint.noise_weight(), budget: constraint.variance_budget(p_fail) }
+        Target {
+            constraint,
+            weight: constraint.noise_weight(),
+            fresh_weight: constraint.fresh_noise_weight(),
+            budget: constraint.variance_budget(p_fail),
+        }
     }
 
     /// The variance this constraint sees, given the source variance and the keyswitch + modulus switch variance.
-    fn variance(&self, source: f64, switching: f64) -> f64 {
-        let leveled = self.weight * source;
+    fn variance(&self, source: Sources, switching: f64) -> f64 {
+        let leveled = self.weight * source.pbs + self.fresh_weight * source.fresh;
         match self.constraint.kind {
             ConstraintKind::Pbs => leveled + switching,
             ConstraintKind::Decrypt => leveled,
         }
     }
 
-    fn met(&self, source: f64, switching: f64) -> bool {
+    fn met(&self, source: Sources, switching: f64) -> bool {
         self.variance(source, switching) <= self.budget
     }
 }
@@ -186,12 +200,12 @@ impl NoiseAt {
         }
     }
 
-    fn source(&self, pbs_level: usize) -> f64 {
-        self.fresh.max(self.pbs[pbs_level - 1])
+    fn source(&self, pbs_level: usize) -> Sources {
+        Sources { fresh: self.fresh, pbs: self.pbs[pbs_level - 1] }
     }
 
-    fn least_source(&self) -> f64 {
-        self.fresh.max(self.pbs.iter().copied().fold(f64::INFINITY, f64::min))
+    fn least_source(&self) -> Sources {
+        Sources { fresh: self.fresh, pbs: self.pbs.iter().copied().fold(f64::INFINITY, f64::min) }
     }
 
     fn least_switching(&self) -> f64 {
@@ -225,7 +239,7 @@ fn search_shape(
 ) {
     let (k, big_n) = (shape.glwe_dimension, shape.polynomial_size);
     let fresh = secure_variance(shape.big_lwe_dimension());
-    if !targets.iter().all(|t| t.met(fresh, 0.0)) {
+    if !targets.iter().all(|t| t.met(Sources { fresh, pbs: 0.0 }, 0.0)) {
         return;
     }
     let pbs_bases = pbs_base_logs(shape);
@@ -282,7 +296,7 @@ fn hardest(targets: &[Target], keyswitch_bases: &KeyswitchBases, p_fail: f64) ->
             for (target, (total, alone)) in targets.iter().zip(least.iter_mut()) {
                 if shape.polynomial_size_log2 >= target.constraint.required_table_bits() {
                     *total = total.min(over_budget(target.variance(source, switching), target.budget));
-                    let unweighted = Target { weight: 0.0, ..*target };
+                    let unweighted = Target { weight: 0.0, fresh_weight: 0.0, ..*target };
                     *alone = alone.min(over_budget(unweighted.variance(source, switching), target.budget));
                 }
             }

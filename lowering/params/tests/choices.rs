@@ -13,11 +13,27 @@ use veil_params::{
 };
 
 fn pbs(label: String, precision: u32, norm2_squared: f64) -> Constraint {
-    Constraint { label, kind: ConstraintKind::Pbs, precision, table_bits: precision, multiplier_log2: 0, norm2_squared }
+    Constraint {
+        label,
+        kind: ConstraintKind::Pbs,
+        precision,
+        table_bits: precision,
+        multiplier_log2: 0,
+        norm2_squared,
+        fresh_norm2_squared: 0.0,
+    }
 }
 
 fn decrypt(label: String, precision: u32, norm2_squared: f64) -> Constraint {
-    Constraint { label, kind: ConstraintKind::Decrypt, precision, table_bits: 0, multiplier_log2: 0, norm2_squared }
+    Constraint {
+        label,
+        kind: ConstraintKind::Decrypt,
+        precision,
+        table_bits: 0,
+        multiplier_log2: 0,
+        norm2_squared,
+        fresh_norm2_squared: 0.0,
+    }
 }
 
 /// A digits-MLP-like program in approximate mode: 32 activations at 4..=6 bits whose pre-activations have
@@ -28,17 +44,20 @@ fn approximate_mlp() -> Vec<Constraint> {
     activations.chain(logits).collect()
 }
 
-/// The same program in exact mode: each W = 13-bit pre-activation also gets a sign step that reads its top s + 2 = 7
-/// bits after a multiplication by 2^(W − s − 2) = 2^6.
+/// The same program in exact mode: each W = 13-bit pre-activation drops s = 8 bits one at a time, bit j moved to the
+/// padding bit (a multiplication by 2^(W − j)) and read by a sign bootstrap at precision 0.
 fn exact_mlp() -> Vec<Constraint> {
-    let (width, kept) = (13, 5);
-    let sign_steps = (0..32).map(|i| Constraint {
-        label: format!("sign{i}"),
-        kind: ConstraintKind::Pbs,
-        precision: kept + 2,
-        table_bits: kept + 2,
-        multiplier_log2: width - kept - 2,
-        norm2_squared: f64::from(1 << (10 + i % 5)),
+    let (width, dropped) = (13u32, 8u32);
+    let sign_steps = (0..32).flat_map(|i| {
+        (0..dropped).map(move |j| Constraint {
+            label: format!("bit{i}.{j}"),
+            kind: ConstraintKind::Pbs,
+            precision: 0,
+            table_bits: 1,
+            multiplier_log2: width - j,
+            norm2_squared: f64::from(j),
+            fresh_norm2_squared: f64::from(1 << (10 + i % 5)),
+        })
     });
     approximate_mlp().into_iter().chain(sign_steps).collect()
 }
@@ -251,6 +270,7 @@ fn malformed_requests_are_errors_not_panics() {
         table_bits: u32::MAX,
         multiplier_log2: u32::MAX,
         norm2_squared: f64::MAX,
+        fresh_norm2_squared: f64::MAX,
     };
     assert!(matches!(solve(vec![absurd.clone()]), Err(NoParams::Unmet(_))));
     assert!(matches!(solve(vec![Constraint { kind: ConstraintKind::Decrypt, ..absurd }]), Err(NoParams::Unmet(_))));

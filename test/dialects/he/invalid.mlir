@@ -551,8 +551,32 @@ func.func @lut_entries(%x: !he.ct<4xi3, frac = 0>) {
 // -----
 
 func.func @lut_too_wide(%x: !he.ct<4xi13, frac = 0>) {
-  // expected-error @+1 {{the input width i13 is too wide for a table: at most i12 (4096 entries)}}
+  // expected-error @+1 {{the input width i13 is too wide for a table: at most 12 index bits (4096 entries)}}
   %0 = "he.lut"(%x) {table = dense<0> : tensor<8192xi8>} : (!he.ct<4xi13, frac = 0>) -> !he.ct<4xi3, frac = 0>
+  func.return
+}
+
+// -----
+
+func.func @lut_shift_range(%x: !he.ct<4xi8, frac = 0>) {
+  // expected-error @+1 {{shift = 8 must be in 0..8 (below the input width i8)}}
+  %0 = "he.lut"(%x) {shift = 8, table = dense<0> : tensor<2xi8>} : (!he.ct<4xi8, frac = 0>) -> !he.ct<4xi3, frac = 0>
+  func.return
+}
+
+// -----
+
+func.func @lut_shift_entries(%x: !he.ct<4xi8, frac = 0>) {
+  // expected-error @+1 {{table must have 16 entries (one per i8 input >> 4) as a 1-D tensor, got shape 256}}
+  %0 = "he.lut"(%x) {shift = 4, table = dense<0> : tensor<256xi8>} : (!he.ct<4xi8, frac = 0>) -> !he.ct<4xi3, frac = 0>
+  func.return
+}
+
+// -----
+
+func.func @lut_shift_too_wide(%x: !he.ct<4xi20, frac = 0>) {
+  // expected-error @+1 {{the input width i20 after dropping 4 bits is too wide for a table: at most 12 index bits}}
+  %0 = "he.lut"(%x) {shift = 4, table = dense<0> : tensor<65536xi8>} : (!he.ct<4xi20, frac = 0>) -> !he.ct<4xi3, frac = 0>
   func.return
 }
 

@@ -103,7 +103,7 @@ func.func @callee_string(%a: !rt.ct<4xi8, frac = 0>) {
 // -----
 
 func.func @no_blocks(%a: !rt.ct<4xi8, frac = 0>) {
-  // expected-error @+1 {{'rt.call' requires attribute 'blocks'}}
+  // expected-error @+1 {{'rt.call' @relu: a radix call (!rt.ct) requires attribute 'blocks'}}
   %0 = "rt.call"(%a) {callee = @relu, signed = true} : (!rt.ct<4xi8, frac = 0>) -> !rt.ct<4xi8, frac = 0>
   func.return
 }
@@ -388,5 +388,31 @@ func.func @pad(%x: !rt.ct<2x3xi8, frac = 0>) {
 func.func @concat(%x: !rt.ct<2x3xi8, frac = 0>) {
   // expected-error @+1 {{@concat: axis -1 is out of range for rank 2}}
   %0 = "rt.call"(%x, %x) {axis = -1, callee = @concat, blocks = 4, signed = true} : (!rt.ct<2x3xi8, frac = 0>, !rt.ct<2x3xi8, frac = 0>) -> !rt.ct<2x6xi8, frac = 0>
+  func.return
+}
+
+// -----
+
+// ---- the lookup-table model (!rt.lwe) ----
+
+func.func @lwe_blocks(%x: !rt.lwe<4xi5, frac = 0>) {
+  // expected-error @+1 {{@neg: 'blocks' is a radix attribute; an !rt.lwe call has none (its linear maps are always leveled)}}
+  %0 = "rt.call"(%x) {blocks = 3, callee = @neg, signed = true} : (!rt.lwe<4xi5, frac = 0>) -> !rt.lwe<4xi5, frac = 0>
+  func.return
+}
+
+// -----
+
+func.func @lwe_mixed(%x: !rt.lwe<4xi6, frac = 0>, %y: !rt.ct<4xi6, frac = 0>) {
+  // expected-error @+1 {{@add: mixes !rt.ct (radix) and !rt.lwe (lookup-table model) ciphertexts}}
+  %0 = "rt.call"(%x, %y) {callee = @add, signed = true} : (!rt.lwe<4xi6, frac = 0>, !rt.ct<4xi6, frac = 0>) -> !rt.lwe<4xi6, frac = 0>
+  func.return
+}
+
+// -----
+
+// he has no lwe type.
+// expected-error @+1 {{unknown type !he.lwe; expected !he.ct or !he.pt}}
+func.func @he_lwe(%x: !he.lwe<4xi6, frac = 0>) {
   func.return
 }

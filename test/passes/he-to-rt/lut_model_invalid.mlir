@@ -3,7 +3,7 @@
 // Every non-linear op must be a table before the lookup-table model's lowering; the error names the op and what to
 // run. Ops without a lut-model kernel name the radix strategy. Every such op is reported.
 
-func.func @relu(%x: !he.ct<4xi8, frac = 0>) -> !he.ct<4xi8, frac = 0> {
+func.func @relu(%x: !he.ct<4xi8, frac = 0>) -> !he.ct<4xi6, frac = -2> {
   // expected-error @+1 {{'he.relu' is not a table yet: run --he-lut-fuse before --he-to-rt=strategy=lut}}
   %0 = "he.relu"(%x) : (!he.ct<4xi8, frac = 0>) -> !he.ct<4xi8, frac = 0>
   // expected-error @+1 {{'he.rescale' is not a table yet}}

@@ -1,9 +1,9 @@
 //! What the commands that compile a model share: the compile flags (`--input-range`, `--calibration`,
 //! `--pass-option`), reading `.npy` inputs and key directories, writing `.npy` outputs and formatting values.
 
+use std::path::{Path, PathBuf};
 use veil_lowering::he_to_rt::Strategy;
 use veil_rt::tfhe_config::Rounding;
-use std::path::{Path, PathBuf};
 
 use clap::Args;
 use veil_nn::eval::Tensor as FloatTensor;
