@@ -14,9 +14,17 @@
 //! precision, which decides the bootstrap's cost, chosen from the proven width (he-narrow-widths) and the option.
 //! That coarsening changes the integers (like a lower `act-frac`); everything else is exact. Table entries for
 //! inputs outside the result's range (never read by a range-correct program) are clamped to it.
+//!
+//! A table that drops bits also keeps one index of headroom at each end of its input's proven range (one more bit
+//! is dropped when it would not): approximate rounding may read the neighbouring entry, and past either end of the
+//! table the bootstrap's negacyclic rotation would read a negated entry from the other end.
 
 use veil_he::{self as he, FixedTensor};
+use std::collections::HashMap;
+
 use veil_ir::{DenseValues, Diagnostics, Module, OpId, Value};
+
+use crate::he_ranges::{integer_ranges, Interval};
 
 use crate::he_plaintext_bypass::shared::{build, defined_by, erase_dead, replace, retype_all, tensor};
 use crate::pass::{Changed, Pass, PassOption, PassOptions};
@@ -72,9 +80,13 @@ impl Pass for HeLutFuse {
         if self.exact_outputs {
             changed |= drop_output_rescales(m);
         }
+        let mut ranges = HashMap::new();
+        for f in m.funcs() {
+            ranges.extend(integer_ranges(m, f)?);
+        }
         for op in m.walk() {
             if m.is_live(op) {
-                changed |= self.fuse(m, op);
+                changed |= self.fuse(m, op, &ranges);
             }
         }
         retype_all(m);
@@ -138,7 +150,7 @@ impl Step {
 
 impl HeLutFuse {
     /// Rewrites `op` if it is a non-linear step: composed into the single-use table before it, or made a table.
-    fn fuse(&self, m: &mut Module, op: OpId) -> bool {
+    fn fuse(&self, m: &mut Module, op: OpId, ranges: &HashMap<Value, Interval>) -> bool {
         if m.op(op).def == &he::MAX {
             return self.max_as_table(m, op);
         }
@@ -171,16 +183,33 @@ impl HeLutFuse {
             Step::Rescale(_) => None,
             other => Some(other),
         };
-        let (shift, table) = self.table(input.width, shift, after.as_ref(), &out);
+        let (shift, table) = self.table(input.width, shift, after.as_ref(), &out, ranges.get(&x).copied());
         let new = lut(m, op, x, shift, table, &out);
         replace(m, result, new);
         true
     }
 
-    /// The shift and table of `step` (identity when `None`) applied to `floor(x / 2^shift)` for a `width`-bit `x`,
-    /// with at most `index_bits` index bits (more low bits dropped when needed).
-    fn table(&self, width: u32, shift: i64, step: Option<&Step>, out: &FixedTensor) -> (i64, Vec<i64>) {
-        let shift_used = shift.max(i64::from(width) - i64::from(self.index_bits));
+    /// The shift and table of `step` (identity when `None`) applied to `floor(x / 2^shift)` for a `width`-bit `x` of
+    /// proven `range`, with at most `index_bits` index bits (more low bits dropped when needed) and, when it drops
+    /// bits, one index of headroom past each end of the range.
+    fn table(
+        &self,
+        width: u32,
+        shift: i64,
+        step: Option<&Step>,
+        out: &FixedTensor,
+        range: Option<Interval>,
+    ) -> (i64, Vec<i64>) {
+        let mut shift_used = shift.max(i64::from(width) - i64::from(self.index_bits));
+        if let (true, Some(r)) = (shift_used > 0, range) {
+            let fits = |s: i64| {
+                let half = 1i128 << (i64::from(width) - s - 1);
+                (r.lo >> s) - 1 >= -half && (r.hi >> s) + 1 < half
+            };
+            if !fits(shift_used) && shift_used + 1 < i64::from(width) {
+                shift_used += 1;
+            }
+        }
         let bits = width - shift_used as u32;
         let half = 1i128 << (bits - 1);
         let table = (0..1i128 << bits)
@@ -204,7 +233,7 @@ impl HeLutFuse {
         let diff_type = out.with_width(diff_width);
         let diff = build(m, op, &he::SUB, &[b, a], &diff_type, vec![]);
         let relu_type = out.with_width(diff_width);
-        let (shift, table) = self.table(diff_width, 0, Some(&Step::Relu), &relu_type);
+        let (shift, table) = self.table(diff_width, 0, Some(&Step::Relu), &relu_type, None);
         let relu = lut(m, op, diff, shift, table, &relu_type);
         let sum = build(m, op, &he::ADD, &[a, relu], &out, vec![]);
         replace(m, result, sum);

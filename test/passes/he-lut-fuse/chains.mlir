@@ -2,9 +2,11 @@
 
 // Each chain of element-wise non-linear steps becomes one he.lut; its index is floor(x / 2^shift).
 
-// rescale then relu: one table over the 4 index bits left after dropping 4 of the 8 input bits.
+// rescale then relu: one table. The argument may hold any 8-bit value, so dropping the rescale's 4 bits would let
+// the index reach both ends of the table; one more bit is dropped to keep an index of headroom at each end (each
+// entry stands for floor(x / 32) * 2).
 // CHECK-LABEL: func.func @rescale_relu
-// CHECK-NEXT: %0 = "he.lut"(%arg0) {shift = 4, table = dense<[0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 2, 3, 4, 5, 6, 7]> : tensor<16xi5>} : (!ct0) -> !ct1
+// CHECK-NEXT: %0 = "he.lut"(%arg0) {shift = 5, table = dense<[0, 0, 0, 0, 0, 2, 4, 6]> : tensor<8xi5>} : (!ct0) -> !ct1
 // CHECK-NEXT: func.return %0 : !ct1
 func.func @rescale_relu(%x: !he.ct<4xi8, frac = 8>) -> !he.ct<4xi5, frac = 4> {
   %0 = "he.rescale"(%x) {shift = 4} : (!he.ct<4xi8, frac = 8>) -> !he.ct<4xi5, frac = 4>
@@ -12,13 +14,23 @@ func.func @rescale_relu(%x: !he.ct<4xi8, frac = 8>) -> !he.ct<4xi5, frac = 4> {
   func.return %1 : !he.ct<4xi5, frac = 4>
 }
 
-// rescale then square (CryptoNets): the square of the rounded value, a table of the 3 index bits left.
+// rescale then square (CryptoNets): the square of the rounded value (again one bit more for the headroom).
 // CHECK-LABEL: func.func @rescale_square
-// CHECK-NEXT: %0 = "he.lut"(%arg0) {shift = 3, table = dense<[16, 9, 4, 1, 0, 1, 4, 9]> : tensor<8xi6>} : (!ct2) -> !ct2
+// CHECK-NEXT: %0 = "he.lut"(%arg0) {shift = 4, table = dense<[16, 4, 0, 4]> : tensor<4xi6>} : (!ct2) -> !ct2
 func.func @rescale_square(%x: !he.ct<4xi6, frac = 6>) -> !he.ct<4xi6, frac = 6> {
   %0 = "he.rescale"(%x) {shift = 3} : (!he.ct<4xi6, frac = 6>) -> !he.ct<4xi3, frac = 3>
   %1 = "he.square"(%0) : (!he.ct<4xi3, frac = 3>) -> !he.ct<4xi6, frac = 6>
   func.return %1 : !he.ct<4xi6, frac = 6>
+}
+
+// A proven range inside the width keeps the headroom without dropping more: x in [-100, 100] of i8, 4 index bits
+// reach -7..6 of -8..7.
+// CHECK-LABEL: func.func @ranged
+// CHECK-NEXT: %0 = "he.lut"(%arg0) {shift = 4, table = dense<[0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 2, 3, 4, 5, 6, 7]> : tensor<16xi5>} : (!ct0) -> !ct1
+func.func @ranged(%x: !he.ct<4xi8, frac = 8> {veil.range = [-0.390625, 0.390625]}) -> !he.ct<4xi5, frac = 4> {
+  %0 = "he.rescale"(%x) {shift = 4} : (!he.ct<4xi8, frac = 8>) -> !he.ct<4xi5, frac = 4>
+  %1 = "he.relu"(%0) : (!he.ct<4xi5, frac = 4>) -> !he.ct<4xi5, frac = 4>
+  func.return %1 : !he.ct<4xi5, frac = 4>
 }
 
 // A relu alone on a narrow value: a table with no shift.
