@@ -36,8 +36,9 @@ pub trait Primitives: Sync {
     fn trivial(&self, value: i64, out: Width) -> ElemResult<Self::Ct>;
     fn relu(&self, a: &Self::Ct, out: Width) -> ElemResult<Self::Ct>;
     fn max(&self, a: &Self::Ct, b: &Self::Ct, out: Width) -> ElemResult<Self::Ct>;
-    /// `table[a + 2^(input.bits - 1)]`; `table` has `2^input.bits` entries.
-    fn lut(&self, a: &Self::Ct, input: Width, table: &[i64], out: Width) -> ElemResult<Self::Ct>;
+    /// `table[floor(a / 2^shift) + 2^(input.bits - shift - 1)]`; `table` has `2^(input.bits - shift)` entries and
+    /// `shift < input.bits` (the caller, [`Backend::lut`], checks both).
+    fn lut(&self, a: &Self::Ct, input: Width, shift: u32, table: &[i64], out: Width) -> ElemResult<Self::Ct>;
     /// Whether `a` is a valid element of width `width` (a program input or a file's content).
     fn check_element(&self, a: &Self::Ct, width: Width) -> std::result::Result<(), String>;
 }
@@ -73,7 +74,8 @@ pub trait Backend: Sync {
     fn max(&self, a: &T<Self>, b: &T<Self>, out: Width) -> Result<T<Self>>;
     fn max_pool2d(&self, x: &T<Self>, attrs: &Pool2d, out: Width) -> Result<T<Self>>;
     fn avg_pool2d(&self, x: &T<Self>, attrs: &Pool2d, multiplier: i64, out: Width) -> Result<T<Self>>;
-    fn lut(&self, a: &T<Self>, input: Width, table: &[i64], out: Width) -> Result<T<Self>>;
+    /// `table[floor(a / 2^shift) + 2^(input.bits - shift - 1)]`, a table of `2^(input.bits - shift)` entries.
+    fn lut(&self, a: &T<Self>, input: Width, shift: u32, table: &[i64], out: Width) -> Result<T<Self>>;
     fn reshape(&self, a: &T<Self>, shape: &[usize]) -> Result<T<Self>>;
     fn transpose(&self, a: &T<Self>, perm: &[usize]) -> Result<T<Self>>;
     fn pad(&self, a: &T<Self>, pads: &[usize], out: Width) -> Result<T<Self>>;
@@ -235,12 +237,17 @@ impl<P: Primitives> Backend for P {
         eval(self, "avg_pool2d", &[x], linear::avg_pool2d(&x.shape, attrs, multiplier)?, out)
     }
 
-    fn lut(&self, a: &T<Self>, input: Width, table: &[i64], out: Width) -> Result<T<Self>> {
-        if table.len() as u128 != 1u128 << input.bits() {
-            let message = format!("a table over {input} needs {} entries, not {}", 1u128 << input.bits(), table.len());
+    fn lut(&self, a: &T<Self>, input: Width, shift: u32, table: &[i64], out: Width) -> Result<T<Self>> {
+        if shift >= input.bits() {
+            return Err(RuntimeError::kernel("lut", format!("shift {shift} leaves no index bits of {input}")));
+        }
+        let entries = 1u128 << (input.bits() - shift);
+        if table.len() as u128 != entries {
+            let over = if shift == 0 { format!("{input}") } else { format!("{input} shifted right by {shift}") };
+            let message = format!("a table over {over} needs {entries} entries, not {}", table.len());
             return Err(RuntimeError::kernel("lut", message));
         }
-        map::<P>("lut", a, out, |x| P::lut(self, x, input, table, out))
+        map::<P>("lut", a, out, |x| P::lut(self, x, input, shift, table, out))
     }
 
     fn reshape(&self, a: &T<Self>, shape: &[usize]) -> Result<T<Self>> {

@@ -78,11 +78,11 @@ impl Primitives for ClearBackend {
         self.fit(Some((*a).max(*b) as i128), out)
     }
 
-    fn lut(&self, a: &i64, input: Width, table: &[i64], out: Width) -> ElemResult<i64> {
+    fn lut(&self, a: &i64, input: Width, shift: u32, table: &[i64], out: Width) -> ElemResult<i64> {
         if !input.contains(*a as i128) {
             return Err(ElemError::Unsupported(format!("lut input {a} is outside {input}")));
         }
-        let index = (*a as i128 - input.min_value()) as usize;
+        let index = ((*a as i128 - input.min_value()) >> shift.min(127)) as usize;
         self.fit(table.get(index).map(|&v| v as i128), out)
     }
 

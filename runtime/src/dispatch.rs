@@ -71,8 +71,12 @@ impl<'a, C> Call<'a, C> {
     }
 
     fn shift(&self) -> Result<u32> {
-        let s = self.required_int("shift")?;
-        u32::try_from(s).map_err(|_| RuntimeError::Program(format!("shift {s} must be non-negative")))
+        non_negative_shift(self.required_int("shift")?)
+    }
+
+    /// The optional `shift` of a lut (0 when absent).
+    fn lut_shift(&self) -> Result<u32> {
+        non_negative_shift(self.int("shift").unwrap_or(0))
     }
 
     fn pool(&self) -> Result<Pool2d> {
@@ -82,6 +86,10 @@ impl<'a, C> Call<'a, C> {
             pads: self.sizes("pads", Some([0; 4]))?,
         })
     }
+}
+
+fn non_negative_shift(s: i64) -> Result<u32> {
+    u32::try_from(s).map_err(|_| RuntimeError::Program(format!("shift {s} must be non-negative")))
 }
 
 /// Executes the `rt.call` `op` on `operands`; `ty` is its result type.
@@ -125,7 +133,8 @@ pub(crate) fn call<B: Backend + ?Sized>(
         "avg_pool2d" => backend.avg_pool2d(c.ct(0)?, &c.pool()?, c.int("multiplier").unwrap_or(1), out),
         "lut" => {
             let input = Width::new(rt_type(m, m.value_type(m.op(op).operands[0]))?.width)?;
-            backend.lut(c.ct(0)?, input, &dense_ints(m, m.op(op).attr("table"), "table")?, out)
+            let table = dense_ints(m, m.op(op).attr("table"), "table")?;
+            backend.lut(c.ct(0)?, input, c.lut_shift()?, &table, out)
         }
         "reshape" => backend.reshape(c.ct(0)?, &ty.shape.iter().map(|&d| d as usize).collect::<Vec<_>>()),
         "transpose" => {

@@ -10,7 +10,7 @@ pub enum RuntimeError {
     Range { kernel: String, index: Vec<usize>, value: i128, bits: u32 },
     /// A kernel was called with operands it cannot take (shapes, attributes, widths).
     Kernel { kernel: String, message: String },
-    /// A width that is not an even number of bits in 2..=64.
+    /// A width outside 2..=64 bits.
     Width(String),
     /// An argument does not match the function signature.
     Argument { name: String, message: String },

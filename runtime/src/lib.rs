@@ -1,6 +1,7 @@
 //! Veil's runtime: the layer below the compiler that executes rt programs. It owns the kernel interface
 //! ([`Backend`], implemented for every [`Primitives`]), the clear backend (exact integers), the tfhe backend
-//! (TFHE-rs signed radix ciphertexts), keys, and the file formats for keys, ciphertexts and `.npy` tensors.
+//! (TFHE-rs signed radix ciphertexts), the lwe backend (one LWE ciphertext per element, the lookup-table model),
+//! keys, and the file formats for keys, ciphertexts and `.npy` tensors.
 
 pub mod backend;
 pub mod clear;
@@ -13,6 +14,8 @@ pub mod interp;
 pub mod keys;
 pub mod layout;
 pub mod linear;
+#[cfg(feature = "tfhe")]
+pub mod lwe_backend;
 pub mod npy;
 pub mod tensor;
 #[cfg(feature = "tfhe")]
@@ -28,6 +31,8 @@ pub use interp::{run, Buffer};
 #[cfg(feature = "tfhe")]
 pub use keys::{ClientKey, CompressedServerKey, ServerKey};
 pub use linear::{Conv2d, Pool2d};
+#[cfg(feature = "tfhe")]
+pub use lwe_backend::{LweBackend, LweClientKey, LweServerKey, LweValue, Rounding};
 pub use tensor::Tensor;
 #[cfg(feature = "tfhe")]
 pub use tfhe_backend::TfheBackend;

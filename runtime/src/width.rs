@@ -1,5 +1,5 @@
-//! [`Width`]: the bit width of a signed integer element (an even number of bits, 2 to 64), which is also the number
-//! of 2-bit radix blocks of a ciphertext element.
+//! [`Width`]: the bit width of a signed integer element (2 to 64 bits). The radix backend stores an element in
+//! 2-bit blocks ([`Width::blocks`], even widths only); the lwe backend encodes it in one LWE ciphertext at any width.
 
 use crate::error::{Result, RuntimeError};
 use std::fmt;
@@ -7,14 +7,15 @@ use std::fmt;
 /// Bits per message block of the radix ciphertexts (PARAM_MESSAGE_2_CARRY_2).
 pub const BITS_PER_BLOCK: u32 = 2;
 
-/// The width of a signed two's-complement element: `bits` in 2..=64, a multiple of [`BITS_PER_BLOCK`].
+/// The width of a signed two's-complement element: `bits` in 2..=64. Odd widths exist for the lwe backend, whose
+/// encodings need not fill whole radix blocks.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct Width(u32);
 
 impl Width {
     pub fn new(bits: u32) -> Result<Width> {
-        if !(BITS_PER_BLOCK..=64).contains(&bits) || !bits.is_multiple_of(BITS_PER_BLOCK) {
-            return Err(RuntimeError::Width(format!("i{bits}: widths are even numbers of bits from 2 to 64")));
+        if !(2..=64).contains(&bits) {
+            return Err(RuntimeError::Width(format!("i{bits}: widths are from 2 to 64 bits")));
         }
         Ok(Width(bits))
     }
@@ -28,8 +29,10 @@ impl Width {
         self.0
     }
 
+    /// The number of 2-bit radix blocks of an element (radix backend only: the rt verifier guarantees even widths
+    /// for radix programs; an odd width would be rounded up to whole blocks).
     pub fn blocks(self) -> usize {
-        (self.0 / BITS_PER_BLOCK) as usize
+        self.0.div_ceil(BITS_PER_BLOCK) as usize
     }
 
     pub fn min_value(self) -> i128 {
@@ -44,7 +47,7 @@ impl Width {
         (self.min_value()..=self.max_value()).contains(&value)
     }
 
-    /// `value` reduced to this width, as a radix ciphertext of this many blocks would hold it.
+    /// `value` reduced to this width (two's complement modulo 2^bits).
     pub fn wrap(self, value: i128) -> i64 {
         let shift = 128 - self.0;
         ((value << shift) >> shift) as i64

@@ -74,6 +74,31 @@ impl TfheBackend {
     fn clean(&self, a: &SignedRadixCiphertext) -> SignedRadixCiphertext {
         clean(&self.sks, a)
     }
+
+    /// `table[a + 2^(input.bits - 1)]`: tfhe's `match_value` over all 2^input entries, the input's two's-complement
+    /// bits indexing the table.
+    fn lookup(
+        &self,
+        a: &SignedRadixCiphertext,
+        input: Width,
+        table: &[i64],
+        out: Width,
+    ) -> ElemResult<SignedRadixCiphertext> {
+        if input.bits() > MAX_LUT_INPUT_BITS {
+            return Err(ElemError::Unsupported(format!(
+                "lut inputs wider than i{MAX_LUT_INPUT_BITS} are not supported"
+            )));
+        }
+        let out_mask = u64::MAX >> (64 - out.bits());
+        let size = 1u64 << input.bits();
+        // Two's-complement bits u of value v = u - size when u >= size / 2; the table is indexed by v + size / 2.
+        let pairs = (0..size).map(|u| (u, table[((u + size / 2) % size) as usize] as u64 & out_mask)).collect();
+        let matches =
+            tfhe::integer::server_key::MatchValues::new(pairs).map_err(|e| ElemError::Unsupported(e.to_string()))?;
+        let bits = RadixCiphertext::from_blocks(self.clean(a).into_blocks());
+        let (found, _) = self.sks.match_value_parallelized(&bits, &matches);
+        Ok(widen_non_negative(&self.sks, found.into_blocks(), out.blocks()))
+    }
 }
 
 /// `ct` with empty carries (inputs from other producers may hold carries; our kernels always return clean ones).
@@ -245,25 +270,26 @@ impl Primitives for TfheBackend {
         Ok(cast(&self.sks, &self.sks.max_parallelized(&a, &b), out.blocks()))
     }
 
-    /// tfhe's `match_value` over all 2^input entries: the input's two's-complement bits index the table.
-    fn lut(&self, a: &Self::Ct, input: Width, table: &[i64], out: Width) -> ElemResult<Self::Ct> {
+    /// A shift first rescales the input (free for whole blocks, see `rescale`) to the even width that holds the
+    /// index; then tfhe's `match_value` over all its entries.
+    fn lut(&self, a: &Self::Ct, input: Width, shift: u32, table: &[i64], out: Width) -> ElemResult<Self::Ct> {
         if a.blocks().len() != input.blocks() {
             return Err(ElemError::Unsupported(format!("the operand has {} blocks, not {input}", a.blocks().len())));
         }
-        if input.bits() > MAX_LUT_INPUT_BITS {
-            return Err(ElemError::Unsupported(format!(
-                "lut inputs wider than i{MAX_LUT_INPUT_BITS} are not supported"
-            )));
+        if shift == 0 {
+            return self.lookup(a, input, table, out);
         }
-        let out_mask = u64::MAX >> (64 - out.bits());
-        let size = 1u64 << input.bits();
-        // Two's-complement bits u of value v = u - size when u >= size / 2; the table is indexed by v + size / 2.
-        let pairs = (0..size).map(|u| (u, table[((u + size / 2) % size) as usize] as u64 & out_mask)).collect();
-        let matches =
-            tfhe::integer::server_key::MatchValues::new(pairs).map_err(|e| ElemError::Unsupported(e.to_string()))?;
-        let bits = RadixCiphertext::from_blocks(self.clean(a).into_blocks());
-        let (found, _) = self.sks.match_value_parallelized(&bits, &matches);
-        Ok(widen_non_negative(&self.sks, found.into_blocks(), out.blocks()))
+        // The index floor(a / 2^shift) has `bits` bits; the radix holding it, whole blocks.
+        let bits = input.bits() - shift;
+        let index = Width::from_blocks(bits.div_ceil(BITS_PER_BLOCK) as usize)
+            .map_err(|e| ElemError::Unsupported(e.to_string()))?;
+        let rescaled = self.rescale(a, shift, index)?;
+        // Index values beyond `bits` bits never occur; their entries repeat the nearest end of the table.
+        let half = 1i64 << (bits - 1);
+        let wide: Vec<i64> = (index.min_value() as i64..=index.max_value() as i64)
+            .map(|v| table[(v.clamp(-half, half - 1) + half) as usize])
+            .collect();
+        self.lookup(&rescaled, index, &wide, out)
     }
 
     fn check_element(&self, a: &Self::Ct, width: Width) -> Result<(), String> {

@@ -6,6 +6,8 @@
 pub use encrypted::*;
 use veil_runtime::{ClearBackend, Tensor, Width};
 
+#[cfg(feature = "tfhe")]
+pub mod lwe;
 pub mod program;
 
 pub const CLEAR: ClearBackend = ClearBackend { overflow: veil_runtime::Overflow::Check };

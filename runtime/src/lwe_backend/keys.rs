@@ -1,0 +1,237 @@
+//! Keys of the lut model, from one [`LutParams`]: the client's two binary secret keys (the small LWE key of the
+//! bootstraps' input and the GLWE key, which read as an LWE key of dimension k·N is the big key of every
+//! ciphertext), and the server's evaluation keys (the bootstrap key small → GLWE in the Fourier domain, and the
+//! keyswitch key big → small). Gaussian noise, native 64-bit modulus.
+
+use super::encoding::{self, MAX_BITS};
+use super::LweValue;
+use crate::error::{Result, RuntimeError};
+use crate::tensor::{unravel, Tensor};
+use crate::width::Width;
+use tfhe::core_crypto::commons::noise_formulas::secure_noise::minimal_lwe_variance_for_132_bits_security_gaussian;
+use tfhe::core_crypto::prelude::*;
+use veil_params::LutParams;
+
+/// tfhe's smallest Gaussian noise standard deviation (a torus fraction) for 132-bit security of an LWE key of
+/// dimension `dimension` (`minimal_lwe_variance_for_132_bits_security_gaussian`).
+pub fn secure_noise_std(dimension: usize) -> f64 {
+    minimal_lwe_variance_for_132_bits_security_gaussian(LweDimension(dimension), 2f64.powi(64)).0.sqrt()
+}
+
+/// A hand-picked parameter set at 132-bit security, for tests and benchmarks until the optimizer chooses: n = 880,
+/// k = 1, N = 2048, bootstrap decomposition 2^15 × 2 levels, keyswitch 2^4 × 4 levels, each key's noise the
+/// smallest secure one for its dimension. A bootstrap reads 5 index bits safely (half an index box is about 4.8
+/// standard deviations of the keyswitch and modulus-switch noise).
+pub fn reference_params() -> LutParams {
+    LutParams {
+        lwe_dimension: 880,
+        glwe_dimension: 1,
+        polynomial_size: 2048,
+        lwe_noise_std: secure_noise_std(880),
+        glwe_noise_std: secure_noise_std(2048),
+        pbs_base_log: 15,
+        pbs_level: 2,
+        ks_base_log: 4,
+        ks_level: 4,
+    }
+}
+
+/// A fresh generator of encryption randomness (mask and noise), seeded from the best entropy source available.
+fn encryption_generator() -> EncryptionRandomGenerator<DefaultRandomGenerator> {
+    let mut seeder = new_seeder();
+    let seed = seeder.seed();
+    EncryptionRandomGenerator::new(seed, seeder.as_mut())
+}
+
+fn gaussian(std: f64) -> DynamicDistribution<u64> {
+    DynamicDistribution::new_gaussian_from_std_dev(StandardDev(std))
+}
+
+/// Rejects parameters tfhe would panic on.
+fn check_params(p: &LutParams) -> Result<()> {
+    let bad = |message: String| Err(RuntimeError::Program(format!("lut parameters: {message}")));
+    if p.lwe_dimension == 0 || p.glwe_dimension == 0 {
+        return bad(format!("dimensions n = {}, k = {} must be positive", p.lwe_dimension, p.glwe_dimension));
+    }
+    if !p.polynomial_size.is_power_of_two() || p.polynomial_size < 2 {
+        return bad(format!("N = {} is not a power of two", p.polynomial_size));
+    }
+    for (what, base_log, level) in [("pbs", p.pbs_base_log, p.pbs_level), ("ks", p.ks_base_log, p.ks_level)] {
+        if base_log == 0 || level == 0 || base_log * level > 64 {
+            return bad(format!("{what} decomposition base_log {base_log} × level {level} must be in 1..=64"));
+        }
+    }
+    for (what, std) in [("lwe", p.lwe_noise_std), ("glwe", p.glwe_noise_std)] {
+        if !(std.is_finite() && std > 0.0 && std < 0.5) {
+            return bad(format!("{what}_noise_std = {std} is not a torus fraction in (0, 1/2)"));
+        }
+    }
+    Ok(())
+}
+
+/// The client's secret keys. Prints no key material.
+#[derive(Clone)]
+pub struct LweClientKey {
+    pub params: LutParams,
+    /// The small key (dimension n): what a bootstrap's input is keyswitched to.
+    pub small: LweSecretKeyOwned<u64>,
+    /// The GLWE key (k polynomials of size N); as an LWE key of dimension k·N it is the big key.
+    pub glwe: GlweSecretKeyOwned<u64>,
+}
+
+impl std::fmt::Debug for LweClientKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "LweClientKey {{ params: {:?}, .. }}", self.params)
+    }
+}
+
+impl LweClientKey {
+    pub fn generate(params: LutParams) -> Result<LweClientKey> {
+        check_params(&params)?;
+        let mut seeder = new_seeder();
+        let mut secret = SecretRandomGenerator::<DefaultRandomGenerator>::new(seeder.seed());
+        let small = LweSecretKey::generate_new_binary(LweDimension(params.lwe_dimension), &mut secret);
+        let glwe = GlweSecretKey::generate_new_binary(
+            GlweDimension(params.glwe_dimension),
+            PolynomialSize(params.polynomial_size),
+            &mut secret,
+        );
+        Ok(LweClientKey { params, small, glwe })
+    }
+
+    /// The evaluation keys: the bootstrap key (generated in parallel, then converted to the Fourier domain) and
+    /// the keyswitch key.
+    pub fn server_key(&self) -> LweServerKey {
+        let p = &self.params;
+        let mut generator = encryption_generator();
+        let modulus = CiphertextModulus::new_native();
+        let pbs_base_log = DecompositionBaseLog(p.pbs_base_log);
+        let pbs_level = DecompositionLevelCount(p.pbs_level);
+        let standard = par_allocate_and_generate_new_lwe_bootstrap_key(
+            &self.small,
+            &self.glwe,
+            pbs_base_log,
+            pbs_level,
+            gaussian(p.glwe_noise_std),
+            modulus,
+            &mut generator,
+        );
+        let mut bootstrap = FourierLweBootstrapKey::new(
+            standard.input_lwe_dimension(),
+            standard.glwe_size(),
+            standard.polynomial_size(),
+            pbs_base_log,
+            pbs_level,
+        );
+        par_convert_standard_lwe_bootstrap_key_to_fourier(&standard, &mut bootstrap);
+        let keyswitch = allocate_and_generate_new_lwe_keyswitch_key(
+            &self.glwe.as_lwe_secret_key(),
+            &self.small,
+            DecompositionBaseLog(p.ks_base_log),
+            DecompositionLevelCount(p.ks_level),
+            gaussian(p.lwe_noise_std),
+            modulus,
+            &mut generator,
+        );
+        LweServerKey { params: *p, bootstrap, keyswitch }
+    }
+
+    /// Encrypts every element at `width` under the big key with the GLWE noise (`glwe_noise_std`); fails on the
+    /// first value outside the width.
+    pub fn encrypt(&self, values: &Tensor<i64>, width: Width) -> Result<Tensor<LweValue>> {
+        self.encrypt_with_noise(values, width, self.params.glwe_noise_std)
+    }
+
+    /// [`LweClientKey::encrypt`] with Gaussian noise of standard deviation `std` (a torus fraction): noise and
+    /// failure-rate tests inject known noise this way.
+    pub fn encrypt_with_noise(&self, values: &Tensor<i64>, width: Width, std: f64) -> Result<Tensor<LweValue>> {
+        let bits = width.bits();
+        if bits > MAX_BITS {
+            return Err(RuntimeError::Argument {
+                name: "input".into(),
+                message: format!("{width} is wider than the lwe encodings (at most i{MAX_BITS})"),
+            });
+        }
+        if let Some((flat, &v)) = values.data.iter().enumerate().find(|(_, &v)| !width.contains(v as i128)) {
+            return Err(RuntimeError::Argument {
+                name: "input".into(),
+                message: format!("element {:?} = {v} does not fit in {width}", unravel(flat, &values.shape)),
+            });
+        }
+        let big = self.glwe.as_lwe_secret_key();
+        let mut generator = encryption_generator();
+        let data = values
+            .data
+            .iter()
+            .map(|&v| {
+                let ct = allocate_and_encrypt_new_lwe_ciphertext(
+                    &big,
+                    Plaintext(encoding::encode(v, bits)),
+                    gaussian(std),
+                    CiphertextModulus::new_native(),
+                    &mut generator,
+                );
+                LweValue { ct, bits }
+            })
+            .collect();
+        Tensor::new(values.shape.clone(), data)
+    }
+
+    /// The raw phase `body − <mask, big key>` of a ciphertext: its encoded value plus its noise.
+    pub fn phase(&self, value: &LweValue) -> Result<u64> {
+        let big = self.glwe.as_lwe_secret_key();
+        if value.ct.lwe_size().to_lwe_dimension() != big.lwe_dimension() {
+            return Err(RuntimeError::Program(format!(
+                "a ciphertext of LWE dimension {} under a key of dimension {}",
+                value.ct.lwe_size().to_lwe_dimension().0,
+                big.lwe_dimension().0
+            )));
+        }
+        Ok(decrypt_lwe_ciphertext(&big, &value.ct).0)
+    }
+
+    /// Decrypts every element: its phase rounded to the nearest multiple of Δ_W, sign-extended from its W bits.
+    pub fn decrypt(&self, values: &Tensor<LweValue>) -> Result<Tensor<i64>> {
+        let data = values.data.iter().map(|v| Ok(encoding::decode(self.phase(v)?, v.bits))).collect::<Result<_>>()?;
+        Tensor::new(values.shape.clone(), data)
+    }
+
+    /// The noise of `value` assuming it encrypts `expected`: its phase minus `expected`·Δ_W, as a signed fraction
+    /// of the torus.
+    pub fn phase_error(&self, value: &LweValue, expected: i64) -> Result<f64> {
+        Ok(encoding::error(self.phase(value)?, expected, value.bits))
+    }
+}
+
+/// The server's evaluation keys.
+pub struct LweServerKey {
+    pub params: LutParams,
+    /// Small key → GLWE key, in the Fourier domain: the blind rotation's key.
+    pub bootstrap: FourierLweBootstrapKeyOwned,
+    /// Big key → small key.
+    pub keyswitch: LweKeyswitchKeyOwned<u64>,
+}
+
+impl std::fmt::Debug for LweServerKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "LweServerKey {{ params: {:?}, .. }}", self.params)
+    }
+}
+
+impl LweServerKey {
+    /// Bytes of the Fourier bootstrap key in memory: n GGSW ciphertexts of (k+1)·level GLWE rows, each (k+1)
+    /// polynomials of N/2 complex f64.
+    pub fn bootstrap_key_bytes(&self) -> usize {
+        std::mem::size_of_val(self.bootstrap.as_view().data())
+    }
+
+    /// Bytes of the keyswitch key: k·N × level LWE ciphertexts of n + 1 u64.
+    pub fn keyswitch_key_bytes(&self) -> usize {
+        std::mem::size_of_val(self.keyswitch.as_ref())
+    }
+
+    /// k·N: the LWE dimension of every ciphertext between bootstraps.
+    pub fn big_lwe_dimension(&self) -> usize {
+        self.params.big_lwe_dimension()
+    }
+}

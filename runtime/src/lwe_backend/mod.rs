@@ -1,0 +1,241 @@
+//! The lwe backend: rt kernels in the lookup-table (lut) execution model, Concrete's. Every element is ONE LWE
+//! ciphertext under the big key (dimension k·N) encoding a signed W-bit integer as v·Δ_W, Δ_W = 2^(63 − W)
+//! ([`encoding`]). Linear maps with integer weights are leveled (no bootstrap); every non-linear step is a table
+//! lookup, one programmable bootstrap ([`bootstrap`]) per element — or, for a bit-exact floor of a shifted index,
+//! one per dropped bit plus one. relu, rescale, max, mul and square do not exist in this model: the compiler's lut
+//! strategy turns them into lookups.
+
+mod bootstrap;
+pub mod encoding;
+mod keys;
+
+pub use bootstrap::{pbs_count, reset_pbs_count};
+pub use encoding::MAX_BITS;
+pub use keys::{reference_params, secure_noise_std, LweClientKey, LweServerKey};
+
+use crate::backend::{ElemError, ElemResult, Primitives};
+use crate::linear::{LinearMap, Row};
+use crate::width::Width;
+use encoding::{delta, encode};
+use rayon::prelude::*;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+use tfhe::core_crypto::algorithms::slice_algorithms::slice_wrapping_add_scalar_mul_assign;
+use tfhe::core_crypto::prelude::*;
+
+/// One tensor element: an LWE ciphertext under the big key and the width W of its encoding.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct LweValue {
+    pub ct: LweCiphertextOwned<u64>,
+    pub bits: u32,
+}
+
+/// How a lut with a shift s > 0 computes its index floor(a / 2^s).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Rounding {
+    /// Bit for bit: the s low bits are extracted one bootstrap each and subtracted, and the table is read at the
+    /// exact multiple of 2^s left (s + 1 bootstraps).
+    #[default]
+    Exact,
+    /// One bootstrap reads the table at the index box the value falls in; near a box edge, noise may select the
+    /// neighbouring entry (index ±1). The blind rotation is negacyclic, so the neighbour past the last entry is
+    /// −table[0] and the one before the first is −table[last]: a value that can reach the very ends of its range
+    /// needs a guard bit of width (Concrete's overflow protection).
+    Approximate,
+}
+
+/// Evaluates rt kernels on LWE ciphertexts with the server key.
+pub struct LweBackend {
+    key: Arc<LweServerKey>,
+    rounding: Rounding,
+    /// The bootstraps this backend has run (the process-wide count is [`pbs_count`]).
+    pbs: AtomicU64,
+}
+
+fn unsupported(op: &str) -> ElemError {
+    ElemError::Unsupported(format!(
+        "the lut model computes {op} as a table lookup: compile with the lut strategy (he-lut-fuse)"
+    ))
+}
+
+fn check_bits(width: Width) -> ElemResult<u32> {
+    match width.bits() {
+        bits if bits <= MAX_BITS => Ok(bits),
+        _ => Err(ElemError::Unsupported(format!("{width} is wider than the lwe encodings (at most i{MAX_BITS})"))),
+    }
+}
+
+impl LweBackend {
+    pub fn new(key: Arc<LweServerKey>, rounding: Rounding) -> LweBackend {
+        LweBackend { key, rounding, pbs: AtomicU64::new(0) }
+    }
+
+    /// A backend on the same server key with `rounding` and its own bootstrap count.
+    pub fn with_rounding(&self, rounding: Rounding) -> LweBackend {
+        LweBackend::new(self.key.clone(), rounding)
+    }
+
+    /// The bootstraps this backend has run.
+    pub fn pbs_count(&self) -> u64 {
+        self.pbs.load(Ordering::Relaxed)
+    }
+
+    pub fn server_key(&self) -> &LweServerKey {
+        &self.key
+    }
+
+    pub fn rounding(&self) -> Rounding {
+        self.rounding
+    }
+
+    fn trivial_ct(&self, phase: u64) -> LweCiphertextOwned<u64> {
+        let size = LweSize(self.key.big_lwe_dimension() + 1);
+        allocate_and_trivially_encrypt_new_lwe_ciphertext(size, Plaintext(phase), CiphertextModulus::new_native())
+    }
+
+    /// The table lookup `entries[index]`, where `index` is the box of `a`'s phase plus `offset` (see
+    /// [`bootstrap`]); the result encoded at `out_bits`.
+    fn bootstrap(&self, a: &LweCiphertextOwned<u64>, offset: u64, entries: &[u64], out_bits: u32) -> LweValue {
+        self.pbs.fetch_add(1, Ordering::Relaxed);
+        LweValue { ct: bootstrap::bootstrap(&self.key, a, offset, entries), bits: out_bits }
+    }
+
+    /// `table[floor(y / 2^s) + 2^(W − s − 1)]` by one bootstrap. The plaintext 2^62 (= 2^(W−1)·Δ_W) makes the value
+    /// unsigned, its index box starting at phase 0; `centred` subtracts (2^s − 1)·Δ_W / 2 so that the 2^s values of
+    /// one box sit symmetrically about its centre (without it, a multiple of 2^s sits at the centre).
+    fn lookup(&self, y: &LweCiphertextOwned<u64>, w: u32, s: u32, centred: bool, table: &[i64], out: u32) -> LweValue {
+        let centring = if centred { ((1u64 << s) - 1) * (delta(w) / 2) } else { 0 };
+        let entries: Vec<u64> = table.iter().map(|&t| encode(t, out)).collect();
+        self.bootstrap(y, (1u64 << 62).wrapping_sub(centring), &entries, out)
+    }
+
+    /// `x − (x mod 2^s)` at Δ_W, bit for bit: for j = 0..s, the value cleared below bit j is multiplied by
+    /// 2^(W − j), which puts bit j on the padding bit (2^63) and drops the bits above; a one-entry table (a sign
+    /// test: boxes [−2^62, 2^62) and its negation) returns ∓2^(j−1)·Δ_W, hence bit_j·2^j·Δ_W after adding
+    /// 2^(j−1)·Δ_W, which is subtracted. The noise of x is multiplied by up to 2^W, so x must decrypt exactly (its
+    /// noise well below Δ_W / 2), which an exact floor needs anyway; each bootstrap reads a single bit, far from
+    /// the limits of the modulus switch.
+    fn clear_low_bits(&self, x: &LweCiphertextOwned<u64>, w: u32, s: u32) -> LweCiphertextOwned<u64> {
+        let mut z = x.clone();
+        for j in 0..s {
+            let mut top = z.clone();
+            lwe_ciphertext_cleartext_mul_assign(&mut top, Cleartext(1u64 << (w - j)));
+            let half_bit = (1u64 << j) * (delta(w) / 2);
+            let mut bit = self.bootstrap(&top, 0, &[half_bit.wrapping_neg()], w).ct;
+            lwe_ciphertext_plaintext_add_assign(&mut bit, Plaintext(half_bit));
+            lwe_ciphertext_sub_assign(&mut z, &bit);
+        }
+        z
+    }
+
+    /// The multiplier that re-encodes a `bits`-bit input at `out` bits: 2^(bits − out).
+    fn reencoding(bits: u32, out: u32) -> ElemResult<u64> {
+        if bits < out {
+            return Err(ElemError::Unsupported(format!(
+                "an input encoded at i{bits} cannot widen to i{out} without a bootstrap; the compiler unifies encodings"
+            )));
+        }
+        Ok(1u64 << (bits - out))
+    }
+
+    /// `constant·Δ_out + Σ c·x`, wrapping: one ciphertext, no bootstrap.
+    fn row(&self, inputs: &[&LweValue], row: &Row, out: u32) -> ElemResult<LweValue> {
+        // The constant modulo 2^64, times Δ_out: exact on the torus.
+        let mut acc = self.trivial_ct((row.constant as u64).wrapping_mul(delta(out)));
+        for &(i, c) in &row.terms {
+            let x = inputs[i];
+            if x.ct.lwe_size() != acc.lwe_size() {
+                return Err(ElemError::Unsupported(format!(
+                    "input {i} has LWE dimension {}, not the server key's {}",
+                    x.ct.lwe_size().to_lwe_dimension().0,
+                    self.key.big_lwe_dimension()
+                )));
+            }
+            let coefficient = (c as u64).wrapping_mul(Self::reencoding(x.bits, out)?);
+            slice_wrapping_add_scalar_mul_assign(acc.as_mut(), x.ct.as_ref(), coefficient);
+        }
+        Ok(LweValue { ct: acc, bits: out })
+    }
+}
+
+impl Primitives for LweBackend {
+    type Ct = LweValue;
+
+    /// Leveled: every row is `constant·Δ_out + Σ c·2^(b − out)·x` over inputs encoded at b ≥ out bits (the
+    /// multiplier re-encodes a wider input exactly, the compiler guaranteeing that its value fits `out`).
+    fn linear(&self, inputs: &[&LweValue], map: &LinearMap, out: Width) -> Vec<ElemResult<LweValue>> {
+        let out = match check_bits(out) {
+            Ok(bits) => bits,
+            Err(e) => return map.rows.iter().map(|_| Err(e.clone())).collect(),
+        };
+        map.rows.par_iter().map(|row| self.row(inputs, row, out)).collect()
+    }
+
+    fn mul(&self, _: &LweValue, _: &LweValue, _: Width) -> ElemResult<LweValue> {
+        Err(unsupported("mul"))
+    }
+
+    fn square(&self, _: &LweValue, _: Width) -> ElemResult<LweValue> {
+        Err(unsupported("square"))
+    }
+
+    fn rescale(&self, _: &LweValue, _: u32, _: Width) -> ElemResult<LweValue> {
+        Err(unsupported("rescale"))
+    }
+
+    fn trivial(&self, value: i64, out: Width) -> ElemResult<LweValue> {
+        let bits = check_bits(out)?;
+        Ok(LweValue { ct: self.trivial_ct(encode(value, bits)), bits })
+    }
+
+    fn relu(&self, _: &LweValue, _: Width) -> ElemResult<LweValue> {
+        Err(unsupported("relu"))
+    }
+
+    fn max(&self, _: &LweValue, _: &LweValue, _: Width) -> ElemResult<LweValue> {
+        Err(unsupported("max"))
+    }
+
+    /// One bootstrap at the value's box (centred), or with [`Rounding::Exact`] and a shift s > 0, s bit
+    /// extractions and one bootstrap at the exact multiple of 2^s.
+    fn lut(&self, a: &LweValue, input: Width, shift: u32, table: &[i64], out: Width) -> ElemResult<LweValue> {
+        let (w, out) = (check_bits(input)?, check_bits(out)?);
+        if a.bits != w {
+            return Err(ElemError::Unsupported(format!("the operand is encoded at i{}, not {input}", a.bits)));
+        }
+        let index_bits = w.saturating_sub(shift);
+        if index_bits == 0 || table.len() as u64 != 1 << index_bits {
+            return Err(ElemError::Unsupported(format!(
+                "a table of {} entries for {input} shifted by {shift}",
+                table.len()
+            )));
+        }
+        let n = self.key.params.polynomial_size;
+        if n >> index_bits == 0 {
+            return Err(ElemError::Unsupported(format!(
+                "a table of 2^{index_bits} entries needs a polynomial size N ≥ 2^{index_bits}, not {n}"
+            )));
+        }
+        Ok(match (self.rounding, shift) {
+            (Rounding::Exact, s) if s > 0 => {
+                let y = self.clear_low_bits(&a.ct, w, s);
+                self.lookup(&y, w, s, false, table, out)
+            }
+            (_, s) => self.lookup(&a.ct, w, s, true, table, out),
+        })
+    }
+
+    fn check_element(&self, a: &LweValue, width: Width) -> Result<(), String> {
+        let dimension = a.ct.lwe_size().to_lwe_dimension().0;
+        if a.bits != width.bits() {
+            return Err(format!("a ciphertext encoded at i{} where {width} is expected", a.bits));
+        }
+        if dimension != self.key.big_lwe_dimension() {
+            return Err(format!(
+                "a ciphertext of LWE dimension {dimension}, not the server key's {}",
+                self.key.big_lwe_dimension()
+            ));
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,142 @@
+//! The lwe backend's noise against tfhe's published formulas (what the parameter optimizer models): fresh and
+//! leveled noise against the encryption standard deviation, a bootstrap's output noise against
+//! `pbs_variance_132_bits_security_gaussian_fft_mul`, and the rate of wrong lookups with a deliberately narrow
+//! margin against the rate the keyswitch and modulus-switch formulas predict. Measured figures are printed
+//! (`cargo test --workspace --test lwe_noise -- --nocapture`).
+#![cfg(feature = "tfhe")]
+
+mod common;
+
+use common::lwe::{lwe_enc, lwe_keys, params, TORUS};
+use common::{t, w, CLEAR};
+use tfhe::core_crypto::commons::noise_formulas::lwe_keyswitch::keyswitch_additive_variance_132_bits_security_gaussian;
+use tfhe::core_crypto::commons::noise_formulas::lwe_programmable_bootstrap::pbs_variance_132_bits_security_gaussian_fft_mul;
+use tfhe::core_crypto::commons::noise_formulas::modulus_switch::modulus_switch_additive_variance;
+use tfhe::core_crypto::prelude::{
+    DecompositionBaseLog, DecompositionLevelCount, GlweDimension, LweDimension, PolynomialSize,
+};
+use veil_runtime::lwe_backend::LweValue;
+use veil_runtime::{Backend, Tensor};
+
+/// E[e²] of the ciphertexts' phase errors against the expected values (torus fractions²).
+fn mean_square_error(values: &Tensor<LweValue>, expected: &Tensor<i64>) -> f64 {
+    let client = &lwe_keys().client;
+    let errors: Vec<f64> =
+        values.data.iter().zip(&expected.data).map(|(v, &e)| client.phase_error(v, e).unwrap()).collect();
+    errors.iter().map(|e| e * e).sum::<f64>() / errors.len() as f64
+}
+
+/// `count` values cycling through `bits`-bit range.
+fn spread(count: usize, bits: u32) -> Vec<i64> {
+    let size = 1i64 << bits;
+    (0..count as i64).map(|i| (i * 37) % size - size / 2).collect()
+}
+
+#[test]
+fn fresh_and_leveled_noise_follow_the_encryption_std() {
+    let keys = lwe_keys();
+    let sigma2 = params().glwe_noise_std.powi(2);
+    // 200 rows of 4 inputs; y = 3a − 2b + 5c + d has ν² = 9 + 4 + 25 + 1 = 39 times the fresh variance.
+    let x = t(&[200, 4], &spread(800, 10));
+    let ex = lwe_enc(&x, 16);
+    let fresh = mean_square_error(&ex, &x) / sigma2;
+    let weights = t(&[4, 1], &[3, -2, 5, 1]);
+    let y = keys.exact.matmul_plain(&ex, &weights, None, w(16)).unwrap();
+    let expected = CLEAR.matmul_plain(&x, &weights, None, w(16)).unwrap();
+    let leveled = mean_square_error(&y, &expected) / (39.0 * sigma2);
+    println!(
+        "fresh noise: measured / σ² = {fresh:.3} (800 samples); leveled ν² = 39: measured / (ν²σ²) = {leveled:.3}"
+    );
+    assert!((0.75..1.33).contains(&fresh), "fresh variance ratio {fresh}");
+    assert!((0.5..2.0).contains(&leveled), "leveled variance ratio {leveled}");
+}
+
+#[test]
+fn bootstrap_output_noise_is_within_tfhe_s_formula() {
+    let p = params();
+    let predicted = pbs_variance_132_bits_security_gaussian_fft_mul(
+        LweDimension(p.lwe_dimension),
+        GlweDimension(p.glwe_dimension),
+        PolynomialSize(p.polynomial_size),
+        DecompositionBaseLog(p.pbs_base_log),
+        DecompositionLevelCount(p.pbs_level),
+        53.0,
+        TORUS,
+    )
+    .0;
+    let x = t(&[200], &spread(200, 5));
+    let identity: Vec<i64> = (-16..16).collect();
+    let out = lwe_keys().approximate.lut(&lwe_enc(&x, 5), w(5), 0, &identity, w(5)).unwrap();
+    let measured = mean_square_error(&out, &x);
+    let ratio = measured / predicted;
+    println!(
+        "PBS output noise: measured σ = 2^{:.2}, tfhe's formula σ = 2^{:.2}, variance ratio {ratio:.3} (200 samples)",
+        measured.sqrt().log2(),
+        predicted.sqrt().log2()
+    );
+    assert!((0.25..4.0).contains(&ratio), "PBS variance ratio {ratio}");
+}
+
+/// erfc, Numerical Recipes' Chebyshev fit (relative error < 1.2e-7).
+fn erfc(x: f64) -> f64 {
+    let z = x.abs();
+    let t = 1.0 / (1.0 + 0.5 * z);
+    let poly = -z * z - 1.26551223
+        + t * (1.00002368
+            + t * (0.37409196
+                + t * (0.09678418
+                    + t * (-0.18628806
+                        + t * (0.27886807
+                            + t * (-1.13520398 + t * (1.48851587 + t * (-0.82215223 + t * 0.17087277))))))));
+    let r = t * poly.exp();
+    if x >= 0.0 {
+        r
+    } else {
+        2.0 - r
+    }
+}
+
+/// A lookup over i6 reads the wrong entry when the noise at the blind rotation's input passes half an index box,
+/// 2^-8 of the torus. That noise is the input's own, the keyswitch's and the modulus switch's (tfhe's formulas);
+/// inputs encrypted with extra noise bring the margin to 2 standard deviations, a predicted failure rate of
+/// erfc(2 / √2) ≈ 4.6 % (about 2^-4.5), which 400 lookups must reproduce within 3.5 binomial standard deviations (a false alarm about once in
+/// 2000 runs).
+#[test]
+fn the_failure_rate_of_a_narrow_lookup_matches_the_prediction() {
+    let p = params();
+    let var_ks = keyswitch_additive_variance_132_bits_security_gaussian(
+        LweDimension(p.big_lwe_dimension()),
+        LweDimension(p.lwe_dimension),
+        DecompositionBaseLog(p.ks_base_log),
+        DecompositionLevelCount(p.ks_level),
+        TORUS,
+        TORUS,
+    )
+    .0;
+    let var_ms =
+        modulus_switch_additive_variance(LweDimension(p.lwe_dimension), TORUS, 2.0 * p.polynomial_size as f64).0;
+    let half_box = 2f64.powi(-8);
+    let margin = 2.0;
+    let var_input = (half_box / margin).powi(2) - var_ks - var_ms;
+    assert!(var_input > 0.0, "the keyswitch and modulus switch alone exceed the margin");
+    let predicted = erfc(margin / 2f64.sqrt());
+
+    let samples = 400;
+    let x = t(&[samples], &spread(samples, 6));
+    let keys = lwe_keys();
+    let ex = keys.client.encrypt_with_noise(&x, w(6), var_input.sqrt()).unwrap();
+    let identity: Vec<i64> = (-32..32).collect();
+    let out = keys.client.decrypt(&keys.approximate.lut(&ex, w(6), 0, &identity, w(6)).unwrap()).unwrap();
+    let wrong = out.data.iter().zip(&x.data).filter(|(o, e)| o != e).count() as f64;
+    let (mean, sd) = (samples as f64 * predicted, (samples as f64 * predicted * (1.0 - predicted)).sqrt());
+    println!(
+        "narrow lookup: σ_ks = 2^{:.2}, σ_ms = 2^{:.2}, σ_input = 2^{:.2}; predicted p_fail = {predicted:.4} \
+         (2^{:.2}), observed {wrong} / {samples} = {:.4} (expected {mean:.1} ± {sd:.1})",
+        var_ks.sqrt().log2(),
+        var_ms.sqrt().log2(),
+        var_input.sqrt().log2(),
+        predicted.log2(),
+        wrong / samples as f64
+    );
+    assert!((wrong - mean).abs() <= 3.5 * sd, "{wrong} wrong lookups, predicted {mean:.1} ± {sd:.1}");
+}
