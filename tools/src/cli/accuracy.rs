@@ -414,7 +414,7 @@ pub fn measure(args: &AccuracyArgs) -> Result<Report, String> {
 }
 
 /// The widest ciphertext type of any value of the rt program.
-fn widest(rt: &Module) -> u32 {
+pub(crate) fn widest(rt: &Module) -> u32 {
     let mut w = 0;
     for op in rt.walk() {
         for &v in &rt.op(op).results {

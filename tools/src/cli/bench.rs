@@ -1,12 +1,13 @@
-//! `veil bench [PARTS] [OPTIONS]`: Veil's benchmark suite (PARTS are `kernels`, `models`, `baseline`, all by
-//! default). A subcommand rather than a `cargo bench` target so that it runs on the build every test and binary
+//! `veil bench [PARTS] [OPTIONS]`: Veil's benchmark suite (PARTS are `kernels`, `models`, `baseline`, all three by
+//! default, and `peers`, which needs the peers' Python environment). A subcommand rather than a `cargo bench` target so that it runs on the build every test and binary
 //! shares (a bench profile would compile TFHE-rs a second time). It measures, on the tfhe backend:
 //! - the latency of one PBS (the unit of the lower bound) and key sizes;
 //! - kernels (add, matmul_plain 1x64·64x32, the CryptoNets conv2d_plain, relu, max, rescale) at 8/16/32 bits;
 //! - models of ../shared/models: compile, key generation, encrypt, evaluate (median of `--repeat`), decrypt,
 //!   serialized sizes, peak memory, PBS counted and estimated, and the lower bound PBS × PBS latency ÷ cores;
 //! - the hand-written TFHE-rs baseline of a model ([`crate::baseline`]) against Veil, same input,
-//!   same quantized weights, same run.
+//!   same quantized weights, same run;
+//! - Veil against Concrete ML and TenSEAL on the same models and rows, interleaved ([`peers`]).
 //!
 //! Prints markdown tables (progress on stderr) and writes them as JSON to `--json-out` (default
 //! `target/bench/suite.json`). Nothing here asserts a time.
@@ -24,22 +25,25 @@ use super::{npy, Output};
 use crate::baseline::{self, HlKeys};
 use crate::pipeline::{self, Keys, Options};
 
+pub mod peers;
+
 #[derive(Copy, Clone, Debug, PartialEq, Eq, ValueEnum, Serialize)]
 pub enum Part {
     Kernels,
     Models,
     Baseline,
+    Peers,
 }
 
 #[derive(Args, Debug)]
 pub struct BenchArgs {
-    /// What to run (default: everything)
+    /// What to run (default: kernels, models and baseline; peers only when asked)
     #[arg(value_enum)]
     pub parts: Vec<Part>,
     /// The folder of the models (`<name>.onnx`, `.calib.npy`, `.inputs.npy`)
     #[arg(long, default_value = "../shared/models")]
     pub models_dir: PathBuf,
-    /// Models for `models` (repeatable)
+    /// Models for `models` and `peers` (repeatable)
     #[arg(long = "model", default_values = ["digits_mlp", "digits_cryptonets", "digits_cnn_relu"])]
     pub models: Vec<String>,
     /// Models for `baseline` (repeatable; matmul, convolution, rescale, relu and square only)
@@ -48,7 +52,7 @@ pub struct BenchArgs {
     /// Fraction bits of activations and weights, e.g. 4,4 (default: the compiler's)
     #[arg(long, value_name = "ACT,WEIGHT")]
     pub precision: Option<String>,
-    /// Encrypted inferences per model; the median evaluation is reported
+    /// Encrypted inferences per model (`peers`: rounds over the rows); the median evaluation is reported
     #[arg(long, default_value_t = 3)]
     pub repeat: usize,
     /// Kernel widths in bits
@@ -58,6 +62,15 @@ pub struct BenchArgs {
     /// whole layer, and the next layer gets the clear reference's outputs, encrypted
     #[arg(long)]
     pub baseline_outputs: Option<usize>,
+    /// Rows of the models' saved test inputs that `peers` runs encrypted, with every tool (comma-separated)
+    #[arg(long, value_delimiter = ',', default_value = "0")]
+    pub rows: Vec<usize>,
+    /// Peers for `peers` (repeatable; default: all; TenSEAL runs square-activation models only)
+    #[arg(long = "peer", value_enum)]
+    pub peers: Vec<peers::Peer>,
+    /// The peers' folder: their programs and the virtualenv `.venv` that its `setup.sh` makes
+    #[arg(long, default_value = "tools/peers")]
+    pub peers_dir: PathBuf,
     /// Where the JSON report goes
     #[arg(long, default_value = "target/bench/suite.json")]
     pub json_out: PathBuf,
@@ -69,6 +82,7 @@ struct Report {
     kernels: Vec<KernelRow>,
     models: Vec<ModelRow>,
     baseline: Vec<BaselineRow>,
+    peers: Vec<peers::ToolRow>,
 }
 
 #[derive(Serialize, Default)]
@@ -191,6 +205,9 @@ fn measure(args: &BenchArgs, out: &mut String) -> Result<(), String> {
     let mut report = Report::default();
     let cores = rayon::current_num_threads();
     // Everything the parts read is checked before minutes of key generation and encryption.
+    if parts.contains(&Part::Peers) {
+        peers::check(args)?;
+    }
     let mut needed: Vec<&str> = vec![];
     if parts.contains(&Part::Models) {
         needed.extend(args.models.iter().map(String::as_str));
@@ -339,6 +356,10 @@ fn measure(args: &BenchArgs, out: &mut String) -> Result<(), String> {
             report.baseline.push(row);
         }
         let _ = writeln!(out);
+    }
+
+    if parts.contains(&Part::Peers) {
+        report.peers = peers::run(args, &keys, out)?;
     }
 
     if let Some(dir) = args.json_out.parent().filter(|d| !d.as_os_str().is_empty()) {

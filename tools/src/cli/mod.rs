@@ -66,7 +66,8 @@ enum Command {
     Decrypt(decrypt::DecryptArgs),
     /// Float and fixed-point accuracy of a model on labelled inputs, their agreement and errors
     Accuracy(accuracy::AccuracyArgs),
-    /// Benchmarks on the tfhe backend: kernels, models, Veil against hand-written TFHE-rs (docs/performance.md)
+    /// Benchmarks on the tfhe backend: kernels, models, Veil against hand-written TFHE-rs and against its peers
+    /// (docs/performance.md)
     #[cfg(feature = "tfhe")]
     Bench(bench::BenchArgs),
 }
