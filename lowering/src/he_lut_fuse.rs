@@ -40,7 +40,7 @@ pub struct HeLutFuse {
 const OPTIONS: &[PassOption] = &[
     PassOption::int(
         "index-bits",
-        "8",
+        "5",
         "The most index bits of a table: wider inputs drop more low bits (coarser, cheaper bootstraps)",
     ),
     PassOption::bool(
@@ -204,7 +204,7 @@ impl HeLutFuse {
         if let (true, Some(r)) = (shift_used > 0, range) {
             let fits = |s: i64| {
                 let half = 1i128 << (i64::from(width) - s - 1);
-                (r.lo >> s) - 1 >= -half && (r.hi >> s) + 1 < half
+                (r.lo >> s) > -half && (r.hi >> s) + 1 < half
             };
             if !fits(shift_used) && shift_used + 1 < i64::from(width) {
                 shift_used += 1;

@@ -15,12 +15,12 @@ use veil_lowering::he_to_rt::Strategy;
 use veil_lowering::PassManager;
 use veil_nn::eval::Tensor as FloatTensor;
 use veil_rt::tfhe_config::Rounding;
-use veil_runtime::interp::{self, Buffer};
 #[cfg(feature = "tfhe")]
-use veil_runtime::keys::Ciphertext;
+use veil_rt::tfhe_config::TfheConfig;
+use veil_runtime::interp::{self, Buffer};
 use veil_runtime::{Backend, ClearBackend, Width};
 #[cfg(feature = "tfhe")]
-use veil_runtime::{ClientKey, ServerKey, TfheBackend};
+use veil_runtime::{ClientKey, LweBackend, LweClientKey, ServerKey, TfheBackend};
 
 pub use veil_runtime::Tensor as IntTensor;
 
@@ -448,7 +448,7 @@ pub fn run_clear(rt: &Module, inputs: &[FloatTensor<f32>]) -> Result<RunOutput, 
 }
 
 #[cfg(feature = "tfhe")]
-/// A client key with the backend its server key drives.
+/// A radix client key with the backend its server key drives.
 pub struct Keys {
     pub client: ClientKey,
     pub backend: TfheBackend,
@@ -464,40 +464,107 @@ impl Keys {
 }
 
 #[cfg(feature = "tfhe")]
-/// Encrypts, evaluates on ciphertexts with tfhe, decrypts.
-pub fn run_tfhe(rt: &Module, inputs: &[FloatTensor<f32>], keys: &Keys) -> Result<(RunOutput, Timings), String> {
+/// A lookup-table-model client key (for the parameters a program records) with the backend its server key drives.
+pub struct LutKeys {
+    pub client: LweClientKey,
+    pub backend: LweBackend,
+    pub config: TfheConfig,
+}
+
+#[cfg(feature = "tfhe")]
+/// The keys a program runs with: radix keys, or lookup-table-model keys for its recorded parameters.
+pub enum ProgramKeys {
+    Radix(Box<Keys>),
+    Lut(Box<LutKeys>),
+}
+
+#[cfg(feature = "tfhe")]
+impl ProgramKeys {
+    /// Generates the keys `rt` needs: for a lookup-table-model program, from its `rt.tfhe` parameters.
+    pub fn for_program(rt: &Module) -> Result<ProgramKeys, String> {
+        if !is_lut_program(rt) {
+            return Ok(ProgramKeys::Radix(Box::new(Keys::generate())));
+        }
+        let config = TfheConfig::read(rt)?.ok_or(
+            "the lookup-table-model program records no TFHE parameters (rt.tfhe): compile it with --tfhe-params",
+        )?;
+        let client = LweClientKey::generate(config.params).map_err(|e| e.to_string())?;
+        let backend = LweBackend::new(std::sync::Arc::new(client.server_key()), config.rounding);
+        Ok(ProgramKeys::Lut(Box::new(LutKeys { client, backend, config })))
+    }
+
+    /// The recorded configuration of a lookup-table-model key set.
+    pub fn lut_config(&self) -> Option<&TfheConfig> {
+        match self {
+            ProgramKeys::Lut(k) => Some(&k.config),
+            ProgramKeys::Radix(_) => None,
+        }
+    }
+}
+
+#[cfg(feature = "tfhe")]
+/// Encrypts, evaluates on ciphertexts with tfhe, decrypts: with radix or lookup-table-model keys.
+pub fn run_tfhe(rt: &Module, inputs: &[FloatTensor<f32>], keys: &ProgramKeys) -> Result<(RunOutput, Timings), String> {
+    match keys {
+        ProgramKeys::Radix(k) => run_encrypted(
+            rt,
+            inputs,
+            |t, w| k.client.encrypt(&t, w).map_err(|e| e.to_string()),
+            &k.backend,
+            |t| k.client.decrypt(&t).map_err(|e| e.to_string()),
+            veil_runtime::tfhe_backend::pbs_count,
+        ),
+        ProgramKeys::Lut(k) => run_encrypted(
+            rt,
+            inputs,
+            |t, w| k.client.encrypt(&t, w).map_err(|e| e.to_string()),
+            &k.backend,
+            |t| k.client.decrypt(&t).map_err(|e| e.to_string()),
+            veil_runtime::lwe_backend::pbs_count,
+        ),
+    }
+}
+
+#[cfg(feature = "tfhe")]
+/// One encrypted run on `backend`: `encrypt` each ciphertext argument, evaluate level by level (timing each and
+/// counting bootstraps with `pbs_count`), `decrypt` each result.
+fn run_encrypted<B: Backend>(
+    rt: &Module,
+    inputs: &[FloatTensor<f32>],
+    encrypt: impl FnMut(IntTensor<i64>, Width) -> Result<IntTensor<B::Ct>, String>,
+    backend: &B,
+    decrypt: impl Fn(IntTensor<B::Ct>) -> Result<IntTensor<i64>, String>,
+    pbs_count: fn() -> u64,
+) -> Result<(RunOutput, Timings), String> {
     let encoding = encoding(rt)?;
     let mut timings = Timings::default();
     let start = Instant::now();
-    let inputs = buffers(&encoding, inputs, |t, w| keys.client.encrypt(&t, w).map_err(|e| e.to_string()))?;
+    let inputs = buffers(&encoding, inputs, encrypt)?;
     timings.encrypt = start.elapsed();
     let start = Instant::now();
-    veil_runtime::tfhe_backend::reset_pbs_count();
-    let mut counted = 0;
+    let first = pbs_count();
+    let mut counted = first;
     let mut record = |ops: &[veil_ir::OpId], time: Duration| {
         let calls: Vec<veil_ir::OpId> = ops.iter().copied().filter(|&op| rt.op(op).def == &veil_rt::CALL).collect();
-        let pbs = veil_runtime::tfhe_backend::pbs_count();
+        let pbs = pbs_count();
         if !calls.is_empty() {
             timings.levels.push(LevelTime { calls, time, pbs: pbs - counted });
         }
         counted = pbs;
     };
-    let outputs = interp::run_observed(rt, None, inputs, &keys.backend, &mut record).map_err(|e| e.to_string())?;
-    timings.pbs = veil_runtime::tfhe_backend::pbs_count();
+    let outputs = interp::run_observed(rt, None, inputs, backend, &mut record).map_err(|e| e.to_string())?;
+    timings.pbs = pbs_count() - first;
     timings.evaluate = start.elapsed();
     let start = Instant::now();
-    let ints = outputs.into_iter().map(|b| decrypt(&keys.client, b)).collect::<Result<Vec<_>, _>>()?;
+    let ints = outputs
+        .into_iter()
+        .map(|b| match b {
+            Buffer::Ct(t) => decrypt(t),
+            Buffer::Pt(t) => Ok(t),
+        })
+        .collect::<Result<Vec<_>, _>>()?;
     timings.decrypt = start.elapsed();
     Ok((decoded(ints, &encoding), timings))
-}
-
-#[cfg(feature = "tfhe")]
-/// The integers of a result buffer.
-pub fn decrypt(client: &ClientKey, buffer: Buffer<Ciphertext>) -> Result<IntTensor<i64>, String> {
-    match buffer {
-        Buffer::Ct(t) => client.decrypt(&t).map_err(|e| e.to_string()),
-        Buffer::Pt(t) => Ok(t),
-    }
 }
 
 /// The cost model's estimate of the bootstraps of the rt program on the tfhe backend.

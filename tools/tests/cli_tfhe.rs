@@ -1,10 +1,14 @@
-//! One end-to-end encrypted inference of the bundled digits MLP (`examples/digits_mlp.onnx`, input 0) at the
-//! precision the README's main command uses (4 fraction bits for activations and weights, which keeps the float
-//! model's accuracy on the saved test rows: docs/accuracy.md): the tfhe backend's integers equal the clear
-//! backend's exactly, the prediction is the label, and the bootstraps counted equal the cost model's estimate,
-//! in total and kernel call by kernel call (`--profile`).
-//! About two minutes of TFHE work on two cores: the only whole-model encrypted run in the test suite. Beside it,
-//! a few squares, the one kernel the bundled model lacks that the CryptoNets models spend much of their time in.
+//! End-to-end encrypted inferences of the bundled digits MLP (`examples/digits_mlp.onnx`, input 0) at the
+//! precision the README's main command uses (4 fraction bits for activations and weights):
+//! - the lookup-table model with exact rounding (4 index bits, so that N = 2048 keeps it to seconds): the tfhe
+//!   integers equal the clear backend's exactly, and the bootstraps counted equal the estimate;
+//! - the lookup-table model with approximate rounding: every output lies within the error bound that one index of
+//!   error per table and the client's approximate decryption allow, computed from the compiled program;
+//! - the radix model: tfhe equals clear, the prediction is the label, and the bootstraps counted equal the cost
+//!   model's estimate kernel call by kernel call (`--profile`); about two minutes of TFHE work on two cores.
+//!
+//! Beside them, a few squares, the radix kernel the bundled model lacks that the CryptoNets models spend much of
+//! their time in.
 
 #![cfg(feature = "tfhe")]
 
@@ -12,14 +16,104 @@ mod cli_common;
 
 use cli_common::*;
 
+const PRECISION: &str = "assign-precision{act-frac=4 weight-frac=4}";
+const LUT_BITS: &str = "he-lut-fuse{index-bits=4}";
+
+fn lut_args<'a>(model: &'a str, x: &'a str, rounding: &'a str, backend: &'a str) -> Vec<&'a str> {
+    let mut args = vec!["run", model, "--input", x, "--input-range", "0,1", "--pass-option", PRECISION];
+    args.extend(["--pass-option", LUT_BITS, "--strategy", "lut", "--rounding", rounding, "--backend", backend]);
+    args
+}
+
+/// The number in `text` after `label` (up to the next space or comma).
+fn number_after(text: &str, label: &str) -> u64 {
+    let rest = &text[text.find(label).unwrap_or_else(|| panic!("no '{label}' in:\n{text}")) + label.len()..];
+    rest.split([' ', ',', '\n']).next().and_then(|n| n.parse().ok()).unwrap_or_else(|| panic!("{text}"))
+}
+
 #[test]
-fn digits_mlp_tfhe_equals_clear() {
+fn digits_mlp_lut_exact_equals_clear() {
+    let _alone = counting_alone();
+    let (model, x) = (repo("examples/digits_mlp.onnx"), repo("examples/digits_mlp.input0.npy"));
+    let clear = ok(&lut_args(&model, &x, "exact", "clear"));
+    let out = veil(&lut_args(&model, &x, "exact", "tfhe"));
+    let (tfhe, stderr) = (&out.stdout, &out.stderr);
+    assert_eq!(out.code, 0, "{stderr}");
+    println!("{tfhe}{stderr}");
+    assert_eq!(integers(tfhe), integers(&clear), "tfhe:\n{tfhe}\nclear:\n{clear}");
+    assert_eq!(argmax(tfhe), argmax(&clear), "{tfhe}");
+    // 32 hidden tables, each dropping 10 bits one bootstrap at a time, then looking up: 11 bootstraps each.
+    assert!(stderr.contains("model: lut (one LWE ciphertext per value), rounding exact, 352 PBS per run"), "{stderr}");
+    assert!(stderr.contains("failure probability:"), "{stderr}");
+    assert!(tfhe.contains("PBS: 352 measured, 352 estimated"), "{tfhe}");
+}
+
+/// Approximate rounding: each table's index may be off by one, and the client decrypts the logits to the
+/// activations' precision. The bound is computed here from the compiled program: the hidden table's largest step
+/// times the output's Σ|w| over the hidden units, plus half a unit of the activations' precision.
+#[test]
+fn digits_mlp_lut_approximate_within_its_bound() {
+    let _alone = counting_alone();
+    let (model, x) = (repo("examples/digits_mlp.onnx"), repo("examples/digits_mlp.input0.npy"));
+    let dir = scratch("lut_approximate");
+    let rt = dir.join("mlp.lut.mlir");
+    let mut compile = vec!["compile", &model, "--input-range", "0,1", "--pass-option", PRECISION];
+    compile.extend(["--pass-option", LUT_BITS, "--strategy", "lut", "--rounding", "approximate", "-o", s(&rt)]);
+    ok(&compile);
+    let program = std::fs::read_to_string(&rt).unwrap();
+    let m = veil_ir::parse_and_verify("mlp.lut.mlir", &program, &veil_lowering::registry()).unwrap();
+    let (mut table, mut weights) = (None, vec![]);
+    for op in m.walk() {
+        let callee = m.op(op).attr("callee").and_then(|a| m.attr_as_str(a)).unwrap_or_default().to_string();
+        if callee == "lut" {
+            table = m.op(op).attr("table").and_then(|a| m.attr_as_dense(a)).map(|d| d.values.clone());
+        }
+        if callee == "matmul_plain" {
+            weights.push(veil_lowering::he_to_rt::plain_values(&m, m.op(op).operands[1]).unwrap().to_vec());
+        }
+    }
+    let Some(veil_ir::DenseValues::Int(table)) = table else { panic!("no table in:\n{program}") };
+    let step = table.windows(2).map(|w| (w[1] - w[0]).abs()).max().unwrap();
+    let w2 = &weights[1];
+    let outputs = 10;
+    let hidden = w2.len() / outputs;
+    // The logits are at frac 8 and the activations at frac 4: the client's decryption may be off by 2^3 units.
+    let bound: Vec<i64> =
+        (0..outputs).map(|o| (0..hidden).map(|h| w2[h * outputs + o].abs()).sum::<i64>() * step + 8).collect();
+    let clear = ok(&lut_args(&model, &x, "approximate", "clear"));
+    let tfhe = ok(&lut_args(&model, &x, "approximate", "tfhe"));
+    println!("{tfhe}");
+    let ints = |text: &str| -> Vec<i64> {
+        let line = integers(text).into_iter().next().unwrap();
+        line.trim()
+            .trim_start_matches("integers: [")
+            .trim_end_matches(']')
+            .split(", ")
+            .map(|v| v.parse().unwrap())
+            .collect()
+    };
+    let (t, c) = (ints(&tfhe), ints(&clear));
+    for o in 0..outputs {
+        assert!(
+            (t[o] - c[o]).abs() <= bound[o],
+            "output {o}: tfhe {} vs clear {} beyond {}\n{tfhe}",
+            t[o],
+            c[o],
+            bound[o]
+        );
+    }
+    assert_eq!(number_after(&tfhe, "PBS: "), 32, "{tfhe}");
+}
+
+#[test]
+fn digits_mlp_radix_tfhe_equals_clear() {
     let _alone = counting_alone();
     let model = repo("examples/digits_mlp.onnx");
     let x = repo("examples/digits_mlp.input0.npy");
-    let precision = "assign-precision{act-frac=4 weight-frac=4}";
+    let precision = PRECISION;
     let args = |backend| {
-        ["run", &model, "--input", &x, "--input-range", "0,1", "--pass-option", precision, "--backend", backend]
+        let common = ["run", &model, "--input", &x, "--input-range", "0,1", "--pass-option", precision];
+        [&common[..], &["--strategy", "radix", "--backend", backend]].concat()
     };
     let clear = ok(&args("clear"));
     let tfhe = ok(&[&args("tfhe")[..], &["--profile"]].concat());

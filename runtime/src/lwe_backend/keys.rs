@@ -8,14 +8,13 @@ use super::LweValue;
 use crate::error::{Result, RuntimeError};
 use crate::tensor::{unravel, Tensor};
 use crate::width::Width;
-use tfhe::core_crypto::commons::noise_formulas::secure_noise::minimal_lwe_variance_for_132_bits_security_gaussian;
 use tfhe::core_crypto::prelude::*;
 use veil_params::LutParams;
 
 /// tfhe's smallest Gaussian noise standard deviation (a torus fraction) for 132-bit security of an LWE key of
 /// dimension `dimension` (`minimal_lwe_variance_for_132_bits_security_gaussian`).
 pub fn secure_noise_std(dimension: usize) -> f64 {
-    minimal_lwe_variance_for_132_bits_security_gaussian(LweDimension(dimension), 2f64.powi(64)).0.sqrt()
+    veil_params::noise::secure_variance(dimension).sqrt()
 }
 
 /// A hand-picked parameter set at 132-bit security, for tests and benchmarks until the optimizer chooses: n = 880,

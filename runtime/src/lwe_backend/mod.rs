@@ -30,19 +30,12 @@ pub struct LweValue {
     pub bits: u32,
 }
 
-/// How a lut with a shift s > 0 computes its index floor(a / 2^s).
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub enum Rounding {
-    /// Bit for bit: the s low bits are extracted one bootstrap each and subtracted, and the table is read at the
-    /// exact multiple of 2^s left (s + 1 bootstraps).
-    #[default]
-    Exact,
-    /// One bootstrap reads the table at the index box the value falls in; near a box edge, noise may select the
-    /// neighbouring entry (index ±1). The blind rotation is negacyclic, so the neighbour past the last entry is
-    /// −table[0] and the one before the first is −table[last]: a value that can reach the very ends of its range
-    /// needs a guard bit of width (Concrete's overflow protection).
-    Approximate,
-}
+/// How a lut with a shift s > 0 computes its index floor(a / 2^s): the choice recorded in the program (`rt.tfhe`).
+/// Exact: the s low bits are extracted one bootstrap each and subtracted, and the table is read at the exact multiple
+/// of 2^s left (s + 1 bootstraps). Approximate: one bootstrap reads the table at the index box the value falls in;
+/// near a box edge, noise may select the neighbouring entry (index ±1); the compiler keeps an index of headroom at
+/// both ends of a table, since past them the negacyclic rotation reads negated entries from the other end.
+pub use veil_rt::tfhe_config::Rounding;
 
 /// Evaluates rt kernels on LWE ciphertexts with the server key.
 pub struct LweBackend {

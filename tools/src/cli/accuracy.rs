@@ -324,7 +324,9 @@ pub fn measure(args: &AccuracyArgs) -> Result<Report, String> {
         .and_then(veil_lowering::assign_precision::recorded_precision)
         .ok_or("the compiled program records no precision")?;
     #[cfg(feature = "tfhe")]
-    let keys = (args.backend == AccuracyBackend::Tfhe).then(pipeline::Keys::generate);
+    let keys = (args.backend == AccuracyBackend::Tfhe)
+        .then(|| pipeline::ProgramKeys::for_program(&compiled.rt))
+        .transpose()?;
 
     let bar = ProgressBar::new(n as u64);
     bar.set_style(

@@ -23,7 +23,9 @@ use veil_runtime::{Backend, ClientKey, Conv2d, EncryptedTensor, Persist, Tensor,
 
 use super::{npy, Output};
 use crate::baseline::{self, HlKeys};
-use crate::pipeline::{self, Keys, Options};
+use crate::pipeline::{self, Keys, Options, ProgramKeys};
+use veil_lowering::he_to_rt::Strategy;
+use veil_rt::tfhe_config::Rounding;
 
 pub mod peers;
 
@@ -52,6 +54,18 @@ pub struct BenchArgs {
     /// Fraction bits of activations and weights, e.g. 4,4 (default: the compiler's)
     #[arg(long, value_name = "ACT,WEIGHT")]
     pub precision: Option<String>,
+    /// The models' execution model: lut (the default) or radix; the hand-written baseline always compares radix
+    #[arg(long, value_name = "lut|radix", value_parser = Strategy::parse, default_value = "lut")]
+    pub strategy: Strategy,
+    /// lut model: exact or approximate rounding [default: exact]
+    #[arg(long, value_name = "exact|approximate", value_parser = Rounding::parse)]
+    pub rounding: Option<Rounding>,
+    /// lut model: the failure bound per bootstrap, e.g. 2^-40 (the default)
+    #[arg(long, value_name = "P")]
+    pub p_fail: Option<String>,
+    /// lut model: options of he-lut-fuse, e.g. index-bits=4
+    #[arg(long, value_name = "OPTS")]
+    pub lut_options: Option<String>,
     /// Encrypted inferences per model (`peers`: rounds over the rows); the median evaluation is reported
     #[arg(long, default_value_t = 3)]
     pub repeat: usize,
@@ -109,6 +123,9 @@ struct KernelRow {
 struct ModelRow {
     model: String,
     precision: String,
+    /// The execution model, and for the lut model its parameters and failure probability.
+    model_kind: String,
+    keygen_s: f64,
     compile_s: f64,
     encrypt_s: f64,
     evaluate_median_s: f64,
@@ -175,14 +192,24 @@ fn table_row(out: &mut String, cells: &[String]) {
     let _ = writeln!(out, "| {} |", cells.join(" | "));
 }
 
-fn options(dir: &Path, model: &str, precision: &Option<String>) -> Result<Options, String> {
+fn options(dir: &Path, model: &str, args: &BenchArgs, strategy: Strategy) -> Result<Options, String> {
     let calibration = npy::read_f32(&dir.join(format!("{model}.calib.npy")))?;
     let mut pass_options = vec![];
-    if let Some(p) = precision {
+    if let Some(p) = &args.precision {
         let (a, w) = p.split_once(',').ok_or_else(|| format!("--precision takes ACT,WEIGHT (e.g. 4,4), not '{p}'"))?;
         pass_options.push(("assign-precision".to_string(), format!("act-frac={a} weight-frac={w}")));
     }
-    Ok(Options { calibration: Some(calibration), pass_options, ..Options::default() })
+    if let (Strategy::Lut, Some(o)) = (strategy, &args.lut_options) {
+        pass_options.push(("he-lut-fuse".to_string(), o.clone()));
+    }
+    Ok(Options {
+        calibration: Some(calibration),
+        pass_options,
+        strategy: Some(strategy),
+        rounding: args.rounding,
+        p_fail: args.p_fail.clone(),
+        ..Options::default()
+    })
 }
 
 /// Row 0 of the model's saved test inputs, as a batch of one.
@@ -222,7 +249,7 @@ fn measure(args: &BenchArgs, out: &mut String) -> Result<(), String> {
                 return Err(format!("model '{model}': '{}' does not exist (see --models-dir)", path.display()));
             }
         }
-        options(&args.models_dir, model, &args.precision)?;
+        options(&args.models_dir, model, args, args.strategy)?;
         first_input(&args.models_dir, model)?;
     }
 
@@ -299,12 +326,12 @@ fn measure(args: &BenchArgs, out: &mut String) -> Result<(), String> {
         table_header(out, "Models", &columns);
         for model in &args.models {
             eprintln!("bench: {model} ({} encrypted inferences)", args.repeat.max(1));
-            let row = run_model(model, args, &keys, &bound)?;
+            let row = run_model(model, args, &bound)?;
             table_row(
                 out,
                 &[
                     row.model.clone(),
-                    row.precision.clone(),
+                    format!("{} ({})", row.precision, row.model_kind),
                     format!("{:.3} s", row.compile_s),
                     format!("{:.3} s", row.encrypt_s),
                     format!("{:.1} s", row.evaluate_median_s),
@@ -324,6 +351,7 @@ fn measure(args: &BenchArgs, out: &mut String) -> Result<(), String> {
     }
 
     if parts.contains(&Part::Baseline) {
+        let radix = ProgramKeys::Radix(Box::new(keys));
         let columns = [
             "model",
             "precision",
@@ -338,7 +366,7 @@ fn measure(args: &BenchArgs, out: &mut String) -> Result<(), String> {
         table_header(out, "Veil vs hand-written TFHE-rs", &columns);
         for model in &args.baseline_models {
             eprintln!("bench: {model} by hand and by Veil");
-            let row = run_baseline(model, args, &keys)?;
+            let row = run_baseline(model, args, &radix)?;
             table_row(
                 out,
                 &[
@@ -359,7 +387,7 @@ fn measure(args: &BenchArgs, out: &mut String) -> Result<(), String> {
     }
 
     if parts.contains(&Part::Peers) {
-        report.peers = peers::run(args, &keys, out)?;
+        report.peers = peers::run(args, out)?;
     }
 
     if let Some(dir) = args.json_out.parent().filter(|d| !d.as_os_str().is_empty()) {
@@ -418,17 +446,24 @@ fn kernels(keys: &Keys, bits: u32) -> Result<Vec<KernelRow>, String> {
     Ok(rows)
 }
 
-fn run_model(model: &str, args: &BenchArgs, keys: &Keys, bound: &dyn Fn(u64) -> f64) -> Result<ModelRow, String> {
+fn run_model(model: &str, args: &BenchArgs, bound: &dyn Fn(u64) -> f64) -> Result<ModelRow, String> {
     let path = args.models_dir.join(format!("{model}.onnx"));
     let (compiled, compile_s) =
-        timed(|| pipeline::load_and_compile(&path, &options(&args.models_dir, model, &args.precision)?));
+        timed(|| pipeline::load_and_compile(&path, &options(&args.models_dir, model, args, args.strategy)?));
     let compiled = compiled?;
+    let (keys, keygen_s) = timed(|| ProgramKeys::for_program(&compiled.rt));
+    let keys = keys?;
+    // The lut model's bootstraps are not the radix ones the machine row measured: its bound uses the cost model's
+    // estimate for the chosen parameters.
+    let lut_bound =
+        keys.lut_config().map(|c| move |pbs: u64| pbs as f64 * c.pbs_us / 1e6 / rayon::current_num_threads() as f64);
+    let bound = |pbs: u64| lut_bound.map_or_else(|| bound(pbs), |b| b(pbs));
     let x = first_input(&args.models_dir, model)?;
     let clear = pipeline::run_clear(&compiled.rt, std::slice::from_ref(&x))?;
     let mut timings = vec![];
     let mut equals_clear = true;
     for _ in 0..args.repeat.max(1) {
-        let (out, t) = pipeline::run_tfhe(&compiled.rt, std::slice::from_ref(&x), keys)?;
+        let (out, t) = pipeline::run_tfhe(&compiled.rt, std::slice::from_ref(&x), &keys)?;
         equals_clear &= out.ints == clear.ints;
         timings.push(t);
     }
@@ -440,6 +475,11 @@ fn run_model(model: &str, args: &BenchArgs, keys: &Keys, bound: &dyn Fn(u64) -> 
     let size = |t: &veil_he::FixedTensor| -> Result<f64, String> {
         let w = Width::new(t.width).map_err(|e| e.to_string())?;
         let dims = pipeline::dims(t);
+        let ProgramKeys::Radix(keys) = &keys else {
+            // One LWE ciphertext of k·N + 1 64-bit words per element.
+            let k = keys.lut_config().map_or(0, |c| c.params.big_lwe_dimension() + 1);
+            return Ok((dims.iter().product::<usize>() * k * 8) as f64 / 1024.0);
+        };
         let zeros = Tensor::new(dims.clone(), vec![0; dims.iter().product()]).map_err(|e| e.to_string())?;
         let ct = keys.client.encrypt(&zeros, w).map_err(|e| e.to_string())?;
         let bytes = EncryptedTensor { width: w, frac: t.frac, tensor: ct }.to_bytes().map_err(|e| e.to_string())?;
@@ -449,6 +489,8 @@ fn run_model(model: &str, args: &BenchArgs, keys: &Keys, bound: &dyn Fn(u64) -> 
     Ok(ModelRow {
         model: model.into(),
         precision: args.precision.clone().unwrap_or_else(|| "default".into()),
+        model_kind: super::run::describe_model(&compiled.rt).lines().collect::<Vec<_>>().join("; "),
+        keygen_s,
         compile_s,
         encrypt_s: secs(timings[0].encrypt),
         evaluate_median_s: median,
@@ -465,9 +507,9 @@ fn run_model(model: &str, args: &BenchArgs, keys: &Keys, bound: &dyn Fn(u64) -> 
     })
 }
 
-fn run_baseline(model: &str, args: &BenchArgs, keys: &Keys) -> Result<BaselineRow, String> {
+fn run_baseline(model: &str, args: &BenchArgs, keys: &ProgramKeys) -> Result<BaselineRow, String> {
     let path = args.models_dir.join(format!("{model}.onnx"));
-    let compiled = pipeline::load_and_compile(&path, &options(&args.models_dir, model, &args.precision)?)?;
+    let compiled = pipeline::load_and_compile(&path, &options(&args.models_dir, model, args, Strategy::Radix)?)?;
     let steps = baseline::steps(&compiled.rt)?;
     let x = first_input(&args.models_dir, model)?;
     let encoding = pipeline::encoding(&compiled.rt)?;

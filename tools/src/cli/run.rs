@@ -162,15 +162,18 @@ fn execute(args: &RunArgs) -> Result<Output, String> {
     for note in &program.notes {
         out.stderr.push_str(&format!("note: {note}\n"));
     }
-    let keys = match args.backend {
-        BackendName::Tfhe => {
+    let keys = match (args.backend, &program.compiled) {
+        (BackendName::Tfhe, Some(c)) => {
             let start = Instant::now();
-            let keys = generate_keys()?;
+            let keys = generate_keys(&c.rt)?;
             totals.keygen = start.elapsed();
             Some(keys)
         }
         _ => None,
     };
+    if let Some(c) = &program.compiled {
+        out.stderr.push_str(&describe_model(&c.rt));
+    }
     let bar = progress(rows.len());
     let mut first_outputs = vec![];
     let mut text = String::new();
@@ -206,7 +209,7 @@ fn execute(args: &RunArgs) -> Result<Output, String> {
 }
 
 #[cfg(feature = "tfhe")]
-type KeySet = pipeline::Keys;
+type KeySet = pipeline::ProgramKeys;
 #[cfg(not(feature = "tfhe"))]
 enum KeySet {}
 
@@ -214,11 +217,44 @@ enum KeySet {}
 const NO_TFHE: &str =
     "this veil was built without the tfhe backend (--no-default-features); rebuild it with the default features";
 
-fn generate_keys() -> Result<KeySet, String> {
+fn generate_keys(rt: &Module) -> Result<KeySet, String> {
     #[cfg(feature = "tfhe")]
-    return Ok(pipeline::Keys::generate());
+    return pipeline::ProgramKeys::for_program(rt);
     #[cfg(not(feature = "tfhe"))]
-    Err(NO_TFHE.into())
+    {
+        let _ = rt;
+        Err(NO_TFHE.into())
+    }
+}
+
+/// The execution model a program was compiled for, and for the lookup-table model its parameters, rounding and
+/// failure probability.
+pub fn describe_model(rt: &Module) -> String {
+    if !pipeline::is_lut_program(rt) {
+        return "model: radix (radix integers of 2-bit blocks)\n".into();
+    }
+    match veil_rt::tfhe_config::TfheConfig::read(rt) {
+        Ok(Some(c)) => {
+            let p = &c.params;
+            format!(
+                "model: lut (one LWE ciphertext per value), rounding {}, {} PBS per run\n\
+                 parameters: n = {}, k = {}, N = {}, PBS 2^{} x {}, keyswitch 2^{} x {}\n\
+                 failure probability: {:.1e} per run (at most 2^{:.0} per bootstrap)\n",
+                c.rounding.name(),
+                c.pbs,
+                p.lwe_dimension,
+                p.glwe_dimension,
+                p.polynomial_size,
+                p.pbs_base_log,
+                p.pbs_level,
+                p.ks_base_log,
+                p.ks_level,
+                c.p_fail,
+                c.p_fail_bound.log2()
+            )
+        }
+        _ => "model: lut (one LWE ciphertext per value), no parameters recorded\n".into(),
+    }
 }
 
 #[cfg(feature = "tfhe")]

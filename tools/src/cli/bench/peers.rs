@@ -19,7 +19,7 @@ use veil_runtime::Persist;
 
 use super::{options, table_header, table_row, timed, BenchArgs};
 use crate::cli::{accuracy, npy};
-use crate::pipeline::{self, Keys};
+use crate::pipeline::{self, ProgramKeys};
 
 /// A peer configuration: a program of `tools/peers` and its options.
 #[derive(Copy, Clone, Debug, PartialEq, Eq, ValueEnum, Serialize)]
@@ -135,7 +135,7 @@ pub fn check(args: &BenchArgs) -> Result<(), String> {
                 return Err(format!("model '{model}': '{}' does not exist (see --models-dir)", path.display()));
             }
         }
-        options(&args.models_dir, model, &args.precision)?;
+        options(&args.models_dir, model, args, args.strategy)?;
         let inputs = npy::read_f32(&args.models_dir.join(format!("{model}.inputs.npy")))?;
         for &row in &args.rows {
             accuracy::row(&inputs, row).map_err(|e| format!("--rows: {model}.inputs.npy: {e}"))?;
@@ -244,11 +244,12 @@ fn summarize(row: &mut ToolRow) {
 
 /// Veil's row: compilation, clear accuracy on every saved row (the tfhe backend computes the same integers), key
 /// sizes; latencies come later.
-fn veil_row(model: &str, args: &BenchArgs, keys: &Keys) -> Result<(ToolRow, pipeline::Compiled), String> {
+fn veil_row(model: &str, args: &BenchArgs) -> Result<(ToolRow, pipeline::Compiled, ProgramKeys), String> {
     let path = args.models_dir.join(format!("{model}.onnx"));
     let (compiled, compile_s) =
-        timed(|| pipeline::load_and_compile(&path, &options(&args.models_dir, model, &args.precision)?));
+        timed(|| pipeline::load_and_compile(&path, &options(&args.models_dir, model, args, args.strategy)?));
     let compiled = compiled?;
+    let keys = ProgramKeys::for_program(&compiled.rt)?;
     let inputs = npy::read_f32(&args.models_dir.join(format!("{model}.inputs.npy")))?;
     let labels = npy::read_i64(&args.models_dir.join(format!("{model}.labels.npy")))?;
     let nn = compiled.nn.as_ref().ok_or("an ONNX model has an nn program")?;
@@ -268,15 +269,36 @@ fn veil_row(model: &str, args: &BenchArgs, keys: &Keys) -> Result<(ToolRow, pipe
         .and_then(veil_lowering::assign_precision::recorded_precision)
         .ok_or("the compiled program records no precision")?;
     let e = |e: veil_runtime::RuntimeError| e.to_string();
+    let (scheme, p_error, client_key_bytes, eval_key_bytes) = match &keys {
+        ProgramKeys::Radix(k) => (
+            "TFHE (TFHE-rs radix, PARAM_MESSAGE_2_CARRY_2_KS_PBS)".to_string(),
+            f64::from(VEIL_P_ERROR_LOG2).exp2(),
+            k.client.to_bytes().map_err(e)?.len() as u64,
+            k.client.server_key().to_bytes().map_err(e)?.len() as u64,
+        ),
+        ProgramKeys::Lut(k) => {
+            let server = k.backend.server_key();
+            (
+                format!(
+                    "TFHE (Veil lut model: {})",
+                    super::super::run::describe_model(&compiled.rt).replace('\n', "; ")
+                ),
+                k.config.p_fail_bound,
+                // The small and the GLWE secret keys, 8 bytes a coefficient.
+                8 * (k.config.params.lwe_dimension + k.config.params.big_lwe_dimension()) as u64,
+                (server.bootstrap_key_bytes() + server.keyswitch_key_bytes()) as u64,
+            )
+        }
+    };
     let row = ToolRow {
         model: model.into(),
         tool: "veil".into(),
         version: format!("veil {}", env!("CARGO_PKG_VERSION")),
-        scheme: "TFHE (TFHE-rs radix, PARAM_MESSAGE_2_CARRY_2_KS_PBS)".into(),
+        scheme,
         bit_width: format!("frac {act}/{weight}; widest ciphertext {} bits", accuracy::widest(&compiled.rt)),
-        p_error: Some(f64::from(VEIL_P_ERROR_LOG2).exp2()),
-        client_key_bytes: Some(keys.client.to_bytes().map_err(e)?.len() as u64),
-        eval_key_bytes: Some(keys.client.server_key().to_bytes().map_err(e)?.len() as u64),
+        p_error: Some(p_error),
+        client_key_bytes: Some(client_key_bytes),
+        eval_key_bytes: Some(eval_key_bytes),
         compile_s: Some(compile_s),
         accuracy: Some(correct as f64 / n.max(1) as f64),
         float_accuracy: Some(float_correct as f64 / n.max(1) as f64),
@@ -284,18 +306,18 @@ fn veil_row(model: &str, args: &BenchArgs, keys: &Keys) -> Result<(ToolRow, pipe
         accuracy_rows: n,
         ..ToolRow::default()
     };
-    Ok((row, compiled))
+    Ok((row, compiled, keys))
 }
 
 /// Runs Veil and every peer on every model; appends the table to `out` and returns the rows.
-pub fn run(args: &BenchArgs, keys: &Keys, out: &mut String) -> Result<Vec<ToolRow>, String> {
+pub fn run(args: &BenchArgs, out: &mut String) -> Result<Vec<ToolRow>, String> {
     let python = python(&args.peers_dir)?;
     let logs = args.json_out.parent().unwrap_or(Path::new(".")).join("peers");
     std::fs::create_dir_all(&logs).map_err(|e| format!("cannot create '{}': {e}", logs.display()))?;
     let peers: &[Peer] = if args.peers.is_empty() { &Peer::ALL } else { &args.peers };
     let mut rows = vec![];
     for model in &args.models {
-        let (mut veil, compiled) = veil_row(model, args, keys)?;
+        let (mut veil, compiled, keys) = veil_row(model, args)?;
         let mut running = vec![];
         let mut tools = vec![];
         for &peer in peers {
@@ -310,7 +332,7 @@ pub fn run(args: &BenchArgs, keys: &Keys, out: &mut String) -> Result<Vec<ToolRo
             for &r in &args.rows {
                 eprintln!("bench: {model} row {r} (round {}): veil", round + 1);
                 let x = accuracy::row(&inputs, r)?;
-                let (result, t) = pipeline::run_tfhe(&compiled.rt, std::slice::from_ref(&x), keys)?;
+                let (result, t) = pipeline::run_tfhe(&compiled.rt, std::slice::from_ref(&x), &keys)?;
                 veil.pbs = Some(t.pbs);
                 veil.latencies.push(Latency {
                     row: r,
@@ -326,7 +348,10 @@ pub fn run(args: &BenchArgs, keys: &Keys, out: &mut String) -> Result<Vec<ToolRo
             }
         }
         running.into_iter().for_each(|(p, _)| p.finish());
-        veil.global_p_error = veil.pbs.map(|p| p as f64 * f64::from(VEIL_P_ERROR_LOG2).exp2());
+        veil.global_p_error = match keys.lut_config() {
+            Some(c) => Some(c.p_fail),
+            None => veil.pbs.map(|p| p as f64 * f64::from(VEIL_P_ERROR_LOG2).exp2()),
+        };
         summarize(&mut veil);
         veil.veil_over_tool = Some(1.0);
         for tool in &mut tools {
