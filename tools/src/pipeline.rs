@@ -308,6 +308,18 @@ pub fn load_and_compile(path: &Path, options: &Options) -> Result<Compiled, Stri
     compile(load(path, options)?, options)
 }
 
+/// Refuses a lookup-table-model program where only the radix model's key and ciphertext files exist yet (the
+/// client/server commands).
+pub fn require_radix(rt: &Module) -> Result<(), String> {
+    if is_lut_program(rt) {
+        return Err("the client/server commands (keygen, encrypt, eval, decrypt) run radix-model programs only for \
+                    now: compile with --strategy radix (the lookup-table model runs encrypted with `veil run --backend \
+                    tfhe`)"
+            .into());
+    }
+    Ok(())
+}
+
 /// Refuses a program a server must not run: anything but rt calls and constants (no client-side op).
 pub fn check_server_program(m: &Module) -> Result<(), String> {
     for op in m.walk() {

@@ -15,6 +15,8 @@ fn compile(path: &str, precision: &str) -> pipeline::Compiled {
     let options = Options {
         input_range: Some((0.0, 1.0)),
         pass_options: vec![("assign-precision".into(), precision.into())],
+        // The hand-written baseline is a radix program.
+        strategy: Some(veil_lowering::he_to_rt::Strategy::Radix),
         ..Options::default()
     };
     pipeline::load_and_compile(&root().join(path), &options).expect("compiles")

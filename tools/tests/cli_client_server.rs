@@ -14,7 +14,7 @@ fn split_round_trips_and_equals_clear() {
     let keys = keys();
     let x = mlp_input(&dir);
     let rt = dir.join("mlp.rt.mlir");
-    ok(&["compile", &repo("test/models/mlp.mlir"), "-o", s(&rt)]);
+    ok(&["compile", &repo("test/models/mlp.mlir"), "--strategy", "radix", "-o", s(&rt)]);
     let (ct, out_ct, y) = (dir.join("x.ct"), dir.join("y.ct"), dir.join("y.npy"));
     ok(&["encrypt", "--keys", s(keys), "--input", s(&x), "--model", s(&rt), "-o", s(&ct)]);
     let eval = ok(&["eval", s(&rt), "--server-key", s(&keys.join("server.key")), "--input", s(&ct), "-o", s(&out_ct)]);
@@ -52,7 +52,7 @@ fn wrong_parameters_and_corruption_are_clear_errors() {
     let keys = keys();
     let x = mlp_input(&dir);
     let rt = dir.join("mlp.rt.mlir");
-    ok(&["compile", &repo("test/models/mlp.mlir"), "-o", s(&rt)]);
+    ok(&["compile", &repo("test/models/mlp.mlir"), "--strategy", "radix", "-o", s(&rt)]);
     let ct = dir.join("x.ct");
     ok(&["encrypt", "--keys", s(keys), "--input", s(&x), "--model", s(&rt), "-o", s(&ct)]);
     let bytes = std::fs::read(&ct).expect("ciphertext");
@@ -98,4 +98,25 @@ fn wrong_parameters_and_corruption_are_clear_errors() {
     // A ciphertext where a key is expected, and a missing key.
     assert!(fails(&["eval", s(&rt), "--server-key", s(&ct), "--input", s(&ct), "-o", s(&bad)]).contains("expected"));
     assert!(fails(&["decrypt", "--keys", s(&dir.join("none")), s(&ct)]).contains("client.key"));
+}
+
+/// The client/server files are radix ones for now: a lookup-table-model program is refused with a clear error.
+#[test]
+fn a_lut_program_is_refused_by_the_client_server_commands() {
+    let dir = scratch("lut_refused");
+    let keys = keys();
+    let x = mlp_input(&dir);
+    let rt = dir.join("mlp.lut.mlir");
+    ok(&[
+        "compile",
+        &repo("test/models/mlp.mlir"),
+        "--strategy",
+        "lut",
+        "--pass-option",
+        "he-lut-fuse{index-bits=4}",
+        "-o",
+        s(&rt),
+    ]);
+    let err = fails(&["encrypt", "--keys", s(keys), "--input", s(&x), "--model", s(&rt), "-o", s(&dir.join("x.ct"))]);
+    assert!(err.contains("run radix-model programs only for now"), "{err}");
 }

@@ -104,7 +104,10 @@ fn run_case_fixed_point(dir: &Path) -> Result<(f64, f64), String> {
     let (imported, _) = import_case_with(dir, 1, Some((f64::from(lo), f64::from(hi))))?;
     let nn = imported.module.clone();
     let loaded = Loaded { level: Level::Nn, module: imported.module, notes: imported.notes };
-    let compiled = pipeline::compile(loaded, &pipeline::Options::default())?;
+    // The radix model computes the he program's integers exactly; the error bound checked below does not yet
+    // include the lookup-table model's coarser tables (he-lut-fuse).
+    let options = pipeline::Options { strategy: Some(veil_lowering::he_to_rt::Strategy::Radix), ..Default::default() };
+    let compiled = pipeline::compile(loaded, &options)?;
     let (act, weight, _) = compiled
         .he
         .as_ref()

@@ -40,7 +40,7 @@ pub fn run(args: &EncryptArgs) -> Output {
 }
 
 fn execute(args: &EncryptArgs) -> Result<String, String> {
-    let compiled = args.flags.compile(&args.model, Some(&args.input))?;
+    let compiled = args.flags.compile_radix(&args.model, Some(&args.input))?;
     let encoding = pipeline::encoding(&compiled.rt)?;
     let ty = encoding.args.get(args.arg).ok_or_else(|| {
         format!("the program has {} argument(s); --arg {} does not exist", encoding.args.len(), args.arg)

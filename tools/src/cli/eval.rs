@@ -46,6 +46,7 @@ fn execute(args: &EvalArgs) -> Result<String, String> {
         ));
     }
     pipeline::check_server_program(&loaded.module)?;
+    pipeline::require_radix(&loaded.module)?;
     let encoding = pipeline::encoding(&loaded.module)?;
     if args.inputs.len() != encoding.args.len() {
         return Err(format!("the program takes {} input(s), {} given", encoding.args.len(), args.inputs.len()));

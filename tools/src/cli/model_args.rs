@@ -70,6 +70,15 @@ impl CompileFlags {
     pub fn compile(&self, model: &Path, fallback: Option<&Path>) -> Result<Compiled, String> {
         pipeline::load_and_compile(model, &self.options(fallback)?)
     }
+
+    /// [`Self::compile`] for the client/server commands, whose key and ciphertext files are radix ones for now:
+    /// radix unless `--strategy` says otherwise, and an error for a lookup-table-model program.
+    pub fn compile_radix(&self, model: &Path, fallback: Option<&Path>) -> Result<Compiled, String> {
+        let options = Options { strategy: self.strategy.or(Some(Strategy::Radix)), ..self.options(fallback)? };
+        let compiled = pipeline::load_and_compile(model, &options)?;
+        pipeline::require_radix(&compiled.rt)?;
+        Ok(compiled)
+    }
 }
 
 /// Reads input `index` of a program, checking its shape against `expected` up to a leading batch: returns the
