@@ -290,7 +290,8 @@ fn compile_with(loaded: Loaded, strategy: Strategy, options: &Options) -> Result
     let Loaded { level, module, notes } = loaded;
     if level == Level::Rt {
         if is_lut_program(&module) != (strategy == Strategy::Lut) {
-            return Err(format!("the rt program is not compiled for the {} strategy", pipeline_name(strategy)));
+            let (is, not) = if strategy == Strategy::Lut { ("radix", "lut") } else { ("lut", "radix") };
+            return Err(format!("the rt program is compiled for the {is} model, not the {not} model (--strategy)"));
         }
         return Ok(Compiled { nn: None, he: None, rt: module, notes, strategy });
     }

@@ -107,16 +107,11 @@ fn a_lut_program_is_refused_by_the_client_server_commands() {
     let keys = keys();
     let x = mlp_input(&dir);
     let rt = dir.join("mlp.lut.mlir");
-    ok(&[
-        "compile",
-        &repo("test/models/mlp.mlir"),
-        "--strategy",
-        "lut",
-        "--pass-option",
-        "he-lut-fuse{index-bits=4}",
-        "-o",
-        s(&rt),
-    ]);
+    let model = repo("test/models/mlp.mlir");
+    let mut compile = vec!["compile", &model, "--pass-option", "assign-precision{act-frac=4 weight-frac=4}"];
+    compile.extend(["--strategy", "lut", "--rounding", "approximate", "--pass-option", "he-lut-fuse{index-bits=4}"]);
+    compile.extend(["-o", s(&rt)]);
+    ok(&compile);
     let err = fails(&["encrypt", "--keys", s(keys), "--input", s(&x), "--model", s(&rt), "-o", s(&dir.join("x.ct"))]);
     assert!(err.contains("run radix-model programs only for now"), "{err}");
 }

@@ -74,8 +74,11 @@ impl CompileFlags {
     /// [`Self::compile`] for the client/server commands, whose key and ciphertext files are radix ones for now:
     /// radix unless `--strategy` says otherwise, and an error for a lookup-table-model program.
     pub fn compile_radix(&self, model: &Path, fallback: Option<&Path>) -> Result<Compiled, String> {
-        let options = Options { strategy: self.strategy.or(Some(Strategy::Radix)), ..self.options(fallback)? };
-        let compiled = pipeline::load_and_compile(model, &options)?;
+        let options = self.options(fallback)?;
+        let loaded = pipeline::load(model, &options)?;
+        // An rt program is already compiled for its model; anything else is compiled for radix unless told otherwise.
+        let strategy = self.strategy.or((loaded.level != pipeline::Level::Rt).then_some(Strategy::Radix));
+        let compiled = pipeline::compile(loaded, &Options { strategy, ..options })?;
         pipeline::require_radix(&compiled.rt)?;
         Ok(compiled)
     }
