@@ -359,7 +359,7 @@ fn measure(args: &BenchArgs, out: &mut String) -> Result<(), String> {
     }
 
     if parts.contains(&Part::Peers) {
-        report.peers = peers::run(args, &keys, out)?;
+        report.peers = peers::run(args, &keys, keygen_s, out)?;
     }
 
     if let Some(dir) = args.json_out.parent().filter(|d| !d.as_os_str().is_empty()) {

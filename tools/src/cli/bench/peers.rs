@@ -293,8 +293,9 @@ fn veil_row(model: &str, args: &BenchArgs, keys: &Keys) -> Result<(ToolRow, pipe
     Ok((row, compiled))
 }
 
-/// Runs Veil and every peer on every model; appends the table to `out` and returns the rows.
-pub fn run(args: &BenchArgs, keys: &Keys, out: &mut String) -> Result<Vec<ToolRow>, String> {
+/// Runs Veil (its keys made in `keygen_s`) and every peer on every model; appends the table to `out` and returns
+/// the rows.
+pub fn run(args: &BenchArgs, keys: &Keys, keygen_s: f64, out: &mut String) -> Result<Vec<ToolRow>, String> {
     let python = python(&args.peers_dir)?;
     let logs = args.json_out.parent().unwrap_or(Path::new(".")).join("peers");
     std::fs::create_dir_all(&logs).map_err(|e| format!("cannot create '{}': {e}", logs.display()))?;
@@ -302,6 +303,7 @@ pub fn run(args: &BenchArgs, keys: &Keys, out: &mut String) -> Result<Vec<ToolRo
     let mut rows = vec![];
     for model in &args.models {
         let (mut veil, compiled) = veil_row(model, args, keys)?;
+        veil.keygen_s = Some(keygen_s);
         let mut running = vec![];
         let mut tools = vec![];
         for &peer in peers {
