@@ -161,11 +161,9 @@ pub fn rt_type(m: &mut Module, t: Type) -> Option<Type> {
     Some(ft.with_width(block_width(ft.width)).to_rt_type(m))
 }
 
-/// Retypes every block argument and op result of an he type; returns whether any changed.
-fn convert_types(m: &mut Module) -> bool {
-    let mut cache: HashMap<Type, Option<Type>> = HashMap::new();
+/// Every function's block arguments and op results, in order.
+fn function_values(m: &Module) -> Vec<Value> {
     let mut values: Vec<Value> = vec![];
-    let mut changed = false;
     for f in m.funcs() {
         if let Some(body) = m.body(f) {
             values.extend(m.block(body).args.iter().copied());
@@ -174,7 +172,14 @@ fn convert_types(m: &mut Module) -> bool {
         m.walk_into(f, &mut nested);
         values.extend(nested.iter().flat_map(|&op| m.op(op).results.iter().copied()));
     }
-    for v in values {
+    values
+}
+
+/// Retypes every block argument and op result of an he type; returns whether any changed.
+fn convert_types(m: &mut Module) -> bool {
+    let mut cache: HashMap<Type, Option<Type>> = HashMap::new();
+    let mut changed = false;
+    for v in function_values(m) {
         let t = m.value_type(v);
         let new = match cache.get(&t) {
             Some(&new) => new,

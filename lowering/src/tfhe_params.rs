@@ -40,7 +40,7 @@ pub struct TfheParams {
 
 const OPTIONS: &[PassOption] = &[
     PassOption::string("p-fail", "2^-40", "The most each bootstrap or decryption may fail: a probability, or 2^-k"),
-    PassOption::string("rounding", "exact", "exact: bit-exact floor (3 PBS per rounding table); approximate: 1 PBS, off by one at most"),
+    PassOption::string("rounding", "exact", "exact: bit-exact floor (one more PBS per dropped bit); approximate: 1 PBS, off by one at most"),
     PassOption::int("security", "128", "Security level in bits (128: TFHE-rs's 132-bit noise formulas)"),
 ];
 

@@ -1,6 +1,6 @@
 //! The lookup-table model's parameter choices for the shared models: each compiles with `--strategy lut` (4/4
-//! fraction bits, the default table precision and rounding) and its recorded `rt.tfhe` (or the reason it cannot) is
-//! snapshot-tested, so that a change to the optimizer, its noise model or the passes that feed it shows as a diff.
+//! fraction bits, the default table precision and rounding) and what `veil run` prints of its recorded `rt.tfhe` (or
+//! the reason it cannot compile) is snapshot-tested, so that a change to the optimizer, its noise model or the passes that feed it shows as a diff.
 
 use std::path::{Path, PathBuf};
 
@@ -20,23 +20,7 @@ fn choice(name: &str) -> String {
         ..Options::default()
     };
     match pipeline::load_and_compile(&model(name), &options) {
-        Ok(c) => {
-            let config = veil_rt::tfhe_config::TfheConfig::read(&c.rt).expect("readable").expect("recorded");
-            let p = config.params;
-            format!(
-                "n = {}, k = {}, N = {}, PBS 2^{} x {}, KS 2^{} x {}\nrounding {}, {} PBS per run, p_fail per run {:.1e}\n",
-                p.lwe_dimension,
-                p.glwe_dimension,
-                p.polynomial_size,
-                p.pbs_base_log,
-                p.pbs_level,
-                p.ks_base_log,
-                p.ks_level,
-                config.rounding.name(),
-                config.pbs,
-                config.p_fail
-            )
-        }
+        Ok(c) => veil_tools::cli::run::describe_model(&c.rt),
         Err(e) => format!("error: {}\n", e.lines().next().unwrap_or_default()),
     }
 }

@@ -147,16 +147,7 @@ fn encodings(m: &Module) -> Result<HashMap<Value, u32>, Vec<Diagnostic>> {
 /// Retypes every he value for the lut model: ciphertexts to `!rt.lwe` at their encoding width, plaintexts to
 /// `!rt.pt` (whole blocks, as in the radix model: plaintext buffers are the same in both).
 fn convert_types(m: &mut Module, encoding: &HashMap<Value, u32>) {
-    let mut values: Vec<Value> = vec![];
-    for f in m.funcs() {
-        if let Some(body) = m.body(f) {
-            values.extend(m.block(body).args.iter().copied());
-        }
-        let mut nested = vec![];
-        m.walk_into(f, &mut nested);
-        values.extend(nested.iter().flat_map(|&op| m.op(op).results.iter().copied()));
-    }
-    for v in values {
+    for v in super::function_values(m) {
         let Some(t) = FixedTensor::of(m, m.value_type(v)) else { continue };
         let new = match t.kind {
             Kind::Cipher => lwe_type(m, &t.with_width(encoding.get(&v).copied().unwrap_or(t.width))),
