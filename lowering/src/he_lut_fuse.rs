@@ -10,8 +10,9 @@
 //!   decrypts the exact accumulator, with more fraction bits and no bootstrap.
 //!
 //! The table's index is `floor(x / 2^shift)`. When that needs more than `index-bits` bits, the shift grows until it
-//! fits and each entry stands for the coarser input `floor(x / 2^shift') * 2^(shift' - shift)`: the table input
-//! precision, which decides the bootstrap's cost, chosen from the proven width (he-narrow-widths) and the option.
+//! fits and each entry stands for the middle of the finer values its index covers, `floor(x / 2^shift') *
+//! 2^(shift' - shift) + 2^(shift' - shift - 1)` (the lowest would bias every entry): the table input precision,
+//! which decides the bootstrap's cost, chosen from the proven width (he-narrow-widths) and the option.
 //! That coarsening changes the integers (like a lower `act-frac`); everything else is exact. Table entries for
 //! inputs outside the result's range (never read by a range-correct program) are clamped to it.
 //!
@@ -212,9 +213,12 @@ impl HeLutFuse {
         }
         let bits = width - shift_used as u32;
         let half = 1i128 << (bits - 1);
+        let coarsening = shift_used - shift;
+        // The middle of the 2^coarsening finer values an index stands for (the lowest would bias every entry).
+        let middle = if coarsening > 0 { 1i128 << (coarsening - 1) } else { 0 };
         let table = (0..1i128 << bits)
             .map(|j| {
-                let value = (j - half) << (shift_used - shift);
+                let value = ((j - half) << coarsening) + middle;
                 clamp(step.map_or(value, |s| s.apply(value)), out)
             })
             .collect();

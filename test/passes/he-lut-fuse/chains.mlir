@@ -4,9 +4,9 @@
 
 // rescale then relu: one table. The argument may hold any 8-bit value, so dropping the rescale's 4 bits would let
 // the index reach both ends of the table; one more bit is dropped to keep an index of headroom at each end (each
-// entry stands for floor(x / 32) * 2).
+// entry stands for the middle of the two finer values it covers, floor(x / 32) * 2 + 1).
 // CHECK-LABEL: func.func @rescale_relu
-// CHECK-NEXT: %0 = "he.lut"(%arg0) {shift = 5, table = dense<[0, 0, 0, 0, 0, 2, 4, 6]> : tensor<8xi5>} : (!ct0) -> !ct1
+// CHECK-NEXT: %0 = "he.lut"(%arg0) {shift = 5, table = dense<[0, 0, 0, 0, 1, 3, 5, 7]> : tensor<8xi5>} : (!ct0) -> !ct1
 // CHECK-NEXT: func.return %0 : !ct1
 func.func @rescale_relu(%x: !he.ct<4xi8, frac = 8>) -> !he.ct<4xi5, frac = 4> {
   %0 = "he.rescale"(%x) {shift = 4} : (!he.ct<4xi8, frac = 8>) -> !he.ct<4xi5, frac = 4>
@@ -14,9 +14,10 @@ func.func @rescale_relu(%x: !he.ct<4xi8, frac = 8>) -> !he.ct<4xi5, frac = 4> {
   func.return %1 : !he.ct<4xi5, frac = 4>
 }
 
-// rescale then square (CryptoNets): the square of the rounded value (again one bit more for the headroom).
+// rescale then square (CryptoNets): the square of the rounded value (again one bit more for the headroom; entries
+// square the middle values -3, -1, 1, 3 at frac 3 of the four indices).
 // CHECK-LABEL: func.func @rescale_square
-// CHECK-NEXT: %0 = "he.lut"(%arg0) {shift = 4, table = dense<[16, 4, 0, 4]> : tensor<4xi6>} : (!ct2) -> !ct2
+// CHECK-NEXT: %0 = "he.lut"(%arg0) {shift = 4, table = dense<[9, 1, 1, 9]> : tensor<4xi6>} : (!ct2) -> !ct2
 func.func @rescale_square(%x: !he.ct<4xi6, frac = 6>) -> !he.ct<4xi6, frac = 6> {
   %0 = "he.rescale"(%x) {shift = 3} : (!he.ct<4xi6, frac = 6>) -> !he.ct<4xi3, frac = 3>
   %1 = "he.square"(%0) : (!he.ct<4xi3, frac = 3>) -> !he.ct<4xi6, frac = 6>
