@@ -192,7 +192,8 @@ fn lut_model_pbs(m: &Module, op: OpId, kernel: &Kernel, rounding: veil_rt::tfhe_
         return Pbs::ZERO;
     }
     let shift = m.op(op).attr("shift").and_then(|a| m.attr_as_int(a)).unwrap_or(0).clamp(0, 63) as u32;
-    Pbs { count: result.numel() * rounding.pbs_per_lookup(shift), exact: true }
+    let width = m.op(op).operands.first().and_then(|&x| FixedTensor::of_rt(m, m.value_type(x))).map_or(0, |t| t.width);
+    Pbs { count: result.numel() * rounding.pbs_per_lookup(width, shift), exact: true }
 }
 
 /// The PBS of one call.

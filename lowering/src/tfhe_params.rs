@@ -13,9 +13,9 @@
 //! |---|---|---|
 //! | `s = 0` | 1 | (W, W, 0, ν²) |
 //! | approximate | 1 | (p, p, 0, ν²) |
-//! | exact | s + 1 | bit j = 0..s of the input, moved to the padding bit: (0, 1, W − j, ν² + j); the table: (p, p, 0, ν² + s) |
+//! | exact | 2 per chunk of c ≤ p + 1 bits (1 when c = 1), + 1 | per chunk of bits l..l + c, moved to the top by 2^m, m = W + 1 − l − c: its top bit (c − 1, 1, m, ν² + e), the bits under it (c − 1, c − 1, m, ν² + e + 1); the table: (p, p, 0, ν² + e) |
 //!
-//! (ν² + j: the bits below j were subtracted as bootstrap outputs.)
+//! (ν² + e: the e bootstrap outputs of the chunks before were subtracted.)
 //!
 //! and a decrypted result of encoding width `W` puts (W, ν²); with approximate rounding, a result whose frac exceeds
 //! the activations' (`veil.precision`) by `d` bits (an output rescale the client's decryption replaces) only needs
@@ -26,7 +26,7 @@ use std::collections::HashMap;
 use veil_he::FixedTensor;
 use veil_ir::{Diagnostic, Diagnostics, Module, OpId, Value};
 use veil_params::{optimize, program_p_fail, Constraint, ConstraintKind, CostModel, NoParams, Request};
-use veil_rt::tfhe_config::{Rounding, TfheConfig};
+use veil_rt::tfhe_config::{exact_chunks, Rounding, TfheConfig};
 use veil_rt::{is_lwe, RtTensor};
 
 use crate::he_to_rt::plain_values;
@@ -40,7 +40,7 @@ pub struct TfheParams {
 
 const OPTIONS: &[PassOption] = &[
     PassOption::string("p-fail", "2^-40", "The most each bootstrap or decryption may fail: a probability, or 2^-k"),
-    PassOption::string("rounding", "exact", "exact: bit-exact floor (one more PBS per dropped bit); approximate: 1 PBS, off by one at most"),
+    PassOption::string("rounding", "exact", "exact: bit-exact floor (two more PBS per chunk of up to p + 1 dropped bits); approximate: 1 PBS, off by one at most"),
     PassOption::int("security", "128", "Security level in bits (128: TFHE-rs's 132-bit noise formulas)"),
 ];
 
@@ -238,17 +238,23 @@ fn lookup_constraints(
     count: u64,
 ) -> Result<(), String> {
     let p = width.checked_sub(shift).filter(|&p| p >= 1).ok_or("the table drops every bit of its input")?;
-    c.pbs += count * rounding.pbs_per_lookup(shift);
+    c.pbs += count * rounding.pbs_per_lookup(width, shift);
     match (rounding, shift) {
         (_, 0) => c.push(op, ConstraintKind::Pbs, (width, width, 0), nu2, count),
         (Rounding::Approximate, _) => c.push(op, ConstraintKind::Pbs, (p, p, 0), nu2, count),
         (Rounding::Exact, _) => {
-            for j in 0..shift {
-                let extracted = Norms { pbs: f64::from(j), fresh: 0.0 };
-                c.push(op, ConstraintKind::Pbs, (0, 1, width - j), nu2.plus(extracted), count);
+            let mut extracted = 0.0;
+            for chunk in exact_chunks(width, shift) {
+                let (bits, multiplier) = (chunk.size - 1, chunk.multiplier_log2(width));
+                let sign = nu2.plus(Norms { pbs: extracted, fresh: 0.0 });
+                c.push(op, ConstraintKind::Pbs, (bits, 1, multiplier), sign, count);
+                if chunk.size > 1 {
+                    let rest = nu2.plus(Norms { pbs: extracted + 1.0, fresh: 0.0 });
+                    c.push(op, ConstraintKind::Pbs, (bits, bits, multiplier), rest, count);
+                }
+                extracted += chunk.bootstraps() as f64;
             }
-            let extracted = Norms { pbs: f64::from(shift), fresh: 0.0 };
-            c.push(op, ConstraintKind::Pbs, (p, p, 0), nu2.plus(extracted), count);
+            c.push(op, ConstraintKind::Pbs, (p, p, 0), nu2.plus(Norms { pbs: extracted, fresh: 0.0 }), count);
         }
     }
     Ok(())

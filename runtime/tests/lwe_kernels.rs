@@ -84,9 +84,11 @@ fn lut_without_shift_reads_every_entry() {
 }
 
 /// i12 values at both edges of their index boxes for a shift of 7 (x ≡ 0 and x ≡ 127 mod 128), negative and
-/// positive, including the ends of the range. The index has 5 bits: at N = 2048 a 6-bit index box is only ~2.6
-/// standard deviations of the modulus-switch noise wide (half a box), too narrow for exact tests.
-const EDGES: [i64; 12] = [-2048, -1921, -1920, -129, -128, -1, 0, 127, 128, 255, 1920, 2047];
+/// positive, including the ends of the range, and at the edges of the exact floor's chunks (bits 0..6, its top bit
+/// 32, then bit 6: x ≡ 31, 32, 63, 64, 95, 96 mod 128). The index has 5 bits: at N = 2048 a 6-bit index box is
+/// only ~2.6 standard deviations of the modulus-switch noise wide (half a box), too narrow for exact tests.
+const EDGES: [i64; 20] =
+    [-2048, -1921, -1920, -129, -128, -97, -96, -65, -64, -33, -1, 0, 31, 32, 63, 64, 127, 128, 1920, 2047];
 const SHIFT: u32 = 7;
 
 fn shifted_tables() -> [Vec<i64>; 2] {
@@ -104,8 +106,8 @@ fn exact_shifted_lut_equals_the_clear_floor_at_box_edges() {
         let clear = CLEAR.lut(&x, w(12), SHIFT, &table, w(7)).unwrap();
         assert_eq!(lwe_dec(&b.lut(&ex, w(12), SHIFT, &table, w(7)).unwrap()), clear);
     }
-    // s bit extractions and the table: s + 1 bootstraps per element.
-    assert_eq!(b.pbs_count(), 2 * EDGES.len() as u64 * (SHIFT as u64 + 1));
+    // The 7 dropped bits in a chunk of 6 (a sign and a 5-bit table) and one of 1 (a sign), then the table.
+    assert_eq!(b.pbs_count(), 2 * EDGES.len() as u64 * 4);
 }
 
 /// The entries an approximate lookup of index `i` may return: `table[i]` or a neighbour; past the ends, the
@@ -190,5 +192,5 @@ fn the_interpreter_runs_a_layer_on_lwe_ciphertexts_like_on_clear_integers() {
     let out = run(&m, None, vec![Buffer::Ct(lwe_enc(&x, 6))], &b).unwrap();
     let [Buffer::Ct(out)] = &out[..] else { panic!("one ciphertext result expected") };
     assert_eq!(vec![Buffer::Ct(lwe_dec(out))], clear);
-    assert_eq!(b.pbs_count(), 2 * 3, "two bit extractions and the table per output");
+    assert_eq!(b.pbs_count(), 2 * 3, "the 2 dropped bits in one chunk (a sign and a 1-bit table), then the table");
 }

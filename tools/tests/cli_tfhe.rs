@@ -42,10 +42,11 @@ fn digits_mlp_lut_exact_equals_clear() {
     println!("{tfhe}{stderr}");
     assert_eq!(integers(tfhe), integers(&clear), "tfhe:\n{tfhe}\nclear:\n{clear}");
     assert_eq!(argmax(tfhe), argmax(&clear), "{tfhe}");
-    // 32 hidden tables, each dropping 10 bits one bootstrap at a time, then looking up: 11 bootstraps each.
-    assert!(stderr.contains("model: lut (one LWE ciphertext per value), rounding exact, 352 PBS per run"), "{stderr}");
+    // 32 hidden tables, each dropping 10 bits in two chunks of 5 (a sign and a 4-bit table each), then looking up:
+    // 5 bootstraps each.
+    assert!(stderr.contains("model: lut (one LWE ciphertext per value), rounding exact, 160 PBS per run"), "{stderr}");
     assert!(stderr.contains("failure probability:"), "{stderr}");
-    assert!(tfhe.contains("PBS: 352 measured, 352 estimated"), "{tfhe}");
+    assert!(tfhe.contains("PBS: 160 measured, 160 estimated"), "{tfhe}");
 }
 
 /// Approximate rounding: each table's index may be off by one, and the client decrypts the logits to the

@@ -12,8 +12,8 @@ pub const ATTR: &str = "rt.tfhe";
 /// How a table's input is rounded to its index bits when the table drops low bits (`shift > 0`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Rounding {
-    /// Bit-exact `floor(x / 2^shift)`: one bootstrap per dropped bit extracts it (lowest first) so that it is
-    /// subtracted, then the table; `shift + 1` bootstraps.
+    /// Bit-exact `floor(x / 2^shift)`: the dropped bits are cleared in chunks of up to p + 1 bits (p the table's
+    /// index bits), lowest first, two bootstraps each ([`exact_chunks`]), then the table is read.
     Exact,
     /// One bootstrap whose modulus switch drops the low bits: the index is off by at most one near the edges.
     Approximate,
@@ -35,13 +35,52 @@ impl Rounding {
         }
     }
 
-    /// Bootstraps of one table lookup that drops `shift` bits.
-    pub fn pbs_per_lookup(self, shift: u32) -> u64 {
+    /// Bootstraps of one table lookup of a `width`-bit input that drops `shift` bits.
+    pub fn pbs_per_lookup(self, width: u32, shift: u32) -> u64 {
         match self {
-            Rounding::Exact => u64::from(shift) + 1,
+            Rounding::Exact => exact_chunks(width, shift).iter().map(ExactChunk::bootstraps).sum::<u64>() + 1,
             Rounding::Approximate => 1,
         }
     }
+}
+
+/// One step of an exact floor: the bits `low..low + size` of the input (those below already cleared) are moved to
+/// the top of the torus and cleared by a sign bootstrap that reads their top bit and, when `size > 1`, a table
+/// bootstrap that reads the `size − 1` bits under it. Both need the noise margin of a (`size − 1`)-bit table.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ExactChunk {
+    pub low: u32,
+    pub size: u32,
+}
+
+impl ExactChunk {
+    pub fn bootstraps(&self) -> u64 {
+        if self.size > 1 {
+            2
+        } else {
+            1
+        }
+    }
+
+    /// The multiplier 2^m that puts the chunk's top bit on a `width`-bit encoding's padding bit.
+    pub fn multiplier_log2(&self, width: u32) -> u32 {
+        width + 1 - self.low - self.size
+    }
+}
+
+/// The chunks, lowest first, in which an exact lookup clears the `shift` low bits of a `width`-bit input: as large
+/// as the table's own index bits allow (p + 1 bits, p = width − shift), so that they need no more precision from
+/// the parameters than the table does.
+pub fn exact_chunks(width: u32, shift: u32) -> Vec<ExactChunk> {
+    let most = width.saturating_sub(shift) + 1;
+    let mut chunks = vec![];
+    let mut low = 0;
+    while low < shift {
+        let size = most.min(shift - low);
+        chunks.push(ExactChunk { low, size });
+        low += size;
+    }
+    chunks
 }
 
 /// Everything `rt.tfhe` holds.
@@ -132,5 +171,31 @@ impl TfheConfig {
                 .ok_or("'rt.tfhe': 'pbs' must be a count")?,
             pbs_us: float("pbs_us")?,
         }))
+    }
+}
+
+#[cfg(test)]
+mod exact_chunk_tests {
+    use super::*;
+
+    fn chunks(width: u32, shift: u32) -> Vec<(u32, u32)> {
+        exact_chunks(width, shift).iter().map(|c| (c.low, c.size)).collect()
+    }
+
+    #[test]
+    fn chunks_are_as_wide_as_the_table_allows_plus_one() {
+        // 14-bit accumulator, 4 index bits: two chunks of 5 bits, two bootstraps each, then the table.
+        assert_eq!(chunks(14, 10), [(0, 5), (5, 5)]);
+        assert_eq!(Rounding::Exact.pbs_per_lookup(14, 10), 5);
+        // A 1-bit remainder is a sign test alone.
+        assert_eq!(chunks(12, 7), [(0, 6), (6, 1)]);
+        assert_eq!(Rounding::Exact.pbs_per_lookup(12, 7), 4);
+        assert_eq!(chunks(6, 2), [(0, 2)]);
+        assert_eq!(chunks(8, 0), []);
+        assert_eq!(Rounding::Exact.pbs_per_lookup(8, 0), 1);
+        assert_eq!(Rounding::Approximate.pbs_per_lookup(14, 10), 1);
+        // A chunk's top bit lands on the padding bit: bits 0..6 of an i12 times 2^7, bit 6 times 2^6.
+        let [a, b] = exact_chunks(12, 7)[..] else { panic!("two chunks") };
+        assert_eq!((a.multiplier_log2(12), b.multiplier_log2(12)), (7, 6));
     }
 }

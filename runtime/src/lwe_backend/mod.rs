@@ -2,8 +2,8 @@
 //! ciphertext under the big key (dimension k·N) encoding a signed W-bit integer as v·Δ_W, Δ_W = 2^(63 − W)
 //! ([`encoding`]). Linear maps with integer weights are leveled (no bootstrap); every non-linear step is a table
 //! lookup, one programmable bootstrap ([`bootstrap`]) per element — or, for a bit-exact floor of a shifted index,
-//! one per dropped bit plus one. relu, rescale, max, mul and square do not exist in this model: the compiler's lut
-//! strategy turns them into lookups.
+//! two per chunk of up to p + 1 dropped bits (p the table's index bits) plus one. relu, rescale, max, mul and
+//! square do not exist in this model: the compiler's lut strategy turns them into lookups.
 
 mod bootstrap;
 pub mod encoding;
@@ -30,9 +30,10 @@ pub struct LweValue {
     pub bits: u32,
 }
 
+use veil_rt::tfhe_config::exact_chunks;
 /// How a lut with a shift s > 0 computes its index floor(a / 2^s): the choice recorded in the program (`rt.tfhe`).
-/// Exact: the s low bits are extracted one bootstrap each and subtracted, and the table is read at the exact multiple
-/// of 2^s left (s + 1 bootstraps). Approximate: one bootstrap reads the table at the index box the value falls in;
+/// Exact: the s low bits are cleared in chunks of up to p + 1 bits, two bootstraps each, and the table is read at
+/// the exact multiple of 2^s left. Approximate: one bootstrap reads the table at the index box the value falls in;
 /// near a box edge, noise may select the neighbouring entry (index ±1); the compiler keeps an index of headroom at
 /// both ends of a table, since past them the negacyclic rotation reads negated entries from the other end.
 pub use veil_rt::tfhe_config::Rounding;
@@ -102,21 +103,37 @@ impl LweBackend {
         self.bootstrap(y, (1u64 << 62).wrapping_sub(centring), &entries, out)
     }
 
-    /// `x − (x mod 2^s)` at Δ_W, bit for bit: for j = 0..s, the value cleared below bit j is multiplied by
-    /// 2^(W − j), which puts bit j on the padding bit (2^63) and drops the bits above; a one-entry table (a sign
-    /// test: boxes [−2^62, 2^62) and its negation) returns ∓2^(j−1)·Δ_W, hence bit_j·2^j·Δ_W after adding
-    /// 2^(j−1)·Δ_W, which is subtracted. The noise of x is multiplied by up to 2^W, so x must decrypt exactly (its
-    /// noise well below Δ_W / 2), which an exact floor needs anyway; each bootstrap reads a single bit, far from
-    /// the limits of the modulus switch.
+    /// `x − (x mod 2^s)` at Δ_W, bit for bit, chunk by chunk ([`exact_chunks`]). For the chunk of bits
+    /// `l..l + c` (those below l already cleared from z), z·2^(W + 1 − l − c) drops the bits above it and puts its
+    /// value v = b·2^(c−1) + r on the torus as v / 2^c, b on the padding bit:
+    /// - a sign test (one entry, boxes [−1/4, 1/4) and its negation) of that phase minus 1/4 − 2^-(c+1) reads b with
+    ///   a margin of 2^-(c+1) (so every v sits half a step inside its half of the torus); it returns ∓2^(l+c−2)·Δ_W,
+    ///   hence b·2^(l+c−1)·Δ_W after adding 2^(l+c−2)·Δ_W, which is subtracted from z;
+    /// - when c > 1, the phase is now r / 2^c ∈ [0, 1/2): a table of 2^(c−1) entries (r at the centre of box r)
+    ///   returns r·2^l·Δ_W, which is subtracted.
+    ///
+    /// Both margins are those of a (c − 1)-bit table, c − 1 at most the final table's index bits. The noise of x is
+    /// multiplied by up to 2^W, so x must decrypt exactly (its noise well below Δ_W / 2), which an exact floor
+    /// needs anyway.
     fn clear_low_bits(&self, x: &LweCiphertextOwned<u64>, w: u32, s: u32) -> LweCiphertextOwned<u64> {
         let mut z = x.clone();
-        for j in 0..s {
+        for chunk in exact_chunks(w, s) {
+            let (low, c) = (chunk.low, chunk.size);
+            let multiplier = Cleartext(1u64 << chunk.multiplier_log2(w));
             let mut top = z.clone();
-            lwe_ciphertext_cleartext_mul_assign(&mut top, Cleartext(1u64 << (w - j)));
-            let half_bit = (1u64 << j) * (delta(w) / 2);
-            let mut bit = self.bootstrap(&top, 0, &[half_bit.wrapping_neg()], w).ct;
+            lwe_ciphertext_cleartext_mul_assign(&mut top, multiplier);
+            let half_bit = (1u64 << (low + c - 1)) * (delta(w) / 2);
+            let inside = (1u64 << 62) - (1u64 << (63 - c));
+            let mut bit = self.bootstrap(&top, inside.wrapping_neg(), &[half_bit.wrapping_neg()], w).ct;
             lwe_ciphertext_plaintext_add_assign(&mut bit, Plaintext(half_bit));
             lwe_ciphertext_sub_assign(&mut z, &bit);
+            if c > 1 {
+                let mut rest = z.clone();
+                lwe_ciphertext_cleartext_mul_assign(&mut rest, multiplier);
+                let entries: Vec<u64> = (0..1i64 << (c - 1)).map(|r| encode(r << low, w)).collect();
+                let low_bits = self.bootstrap(&rest, 0, &entries, w).ct;
+                lwe_ciphertext_sub_assign(&mut z, &low_bits);
+            }
         }
         z
     }
@@ -189,8 +206,8 @@ impl Primitives for LweBackend {
         Err(unsupported("max"))
     }
 
-    /// One bootstrap at the value's box (centred), or with [`Rounding::Exact`] and a shift s > 0, s bit
-    /// extractions and one bootstrap at the exact multiple of 2^s.
+    /// One bootstrap at the value's box (centred), or with [`Rounding::Exact`] and a shift s > 0, the low bits
+    /// cleared chunk by chunk and one bootstrap at the exact multiple of 2^s.
     fn lut(&self, a: &LweValue, input: Width, shift: u32, table: &[i64], out: Width) -> ElemResult<LweValue> {
         let (w, out) = (check_bits(input)?, check_bits(out)?);
         if a.bits != w {
