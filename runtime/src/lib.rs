@@ -26,13 +26,15 @@ pub use backend::{Backend, ElemError, Primitives};
 pub use clear::{ClearBackend, Overflow};
 pub use error::{Result, RuntimeError};
 #[cfg(feature = "tfhe")]
-pub use files::{EncryptedTensor, Persist};
+pub use files::{EncryptedTensor, Kind, Persist};
 pub use interp::{run, Buffer};
 #[cfg(feature = "tfhe")]
 pub use keys::{ClientKey, CompressedServerKey, ServerKey};
 pub use linear::{Conv2d, Pool2d};
 #[cfg(feature = "tfhe")]
-pub use lwe_backend::{LweBackend, LweClientKey, LweServerKey, LweValue, Rounding};
+pub use lwe_backend::{
+    LweBackend, LweClientKey, LweCompressedServerKey, LweEncryptedTensor, LweServerKey, LweValue, Rounding,
+};
 pub use tensor::Tensor;
 #[cfg(feature = "tfhe")]
 pub use tfhe_backend::TfheBackend;

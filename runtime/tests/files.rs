@@ -60,7 +60,7 @@ fn other_parameters_are_rejected() {
 fn wrong_kind_truncation_and_corruption_are_errors() {
     let key = keys().client.to_bytes().unwrap();
     let err = message(EncryptedTensor::from_bytes(&key).unwrap_err());
-    assert!(err.contains("holds a client key, expected a ciphertext tensor"), "{err}");
+    assert!(err.contains("holds a client key (radix model), expected a ciphertext tensor (radix model)"), "{err}");
     let file = tensor_file();
     for cut in [0, 5, 30, 60, file.len() / 2, file.len() - 1] {
         let err = message(EncryptedTensor::from_bytes(&file[..cut]).unwrap_err());

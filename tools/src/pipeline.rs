@@ -309,18 +309,6 @@ pub fn load_and_compile(path: &Path, options: &Options) -> Result<Compiled, Stri
     compile(load(path, options)?, options)
 }
 
-/// Refuses a lookup-table-model program where only the radix model's key and ciphertext files exist yet (the
-/// client/server commands).
-pub fn require_radix(rt: &Module) -> Result<(), String> {
-    if is_lut_program(rt) {
-        return Err("the client/server commands (keygen, encrypt, eval, decrypt) run radix-model programs only for \
-                    now: compile with --strategy radix (the lookup-table model runs encrypted with `veil run --backend \
-                    tfhe`)"
-            .into());
-    }
-    Ok(())
-}
-
 /// Refuses a program a server must not run: anything but rt calls and constants (no client-side op).
 pub fn check_server_program(m: &Module) -> Result<(), String> {
     for op in m.walk() {
@@ -477,6 +465,18 @@ impl Keys {
 }
 
 #[cfg(feature = "tfhe")]
+/// The TFHE configuration a lookup-table-model program records (`rt.tfhe`: its parameters and rounding), `None`
+/// for a radix-model program: what its keys and ciphertexts are made for.
+pub fn lut_config(rt: &Module) -> Result<Option<TfheConfig>, String> {
+    if !is_lut_program(rt) {
+        return Ok(None);
+    }
+    let config = TfheConfig::read(rt)?
+        .ok_or("the lookup-table-model program records no TFHE parameters (rt.tfhe): compile it with --tfhe-params")?;
+    Ok(Some(config))
+}
+
+#[cfg(feature = "tfhe")]
 /// A lookup-table-model client key (for the parameters a program records) with the backend its server key drives.
 pub struct LutKeys {
     pub client: LweClientKey,
@@ -495,12 +495,9 @@ pub enum ProgramKeys {
 impl ProgramKeys {
     /// Generates the keys `rt` needs: for a lookup-table-model program, from its `rt.tfhe` parameters.
     pub fn for_program(rt: &Module) -> Result<ProgramKeys, String> {
-        if !is_lut_program(rt) {
+        let Some(config) = lut_config(rt)? else {
             return Ok(ProgramKeys::Radix(Box::new(Keys::generate())));
-        }
-        let config = TfheConfig::read(rt)?.ok_or(
-            "the lookup-table-model program records no TFHE parameters (rt.tfhe): compile it with --tfhe-params",
-        )?;
+        };
         let client = LweClientKey::generate(config.params).map_err(|e| e.to_string())?;
         let backend = LweBackend::new(std::sync::Arc::new(client.server_key()), config.rounding);
         Ok(ProgramKeys::Lut(Box::new(LutKeys { client, backend, config })))

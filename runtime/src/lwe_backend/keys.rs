@@ -1,7 +1,8 @@
 //! Keys of the lut model, from one [`LutParams`]: the client's two binary secret keys (the small LWE key of the
 //! bootstraps' input and the GLWE key, which read as an LWE key of dimension k·N is the big key of every
 //! ciphertext), and the server's evaluation keys (the bootstrap key small → GLWE in the Fourier domain, and the
-//! keyswitch key big → small). Gaussian noise, native 64-bit modulus.
+//! keyswitch key big → small), also in seeded (compressed) form, which is what a client ships to a server.
+//! Gaussian noise, native 64-bit modulus.
 
 use super::encoding::{self, MAX_BITS};
 use super::LweValue;
@@ -135,6 +136,34 @@ impl LweClientKey {
         LweServerKey { params: *p, bootstrap, keyswitch }
     }
 
+    /// The evaluation keys in seeded form: each key's masks are replaced by the seed they were drawn from, which
+    /// divides the bootstrap key by k + 1 and shrinks the keyswitch key to its bodies. The server
+    /// [`decompresses`](LweCompressedServerKey::decompress) it.
+    pub fn compressed_server_key(&self) -> LweCompressedServerKey {
+        let p = &self.params;
+        let mut seeder = new_seeder();
+        let modulus = CiphertextModulus::new_native();
+        let bootstrap = par_allocate_and_generate_new_seeded_lwe_bootstrap_key(
+            &self.small,
+            &self.glwe,
+            DecompositionBaseLog(p.pbs_base_log),
+            DecompositionLevelCount(p.pbs_level),
+            gaussian(p.glwe_noise_std),
+            modulus,
+            seeder.as_mut(),
+        );
+        let keyswitch = allocate_and_generate_new_seeded_lwe_keyswitch_key(
+            &self.glwe.as_lwe_secret_key(),
+            &self.small,
+            DecompositionBaseLog(p.ks_base_log),
+            DecompositionLevelCount(p.ks_level),
+            gaussian(p.lwe_noise_std),
+            modulus,
+            seeder.as_mut(),
+        );
+        LweCompressedServerKey { params: *p, bootstrap, keyswitch }
+    }
+
     /// Encrypts every element at `width` under the big key with the GLWE noise (`glwe_noise_std`); fails on the
     /// first value outside the width.
     pub fn encrypt(&self, values: &Tensor<i64>, width: Width) -> Result<Tensor<LweValue>> {
@@ -199,6 +228,39 @@ impl LweClientKey {
     /// of the torus.
     pub fn phase_error(&self, value: &LweValue, expected: i64) -> Result<f64> {
         Ok(encoding::error(self.phase(value)?, expected, value.bits))
+    }
+}
+
+/// The server's evaluation keys in seeded (compressed) form, in the standard domain: what the server key file
+/// holds.
+#[derive(Clone)]
+pub struct LweCompressedServerKey {
+    pub params: LutParams,
+    pub bootstrap: SeededLweBootstrapKeyOwned<u64>,
+    pub keyswitch: SeededLweKeyswitchKeyOwned<u64>,
+}
+
+impl std::fmt::Debug for LweCompressedServerKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "LweCompressedServerKey {{ params: {:?}, .. }}", self.params)
+    }
+}
+
+impl LweCompressedServerKey {
+    /// The evaluation keys: the masks regenerated from their seeds, the bootstrap key converted to the Fourier
+    /// domain (on this machine's FFT, which is why files keep the standard domain).
+    pub fn decompress(self) -> LweServerKey {
+        let standard = self.bootstrap.par_decompress_into_lwe_bootstrap_key();
+        let mut bootstrap = FourierLweBootstrapKey::new(
+            standard.input_lwe_dimension(),
+            standard.glwe_size(),
+            standard.polynomial_size(),
+            standard.decomposition_base_log(),
+            standard.decomposition_level_count(),
+        );
+        par_convert_standard_lwe_bootstrap_key_to_fourier(&standard, &mut bootstrap);
+        let keyswitch = self.keyswitch.par_decompress_into_lwe_keyswitch_key();
+        LweServerKey { params: self.params, bootstrap, keyswitch }
     }
 }
 

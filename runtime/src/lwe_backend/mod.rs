@@ -7,11 +7,13 @@
 
 mod bootstrap;
 pub mod encoding;
+mod files;
 mod keys;
 
 pub use bootstrap::{pbs_count, reset_pbs_count};
 pub use encoding::MAX_BITS;
-pub use keys::{reference_params, secure_noise_std, LweClientKey, LweServerKey};
+pub use files::LweEncryptedTensor;
+pub use keys::{reference_params, secure_noise_std, LweClientKey, LweCompressedServerKey, LweServerKey};
 
 use crate::backend::{ElemError, ElemResult, Primitives};
 use crate::linear::{LinearMap, Row};

@@ -52,7 +52,7 @@ enum Command {
     Compile(compile::CompileArgs),
     /// Run a model on the float, clear or tfhe backend
     Run(run::RunArgs),
-    /// Generate a client key and a server key
+    /// Generate a client key and a server key: radix ones, or for a program's model and parameters (--model)
     #[cfg(feature = "tfhe")]
     Keygen(keygen::KeygenArgs),
     /// Encrypt an input for a program (client)

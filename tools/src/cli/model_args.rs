@@ -1,5 +1,6 @@
 //! What the commands that compile a model share: the compile flags (`--input-range`, `--calibration`,
-//! `--pass-option`), reading `.npy` inputs and key directories, writing `.npy` outputs and formatting values.
+//! `--pass-option`, `--strategy`, ...), reading `.npy` inputs and key directories, writing `.npy` outputs and
+//! formatting values.
 
 use std::path::{Path, PathBuf};
 use veil_lowering::he_to_rt::Strategy;
@@ -71,16 +72,18 @@ impl CompileFlags {
         pipeline::load_and_compile(model, &self.options(fallback)?)
     }
 
-    /// [`Self::compile`] for the client/server commands, whose key and ciphertext files are radix ones for now:
-    /// radix unless `--strategy` says otherwise, and an error for a lookup-table-model program.
-    pub fn compile_radix(&self, model: &Path, fallback: Option<&Path>) -> Result<Compiled, String> {
-        let options = self.options(fallback)?;
-        let loaded = pipeline::load(model, &options)?;
-        // An rt program is already compiled for its model; anything else is compiled for radix unless told otherwise.
-        let strategy = self.strategy.or((loaded.level != pipeline::Level::Rt).then_some(Strategy::Radix));
-        let compiled = pipeline::compile(loaded, &Options { strategy, ..options })?;
-        pipeline::require_radix(&compiled.rt)?;
-        Ok(compiled)
+    /// The first compile flag given, by its name: for a command that compiles nothing without a model.
+    pub fn first_given(&self) -> Option<&'static str> {
+        [
+            (self.input_range.is_some(), "--input-range"),
+            (self.calibration.is_some(), "--calibration"),
+            (!self.pass_option.is_empty(), "--pass-option"),
+            (self.strategy.is_some(), "--strategy"),
+            (self.rounding.is_some(), "--rounding"),
+            (self.p_fail.is_some(), "--p-fail"),
+        ]
+        .into_iter()
+        .find_map(|(given, name)| given.then_some(name))
     }
 }
 

@@ -1,0 +1,107 @@
+//! The lut model's files on small, insecure parameters (keys in milliseconds): client keys, seeded server keys and
+//! ciphertext tensors survive a save/load round trip, the decompressed server key bootstraps like the in-memory
+//! one; files made for other parameters (named both), of another kind or with keys that do not match the
+//! parameters they record are refused.
+#![cfg(feature = "tfhe")]
+
+mod common;
+
+use std::sync::Arc;
+
+use common::{t, w, CLEAR};
+use veil_rt::tfhe_config::LutParams;
+use veil_runtime::files::describe_lut_params;
+use veil_runtime::lwe_backend::Rounding;
+use veil_runtime::{
+    Backend, LweBackend, LweClientKey, LweCompressedServerKey, LweEncryptedTensor, Persist, RuntimeError,
+};
+
+fn small() -> LutParams {
+    LutParams {
+        lwe_dimension: 64,
+        glwe_dimension: 1,
+        polynomial_size: 256,
+        lwe_noise_std: 2f64.powi(-30),
+        glwe_noise_std: 2f64.powi(-40),
+        pbs_base_log: 15,
+        pbs_level: 2,
+        ks_base_log: 4,
+        ks_level: 4,
+    }
+}
+
+fn message(err: RuntimeError) -> String {
+    err.to_string()
+}
+
+#[test]
+fn keys_and_ciphertexts_round_trip_and_the_server_key_decompresses() {
+    let params = small();
+    let client = LweClientKey::generate(params).unwrap();
+    let back = LweClientKey::from_bytes_for(&client.to_bytes().unwrap(), &Some(params)).unwrap();
+    assert_eq!(
+        (back.params, back.small.as_ref(), back.glwe.as_ref()),
+        (params, client.small.as_ref(), client.glwe.as_ref())
+    );
+
+    let x = t(&[2, 4], &[-4, -3, -1, 0, 1, 2, 3, -2]);
+    let tensor = LweEncryptedTensor { params, width: w(3), frac: 1, tensor: client.encrypt(&x, w(3)).unwrap() };
+    let read = LweEncryptedTensor::from_bytes_for(&tensor.to_bytes().unwrap(), &Some(params)).unwrap();
+    assert_eq!((read.params, read.width, read.frac), (params, w(3), 1));
+    assert_eq!(read.tensor, tensor.tensor);
+
+    let compressed = client.compressed_server_key();
+    let bytes = compressed.to_bytes().unwrap();
+    let server = LweCompressedServerKey::from_bytes(&bytes).unwrap().decompress();
+    let backend = LweBackend::new(Arc::new(server), Rounding::Exact);
+    let table = [5, -7, 0, 1, 2, 3, -1, 6];
+    let looked_up = backend.lut(&read.tensor, w(3), 0, &table, w(4)).unwrap();
+    assert_eq!(client.decrypt(&looked_up).unwrap(), CLEAR.lut(&x, w(3), 0, &table, w(4)).unwrap());
+}
+
+#[test]
+fn files_for_other_parameters_are_refused_naming_both() {
+    let params = small();
+    let client = LweClientKey::generate(params).unwrap();
+    let bytes = client.to_bytes().unwrap();
+    let other = LutParams { lwe_dimension: 65, ..params };
+    assert_eq!(
+        message(LweClientKey::from_bytes_for(&bytes, &Some(other)).unwrap_err()),
+        format!(
+            "cannot read client key: made for other TFHE parameters ({}) than expected ({})",
+            describe_lut_params(&params, false),
+            describe_lut_params(&other, false)
+        )
+    );
+    // Parameters that print alike when rounded are printed in full.
+    let close = LutParams { glwe_noise_std: params.glwe_noise_std * (1.0 + f64::EPSILON), ..params };
+    assert_eq!(
+        message(LweClientKey::from_bytes_for(&bytes, &Some(close)).unwrap_err()),
+        "cannot read client key: made for other TFHE parameters (n = 64, k = 1, N = 256, PBS 2^15 x 2, keyswitch 2^4 \
+         x 4, noise 9.313225746154785e-10 / 9.094947017729282e-13) than expected (n = 64, k = 1, N = 256, PBS 2^15 x \
+         2, keyswitch 2^4 x 4, noise 9.313225746154785e-10 / 9.094947017729284e-13)"
+    );
+    // Without expected parameters, a key is read with those it records.
+    assert_eq!(LweClientKey::from_bytes(&bytes).unwrap().params, params);
+}
+
+#[test]
+fn other_kinds_and_keys_unlike_their_parameters_are_refused() {
+    let params = small();
+    let client = LweClientKey::generate(params).unwrap();
+    let bytes = client.to_bytes().unwrap();
+    assert_eq!(
+        message(LweCompressedServerKey::from_bytes(&bytes).unwrap_err()),
+        "cannot read server key: the file holds a client key (lut model), expected a server key (lut model)"
+    );
+    assert_eq!(
+        message(veil_runtime::ClientKey::from_bytes(&bytes).unwrap_err()),
+        "cannot read client key: the file holds a client key (lut model), expected a client key (radix model)"
+    );
+    // A key recorded under parameters it does not have: the header is consistent, the payload is not.
+    let liar = LweClientKey { params: LutParams { polynomial_size: 512, ..params }, ..client };
+    assert_eq!(
+        message(LweClientKey::from_bytes(&liar.to_bytes().unwrap()).unwrap_err()),
+        "cannot read client key: the keys do not conform to the parameters the file records"
+    );
+}
