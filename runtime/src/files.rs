@@ -117,14 +117,8 @@ pub fn lut_fingerprint(p: &LutParams) -> u64 {
 pub fn describe_lut_params(p: &LutParams, exact: bool) -> String {
     let noise = |std: f64| if exact { format!("{std:e}") } else { format!("2^{:.2}", std.log2()) };
     format!(
-        "n = {}, k = {}, N = {}, PBS 2^{} x {}, keyswitch 2^{} x {}, noise {} / {}",
-        p.lwe_dimension,
-        p.glwe_dimension,
-        p.polynomial_size,
-        p.pbs_base_log,
-        p.pbs_level,
-        p.ks_base_log,
-        p.ks_level,
+        "{}, noise {} / {}",
+        veil_rt::tfhe_config::describe_sizes(p),
         noise(p.lwe_noise_std),
         noise(p.glwe_noise_std)
     )

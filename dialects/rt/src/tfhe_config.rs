@@ -44,6 +44,15 @@ impl Rounding {
     }
 }
 
+/// The parameters' sizes and decompositions, `n = 880, k = 1, N = 2048, PBS 2^15 x 2, keyswitch 2^4 x 4`: how
+/// `veil run` and the key files name a parameter set.
+pub fn describe_sizes(p: &LutParams) -> String {
+    format!(
+        "n = {}, k = {}, N = {}, PBS 2^{} x {}, keyswitch 2^{} x {}",
+        p.lwe_dimension, p.glwe_dimension, p.polynomial_size, p.pbs_base_log, p.pbs_level, p.ks_base_log, p.ks_level
+    )
+}
+
 /// One step of an exact floor: the bits `low..low + size` of the input (those below already cleared) are moved to
 /// the top of the torus and cleared by a sign bootstrap that reads their top bit and, when `size > 1`, a table
 /// bootstrap that reads the `size − 1` bits under it. Both need the noise margin of a (`size − 1`)-bit table.

@@ -235,20 +235,13 @@ pub fn describe_model(rt: &Module) -> String {
     }
     match veil_rt::tfhe_config::TfheConfig::read(rt) {
         Ok(Some(c)) => {
-            let p = &c.params;
             format!(
                 "model: lut (one LWE ciphertext per value), rounding {}, {} PBS per run\n\
-                 parameters: n = {}, k = {}, N = {}, PBS 2^{} x {}, keyswitch 2^{} x {}\n\
+                 parameters: {}\n\
                  failure probability: {:.1e} per run (at most 2^{:.0} per bootstrap)\n",
                 c.rounding.name(),
                 c.pbs,
-                p.lwe_dimension,
-                p.glwe_dimension,
-                p.polynomial_size,
-                p.pbs_base_log,
-                p.pbs_level,
-                p.ks_base_log,
-                p.ks_level,
+                veil_rt::tfhe_config::describe_sizes(&c.params),
                 c.p_fail,
                 c.p_fail_bound.log2()
             )
