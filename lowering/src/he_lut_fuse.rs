@@ -5,7 +5,8 @@
 //! - `rescale(x, s)` → `lut(x) {shift = s}` (the bootstrap drops the low bits while it looks up), with the table
 //!   of what follows fused in: `relu`, `square`, further `rescale`s, `lut`s, and `neg` after any of them;
 //! - `relu(x)`, `square(x)` on any other value → `lut(x)` of that function;
-//! - `max(a, b)` → `a + lut(b - a)` with the relu table (one bootstrap per pair);
+//! - `max(a, b)` → `a + lut(b - a)` with the relu table (one bootstrap per pair); `max_pool2d` → its windows' taps
+//!   (leveled one-hot convolutions) reduced by a balanced tree of such maxima ([`maxima`]);
 //! - a `rescale` whose only use is the function's return is removed (option `exact-outputs`): the client
 //!   decrypts the exact accumulator, with more fraction bits and no bootstrap.
 //!
@@ -28,6 +29,8 @@ use crate::he_ranges::{integer_ranges, Interval};
 
 use crate::he_plaintext_bypass::shared::{build, defined_by, erase_dead, replace, retype_all, tensor};
 use crate::pass::{Changed, Pass, PassOption, PassOptions};
+
+mod maxima;
 
 /// The lut fusion pass.
 pub struct HeLutFuse {
@@ -154,6 +157,9 @@ impl HeLutFuse {
         if m.op(op).def == &he::MAX {
             return self.max_as_table(m, op);
         }
+        if m.op(op).def == &he::MAX_POOL2D {
+            return self.max_pool_as_tables(m, op);
+        }
         let Some(step) = Step::of(m, op) else { return false };
         let x = m.op(op).operands[0];
         let result = m.op(op).result();
@@ -219,25 +225,6 @@ impl HeLutFuse {
             })
             .collect();
         (shift_used, table)
-    }
-
-    /// `max(a, b)` → `a + lut(b - a)` with the relu table: one bootstrap per element.
-    fn max_as_table(&self, m: &mut Module, op: OpId) -> bool {
-        let [a, b] = m.op(op).operands[..] else { return false };
-        let result = m.op(op).result();
-        let (Some(ta), Some(tb), Some(out)) = (tensor(m, a), tensor(m, b), tensor(m, result)) else { return false };
-        let diff_width = ta.width.max(tb.width) + 1;
-        if diff_width > he::MAX_WIDTH {
-            return false;
-        }
-        let diff_type = out.with_width(diff_width);
-        let diff = build(m, op, &he::SUB, &[b, a], &diff_type, vec![]);
-        let relu_type = out.with_width(diff_width);
-        let (shift, table) = self.table(diff_width, 0, Some(&Step::Relu), &relu_type, None);
-        let relu = lut(m, op, diff, shift, table, &relu_type);
-        let sum = build(m, op, &he::ADD, &[a, relu], &out, vec![]);
-        replace(m, result, sum);
-        true
     }
 }
 
