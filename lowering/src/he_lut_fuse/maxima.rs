@@ -32,6 +32,10 @@ impl HeLutFuse {
             return false;
         };
         let Some(hull) = ranges.hull(x) else { return false };
+        // Moved input, differences: two bits at most above x's width.
+        if xt.width + 2 > he::MAX_WIDTH {
+            return false;
+        }
         // Padded taps read 0: below every value only when the range starts at 0 or above.
         let offset = (window.padded() && hull.lo < 0).then_some(hull.lo);
         let source = match offset {
@@ -179,9 +183,9 @@ fn analysis(m: &Module, op: OpId) -> Option<RangeAnalysis> {
     RangeAnalysis::of_function(m, f).ok()
 }
 
-/// A `he.encode` of `value` everywhere in `like`'s shape and scale, analyzed.
+/// A `he.encode` of `value` at `like`'s scale, of shape `[1]` (a plaintext broadcasts to the ciphertext), analyzed.
 fn constant(m: &mut Module, ranges: &mut RangeAnalysis, at: OpId, like: &FixedTensor, value: i64) -> Value {
-    let c = encode(m, at, &like.with_width(2), vec![value]);
+    let c = encode(m, at, &like.with_width(2).with_shape([1]), vec![value]);
     typed(m, ranges, c)
 }
 
