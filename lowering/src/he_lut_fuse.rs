@@ -5,7 +5,8 @@
 //! - `rescale(x, s)` → `lut(x) {shift = s}` (the bootstrap drops the low bits while it looks up), with the table
 //!   of what follows fused in: `relu`, `square`, further `rescale`s, `lut`s, and `neg` after any of them;
 //! - `relu(x)`, `square(x)` on any other value → `lut(x)` of that function;
-//! - `max(a, b)` → `a + lut(b - a)` with the relu table (one bootstrap per pair);
+//! - `max(a, b)` → `a + lut(b - a)` with the relu table (one bootstrap per pair); `max_pool2d` → its windows' taps
+//!   (leveled one-hot convolutions) reduced by a balanced tree of such maxima ([`maxima`]);
 //! - a `rescale` whose only use is the function's return is removed (option `exact-outputs`): the client
 //!   decrypts the exact accumulator, with more fraction bits and no bootstrap.
 //!
@@ -29,6 +30,8 @@ use crate::he_ranges::{integer_ranges, Interval};
 
 use crate::he_plaintext_bypass::shared::{build, defined_by, erase_dead, replace, retype_all, tensor};
 use crate::pass::{Changed, Pass, PassOption, PassOptions};
+
+mod maxima;
 
 /// The lut fusion pass.
 pub struct HeLutFuse {
@@ -155,6 +158,9 @@ impl HeLutFuse {
         if m.op(op).def == &he::MAX {
             return self.max_as_table(m, op);
         }
+        if m.op(op).def == &he::MAX_POOL2D {
+            return self.max_pool_as_tables(m, op);
+        }
         let Some(step) = Step::of(m, op) else { return false };
         let x = m.op(op).operands[0];
         let result = m.op(op).result();
@@ -184,7 +190,7 @@ impl HeLutFuse {
             Step::Rescale(_) => None,
             other => Some(other),
         };
-        let (shift, table) = self.table(input.width, shift, after.as_ref(), &out, ranges.get(&x).copied());
+        let (shift, table) = self.table(input.width, shift, after.as_ref(), &out, ranges.get(&x).copied(), Entry::Middle);
         let new = lut(m, op, x, shift, table, &out);
         replace(m, result, new);
         true
@@ -192,7 +198,8 @@ impl HeLutFuse {
 
     /// The shift and table of `step` (identity when `None`) applied to `floor(x / 2^shift)` for a `width`-bit `x` of
     /// proven `range`, with at most `index_bits` index bits (more low bits dropped when needed) and, when it drops
-    /// bits, one index of headroom past each end of the range.
+    /// bits, one index of headroom past each end of the range. A coarsened entry stands for the `entry` value of the
+    /// finer values its index covers.
     fn table(
         &self,
         width: u32,
@@ -200,6 +207,7 @@ impl HeLutFuse {
         step: Option<&Step>,
         out: &FixedTensor,
         range: Option<Interval>,
+        entry: Entry,
     ) -> (i64, Vec<i64>) {
         let mut shift_used = shift.max(i64::from(width) - i64::from(self.index_bits));
         if let (true, Some(r)) = (shift_used > 0, range) {
@@ -214,8 +222,10 @@ impl HeLutFuse {
         let bits = width - shift_used as u32;
         let half = 1i128 << (bits - 1);
         let coarsening = shift_used - shift;
-        // The middle of the 2^coarsening finer values an index stands for (the lowest would bias every entry).
-        let middle = if coarsening > 0 { 1i128 << (coarsening - 1) } else { 0 };
+        let middle = match entry {
+            Entry::Middle if coarsening > 0 => 1i128 << (coarsening - 1),
+            _ => 0,
+        };
         let table = (0..1i128 << bits)
             .map(|j| {
                 let value = ((j - half) << coarsening) + middle;
@@ -224,25 +234,17 @@ impl HeLutFuse {
             .collect();
         (shift_used, table)
     }
+}
 
-    /// `max(a, b)` → `a + lut(b - a)` with the relu table: one bootstrap per element.
-    fn max_as_table(&self, m: &mut Module, op: OpId) -> bool {
-        let [a, b] = m.op(op).operands[..] else { return false };
-        let result = m.op(op).result();
-        let (Some(ta), Some(tb), Some(out)) = (tensor(m, a), tensor(m, b), tensor(m, result)) else { return false };
-        let diff_width = ta.width.max(tb.width) + 1;
-        if diff_width > he::MAX_WIDTH {
-            return false;
-        }
-        let diff_type = out.with_width(diff_width);
-        let diff = build(m, op, &he::SUB, &[b, a], &diff_type, vec![]);
-        let relu_type = out.with_width(diff_width);
-        let (shift, table) = self.table(diff_width, 0, Some(&Step::Relu), &relu_type, None);
-        let relu = lut(m, op, diff, shift, table, &relu_type);
-        let sum = build(m, op, &he::ADD, &[a, relu], &out, vec![]);
-        replace(m, result, sum);
-        true
-    }
+/// Which of the finer values a coarsened table entry stands for.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+enum Entry {
+    /// The middle of the `2^coarsening` values its index covers: unbiased for values spread over the box (a
+    /// rescaled accumulator); the lowest would bias every entry by half a box.
+    Middle,
+    /// The lowest: a maximum's difference of values on a grid of the box's size (pooled table outputs) is exact,
+    /// and no maximum exceeds its larger operand.
+    Low,
 }
 
 /// `v` clamped to the range of `t`'s width.

@@ -8,6 +8,8 @@
 //! linear ops sum the intervals of their products with the actual weights, `rescale` floors, `relu` / `max`
 //! / pools take maxima, `square` knows that a square is never negative, `lut` looks at the reachable table
 //! entries, data movement permutes intervals. An op the analysis does not know gets its result type's range.
+//! One relational rule: a sum `a + T(b - a)` (a max written as a table) is bounded knowing that `a` and `b - a` move
+//! together ([`difference_table`]).
 
 use std::collections::HashMap;
 use std::ops::{Add, Mul, Neg, Sub};
@@ -295,7 +297,12 @@ impl RangeAnalysis {
                 None => type_range(m, v)?,
             });
         }
-        let r = transfer(m, op, &operands, &rt)?;
+        let mut r = transfer(m, op, &operands, &rt)?;
+        if let Some(bound) = difference_table::bound(m, op, &self.ranges) {
+            for (e, b) in r.elems.iter_mut().zip(&bound.elems) {
+                *e = e.intersect(*b).unwrap_or(*e);
+            }
+        }
         if r.elems.len() != numel(&rt.shape)? {
             return Err(format!("the range analysis computed {} elements for a result of {}", r.elems.len(), rt));
         }
@@ -321,6 +328,7 @@ pub fn integer_ranges(m: &Module, f: OpId) -> Result<HashMap<Value, Interval>, D
     Ok(RangeAnalysis::of_function(m, f)?.hulls())
 }
 
+mod difference_table;
 mod transfer;
 
 pub use transfer::transfer;

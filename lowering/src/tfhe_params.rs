@@ -5,7 +5,8 @@
 //!
 //! Noise per value is tracked as two ν², the squared 2-norms of the leveled combination that computes it over its
 //! sources, bootstrap outputs and fresh encryptions (far less noisy: a first layer's large weights multiply only
-//! these): a sum adds, a product by clear weights multiplies by the largest column's Σw², data movement keeps them;
+//! these): a sum adds, a product by clear weights multiplies by the largest column's Σw², data movement keeps them,
+//! an input encoded at `b` bits that a leveled op re-encodes at its result's `W` multiplies by 4^(b − W);
 //! a per-tensor maximum, so sound for every element.
 //! A table lookup that drops `s` bits of a `W`-bit input (index bits `p = W - s`) puts these constraints:
 //!
@@ -186,12 +187,17 @@ fn collect(m: &Module, rounding: Rounding) -> Result<Collected, Diagnostics> {
         let Some(out) = lwe(m, data.result()) else { continue };
         any_lwe = true;
         let callee = data.attr("callee").and_then(|a| m.attr_as_str(a)).unwrap_or_default();
-        let of = |i: usize| data.operands.get(i).and_then(|v| norm.get(v)).copied().unwrap_or(Norms::BOOTSTRAPPED);
+        let own = |i: usize| data.operands.get(i).and_then(|v| norm.get(v)).copied().unwrap_or(Norms::BOOTSTRAPPED);
+        // A leveled kernel re-encodes an input encoded at b > W_out bits: times 2^(b - W_out), ν² times 4^(b - W_out).
+        let of = |i: usize| {
+            let b = data.operands.get(i).and_then(|&v| lwe(m, v)).map_or(out.width, |t| t.width);
+            own(i).scaled(f64::from(2 * b.saturating_sub(out.width)).exp2())
+        };
         let nu2 = match callee {
             "lut" => {
                 let x = lwe(m, data.operands[0]).ok_or_else(|| error(m, op, "the table's input is not !rt.lwe"))?;
                 let shift = data.attr("shift").and_then(|a| m.attr_as_int(a)).unwrap_or(0) as u32;
-                lookup_constraints(&mut c, op, rounding, x.width, shift, of(0), out.numel())
+                lookup_constraints(&mut c, op, rounding, x.width, shift, own(0), out.numel())
                     .map_err(|e| error(m, op, &e))?;
                 Norms::BOOTSTRAPPED
             }
@@ -305,4 +311,35 @@ fn no_params(m: &Module, collected: &Collected, e: NoParams) -> Diagnostics {
     .map_or(m.top(), |i| collected.ops[i]);
     let what = m.op(op).attr("callee").and_then(|a| m.attr_as_str(a)).map_or_else(|| m.op(op).name().to_string(), |c| format!("@{c}"));
     error(m, op, &format!("no TFHE parameters for {what}: {e}"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::he_to_rt::{HeToRt, Strategy};
+    use crate::pass::Pass;
+
+    /// A max's difference b - a at i5 while a sits in the i8 encoding of the shift after the max: the subtraction
+    /// re-encodes a by 2^3.
+    const DIFFERENCE: &str = r#"func.func @difference(%a: !he.ct<4xi4, frac = 0>, %b: !he.ct<4xi4, frac = 0>) -> !he.ct<4xi8, frac = 0> {
+  %0 = "he.sub"(%b, %a) : (!he.ct<4xi4, frac = 0>, !he.ct<4xi4, frac = 0>) -> !he.ct<4xi5, frac = 0>
+  %1 = "he.lut"(%0) {table = dense<[0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15]> : tensor<32xi5>} : (!he.ct<4xi5, frac = 0>) -> !he.ct<4xi5, frac = 0>
+  %2 = "he.add"(%a, %1) : (!he.ct<4xi4, frac = 0>, !he.ct<4xi5, frac = 0>) -> !he.ct<4xi5, frac = 0>
+  %3 = "he.shl"(%2) {shift = 3} : (!he.ct<4xi5, frac = 0>) -> !he.ct<4xi8, frac = 0>
+  func.return %3 : !he.ct<4xi8, frac = 0>
+}"#;
+
+    #[test]
+    fn a_re_encoded_input_multiplies_its_noise() {
+        let mut m = veil_ir::parse_and_verify("test.mlir", DIFFERENCE, &crate::registry()).unwrap();
+        HeToRt { leveled: false, strategy: Strategy::Lut }.run(&mut m).unwrap();
+        let c = collect(&m, Rounding::Approximate).unwrap();
+        let lut = c.ops.iter().position(|&op| m.op(op).attr("callee").and_then(|a| m.attr_as_str(a)) == Some("lut"));
+        let table = &c.constraints[lut.unwrap()];
+        // b (fresh, i5: kept) + a (fresh, i8 read at i5: times 2^3, ν² times 64).
+        assert_eq!((table.precision, table.fresh_norm2_squared, table.norm2_squared), (5, 65.0, 0.0));
+        // The decrypted result: the shift (times 2^3) of a (fresh) plus the table's output (a bootstrap).
+        let out = c.constraints.last().unwrap();
+        assert_eq!((out.kind, out.fresh_norm2_squared, out.norm2_squared), (ConstraintKind::Decrypt, 64.0, 64.0));
+    }
 }

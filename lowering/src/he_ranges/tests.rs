@@ -185,3 +185,58 @@ fn argument_ranges_must_fit_the_type() {
     let r = integer_ranges(&m, m.funcs()[0]).unwrap_or_else(|d| panic!("{d}"));
     assert_eq!(r.get(&result(&m, 0)), Some(&Interval::new(0, 127)));
 }
+
+/// `a + T(b - a)` with a table that drops one bit of the difference (`floor(d / 2) * 2`, relu, and one odd entry).
+fn difference_table_program(table: &[i64]) -> String {
+    let table: Vec<String> = table.iter().map(i64::to_string).collect();
+    r#"func.func @f(%a: !he.ct<2xi6, frac = 0> {veil.range = [-5.0, 12.0]}, %b: !he.ct<2xi6, frac = 0> {veil.range = [0.0, 15.0]}) -> !he.ct<2xi8, frac = 0> {
+  %0 = "he.sub"(%b, %a) : (!he.ct<2xi6, frac = 0>, !he.ct<2xi6, frac = 0>) -> !he.ct<2xi6, frac = 0>
+  %1 = "he.lut"(%0) {shift = 1, table = dense<[TABLE]> : tensor<32xi8>} : (!he.ct<2xi6, frac = 0>) -> !he.ct<2xi8, frac = 0>
+  %2 = "he.add"(%a, %1) : (!he.ct<2xi6, frac = 0>, !he.ct<2xi8, frac = 0>) -> !he.ct<2xi8, frac = 0>
+  func.return %2 : !he.ct<2xi8, frac = 0>
+}"#
+    .replace("TABLE", &table.join(", "))
+}
+
+#[test]
+fn a_max_written_as_a_table_keeps_the_maximum_range() {
+    // Index j stands for d in [2j, 2j + 1]; relu(2j): a + T(b - a) lies in [max(lo) - 1, max(hi)].
+    let relu: Vec<i64> = (-16..16).map(|j: i64| (2 * j).max(0)).collect();
+    let m = parse(&difference_table_program(&relu));
+    let a = ranges_of(&m);
+    // Interval arithmetic alone: [-5, 12] + [0, 20] = [-5, 32]. b = 0, a = -5 reads d = 5 -> 4: -1; a = b - 1
+    // reads 0: b - 1 >= -1; the sum never passes max(a, b) <= 15.
+    assert_eq!(a.get(result(&m, 2)).unwrap().elems[0], Interval::new(-1, 15));
+}
+
+#[test]
+fn difference_tables_are_sound_for_any_table() {
+    let mut rng = Lcg(0xd1ff);
+    for _ in 0..20 {
+        let table: Vec<i64> = (0..32).map(|_| rng.within(Interval::new(-40, 40)) as i64).collect();
+        let m = parse(&difference_table_program(&table));
+        let sound = ranges_of(&m);
+        let f = m.funcs()[0];
+        let args = m.block(m.body(f).unwrap()).args.clone();
+        let mut ops = vec![];
+        m.walk_into(f, &mut ops);
+        let bound = sound.get(result(&m, 2)).unwrap().elems[0];
+        let (mut lo, mut hi) = (i128::MAX, i128::MIN);
+        for va in -5..=12 {
+            for vb in 0..=15 {
+                let mut exact = RangeAnalysis::new();
+                for (&arg, v) in args.iter().zip([va, vb]) {
+                    exact.set(arg, TensorRange { shape: vec![2], elems: vec![Interval::point(v); 2] });
+                }
+                for &op in &ops {
+                    exact.visit(&m, op).unwrap();
+                }
+                let v = exact.get(result(&m, 2)).unwrap().elems[0].lo;
+                assert!(bound.contains(v), "{v} escapes {bound} (a = {va}, b = {vb}, table {table:?})");
+                (lo, hi) = (lo.min(v), hi.max(v));
+            }
+        }
+        // Exact: every bound is reached.
+        assert_eq!(bound, Interval::new(lo, hi), "table {table:?}");
+    }
+}

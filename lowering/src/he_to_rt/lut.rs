@@ -3,14 +3,17 @@
 //! clear weights and data movement are leveled and need their operands at the result's encoding (a wider encoding
 //! cannot be produced without a bootstrap), so the ciphertexts connected through such ops share one encoding
 //! width: the widest of them (a *partition*, as Concrete calls it). A `lut` starts a new partition (its bootstrap
-//! writes any encoding). Every non-linear op must already be a table (he-lut-fuse); anything else is an error
-//! naming the op.
+//! writes any encoding); a table whose input is narrower than its partition reads it re-encoded
+//! ([`reencode_table_inputs`]). Every non-linear op must already be a table (he-lut-fuse); anything else is an
+//! error naming the op.
 
 use std::collections::HashMap;
 
 use veil_he::{self as he, FixedTensor, Kind};
-use veil_ir::{Diagnostic, Diagnostics, Module, OpDef, Traits, Value};
+use veil_ir::{Diagnostic, Diagnostics, Module, OpDef, OpId, Traits, Value};
 use veil_rt::{block_width, lwe_type, RtTensor};
+
+use crate::he_plaintext_bypass::shared::build;
 
 /// The he ops the lut model runs: leveled linear maps and data movement, tables, trivial encryptions.
 const LUT_MODEL_OPS: &[&OpDef] = &[
@@ -36,10 +39,8 @@ const LUT_MODEL_OPS: &[&OpDef] = &[
 /// Why an he op has no lut-model kernel, for the error.
 fn unsupported(def: &OpDef) -> String {
     let name = def.name;
-    if [&he::RELU, &he::RESCALE, &he::SQUARE, &he::MAX].contains(&def) {
+    if [&he::RELU, &he::RESCALE, &he::SQUARE, &he::MAX, &he::MAX_POOL2D].contains(&def) {
         format!("'{name}' is not a table yet: run --he-lut-fuse before --he-to-rt=strategy=lut")
-    } else if def == &he::MAX_POOL2D {
-        format!("'{name}' has no lookup-table-model kernel yet: compile this model with the radix strategy")
     } else if def == &he::MUL {
         format!("'{name}' (a product of two ciphertexts) has no lookup-table-model kernel yet: use the radix strategy")
     } else {
@@ -87,15 +88,41 @@ impl Partitions {
     }
 }
 
-/// The encoding width of every ciphertext value: the widest he width in its partition. Errors where a table's
-/// input would need a wider encoding than its own width (the bootstrap reads the input at its own precision).
-fn encodings(m: &Module) -> Result<HashMap<Value, u32>, Vec<Diagnostic>> {
-    let cipher = |v: Value| FixedTensor::of(m, m.value_type(v)).filter(|t| t.kind == Kind::Cipher);
+/// The ops the runtime computes as leveled rows `Σ c·x`: an input encoded at more bits than the result is
+/// re-encoded on the way (times 2^(b − W), exact when the value fits W).
+const LINEAR_OPS: &[&OpDef] = &[
+    &he::ADD,
+    &he::SUB,
+    &he::ADD_PLAIN,
+    &he::SUB_PLAIN,
+    &he::NEG,
+    &he::MUL_PLAIN,
+    &he::SHL,
+    &he::MATMUL_PLAIN,
+    &he::CONV2D_PLAIN,
+    &he::SUM,
+    &he::AVG_POOL2D,
+];
+
+/// The encoding width of every ciphertext value: the widest he width in its partition. The result of a linear op
+/// read only by tables (a max's difference) stays apart, at its own width, and its operands' partitions are encoded
+/// at least that wide: the linear op re-encodes its operands, and the tables read it at its own width.
+fn encodings(m: &Module) -> HashMap<Value, u32> {
+    let apart: Vec<Value> = m
+        .walk()
+        .into_iter()
+        .filter(|&op| LINEAR_OPS.contains(&m.op(op).def))
+        .map(|op| m.op(op).result())
+        .filter(|&r| {
+            let uses = m.uses(r);
+            !uses.is_empty() && uses.iter().all(|&(user, _)| m.op(user).def == &he::LUT)
+        })
+        .collect();
     let mut parts = Partitions::default();
     let mut values = vec![];
     for f in m.funcs() {
         if let Some(body) = m.body(f) {
-            values.extend(m.block(body).args.iter().copied().filter(|&a| cipher(a).is_some()));
+            values.extend(m.block(body).args.iter().copied().filter(|&a| cipher(m, a).is_some()));
         }
     }
     for op in m.walk() {
@@ -103,44 +130,68 @@ fn encodings(m: &Module) -> Result<HashMap<Value, u32>, Vec<Diagnostic>> {
         if data.def.dialect() != he::NAME {
             continue;
         }
-        for &r in data.results.iter().filter(|&&r| cipher(r).is_some()) {
+        for &r in data.results.iter().filter(|&&r| cipher(m, r).is_some()) {
             values.push(r);
             parts.root(r);
-            if data.def != &he::LUT {
-                for &x in data.operands.iter().filter(|&&x| cipher(x).is_some()) {
+            if data.def != &he::LUT && !apart.contains(&r) {
+                for &x in data.operands.iter().filter(|&&x| cipher(m, x).is_some()) {
                     parts.join(r, x);
                 }
             }
         }
     }
+    let width = |v: Value| cipher(m, v).map_or(0, |t| t.width);
     let mut widest: HashMap<Value, u32> = HashMap::new();
-    for &v in &values {
-        let w = cipher(v).map_or(0, |t| t.width);
-        let root = parts.root(v);
-        let entry = widest.entry(root).or_insert(0);
+    let mut widen = |parts: &mut Partitions, v: Value, w: u32| {
+        let entry = widest.entry(parts.root(v)).or_insert(0);
         *entry = (*entry).max(w);
+    };
+    for &v in &values {
+        widen(&mut parts, v, width(v));
     }
-    let encoding: HashMap<Value, u32> = values.iter().map(|&v| (v, widest[&parts.root(v)])).collect();
-    let errors: Vec<Diagnostic> = m
-        .walk()
-        .into_iter()
-        .filter(|&op| m.op(op).def == &he::LUT)
-        .filter_map(|op| {
-            let x = m.op(op).operands[0];
-            let (own, enc) = (cipher(x)?.width, *encoding.get(&x)?);
-            (enc > own).then(|| {
-                let message = format!(
-                    "the table's input (i{own}) shares its encoding with a wider linear op (i{enc}); the lookup-table \
-                     model reads a table input at its own width, which needs a re-encoding it does not do yet"
-                );
-                Diagnostic::error(m.op(op).loc.clone(), message)
-            })
-        })
-        .collect();
-    if errors.is_empty() {
-        Ok(encoding)
-    } else {
-        Err(errors)
+    for &r in &apart {
+        let op = m.defining_op(r).expect("an op result");
+        for &x in m.op(op).operands.iter().filter(|&&x| cipher(m, x).is_some()) {
+            widen(&mut parts, x, width(r));
+        }
+    }
+    values.iter().map(|&v| (v, widest[&parts.root(v)])).collect()
+}
+
+/// The he tensor of a ciphertext value.
+fn cipher(m: &Module, v: Value) -> Option<FixedTensor> {
+    FixedTensor::of(m, m.value_type(v)).filter(|t| t.kind == Kind::Cipher)
+}
+
+/// Re-encodes every table input still narrower than its partition's encoding (one a wider linear op also reads): a
+/// bootstrap reads its input's top bits at its encoding, so an `iW` input encoded at `E > W` bits becomes
+/// `he.shl(x) {shift = E - W}` (leveled: the value times 2^(E - W), its bits at the top of the encoding, the noise
+/// times 2^(E - W) as well) and the table's shift grows by `E - W`: the same entries, read at the same index (with
+/// exact rounding, `E - W` more bits to clear).
+pub(super) fn reencode_table_inputs(m: &mut Module) {
+    let encoding = encodings(m);
+    let mut shifted: HashMap<Value, Value> = HashMap::new();
+    let luts: Vec<OpId> = m.walk().into_iter().filter(|&op| m.op(op).def == &he::LUT).collect();
+    for op in luts {
+        let x = m.op(op).operands[0];
+        let (Some(t), Some(&enc)) = (cipher(m, x), encoding.get(&x)) else { continue };
+        if enc <= t.width {
+            continue;
+        }
+        let k = i64::from(enc - t.width);
+        let y = match shifted.get(&x) {
+            Some(&y) => y,
+            None => {
+                let attrs = vec![("shift".to_string(), m.int_attr(k))];
+                let y = build(m, op, &he::SHL, &[x], &t.with_width(enc), attrs);
+                shifted.insert(x, y);
+                y
+            }
+        };
+        m.set_operand(op, 0, y);
+        let shift = m.op(op).attr("shift").and_then(|a| m.attr_as_int(a)).unwrap_or(0);
+        let attr = m.int_attr(shift + k);
+        m.set_attr(op, "shift", attr);
     }
 }
 
@@ -159,17 +210,10 @@ fn convert_types(m: &mut Module, encoding: &HashMap<Value, u32>) {
 
 /// Checks every he op for the lut model and retypes the values; the errors name each op it cannot lower.
 pub(super) fn retype(m: &mut Module) -> Result<(), Diagnostics> {
-    let mut errors = check_ops(m);
-    let encoding = match encodings(m) {
-        Ok(e) => Some(e),
-        Err(e) => {
-            errors.extend(e);
-            None
-        }
-    };
+    let errors = check_ops(m);
     if !errors.is_empty() {
         return Err(m.report(errors));
     }
-    convert_types(m, &encoding.unwrap_or_default());
+    convert_types(m, &encodings(m));
     Ok(())
 }

@@ -9,6 +9,8 @@
 // CHECK: !lwe1 = !rt.lwe<1x2xi12, frac = 8>
 // CHECK: !lwe2 = !rt.lwe<1x3xi14, frac = 8>
 // CHECK: !lwe3 = !rt.lwe<1x3xi12, frac = 4>
+// CHECK: !lwe4 = !rt.lwe<4xi8, frac = 0>
+// CHECK-NEXT: !lwe5 = !rt.lwe<4xi5, frac = 0>
 // CHECK-LABEL: func.func @mlp(%arg0: !lwe0) -> !lwe1
 // CHECK: %2 = "rt.call"(%arg0, %0) {callee = @matmul_plain, signed = true} : (!lwe0, !pt0) -> !lwe2
 // CHECK-NEXT: %3 = "rt.call"(%2) {callee = @lut, shift = 8, signed = true, table = dense<{{.*}}> : tensor<64xi5>} : (!lwe2) -> !lwe3
@@ -20,4 +22,34 @@ func.func @mlp(%x: !he.ct<1x4xi6, frac = 4>) -> !he.ct<1x2xi12, frac = 8> {
   %1 = "he.lut"(%0) {shift = 8, table = dense<[0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 15, 15, 15, 15, 15, 15, 15, 15, 15, 15, 15, 15, 15, 15, 15, 15]> : tensor<64xi5>} : (!he.ct<1x3xi14, frac = 8>) -> !he.ct<1x3xi5, frac = 4>
   %2 = "he.matmul_plain"(%1, %w2) : (!he.ct<1x3xi5, frac = 4>, !he.pt<3x2xi3, frac = 4>) -> !he.ct<1x2xi12, frac = 8>
   func.return %2 : !he.ct<1x2xi12, frac = 8>
+}
+
+// A max's difference, read only by its table, stays apart at its own width (i5) although a shares the i8 encoding
+// of the shift its maximum feeds: the subtraction re-encodes a (times 2^3), and the table reads its input at i5, its
+// own width. b, read by nothing else, is encoded at the difference's i5 (an encoding never widens without a
+// bootstrap).
+// CHECK-LABEL: func.func @difference(%arg0: !lwe4, %arg1: !lwe5) -> !lwe4
+// CHECK-NEXT: %0 = "rt.call"(%arg1, %arg0) {callee = @sub, signed = true} : (!lwe5, !lwe4) -> !lwe5
+// CHECK-NEXT: %1 = "rt.call"(%0) {callee = @lut, signed = true, table = dense<{{.*}}> : tensor<32xi5>} : (!lwe5) -> !lwe4
+// CHECK-NEXT: %2 = "rt.call"(%arg0, %1) {callee = @add, signed = true} : (!lwe4, !lwe4) -> !lwe4
+// CHECK-NEXT: %3 = "rt.call"(%2) {callee = @shl, shift = 3, signed = true} : (!lwe4) -> !lwe4
+func.func @difference(%a: !he.ct<4xi4, frac = 0>, %b: !he.ct<4xi4, frac = 0>) -> !he.ct<4xi8, frac = 0> {
+  %0 = "he.sub"(%b, %a) : (!he.ct<4xi4, frac = 0>, !he.ct<4xi4, frac = 0>) -> !he.ct<4xi5, frac = 0>
+  %1 = "he.lut"(%0) {table = dense<[0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15]> : tensor<32xi5>} : (!he.ct<4xi5, frac = 0>) -> !he.ct<4xi5, frac = 0>
+  %2 = "he.add"(%a, %1) : (!he.ct<4xi4, frac = 0>, !he.ct<4xi5, frac = 0>) -> !he.ct<4xi5, frac = 0>
+  %3 = "he.shl"(%2) {shift = 3} : (!he.ct<4xi5, frac = 0>) -> !he.ct<4xi8, frac = 0>
+  func.return %3 : !he.ct<4xi8, frac = 0>
+}
+
+// A table input that a wider linear op also reads (here an argument, i4, in the add's i5 partition) is re-encoded:
+// shl by 1 puts its bits at the top of the i5 encoding, and the table drops that bit again (shift 1): the same 16
+// entries, read at the same index.
+// CHECK-LABEL: func.func @shared(%arg0: !lwe5) -> !lwe5
+// CHECK-NEXT: %0 = "rt.call"(%arg0) {callee = @shl, shift = 1, signed = true} : (!lwe5) -> !lwe5
+// CHECK-NEXT: %1 = "rt.call"(%0) {callee = @lut, shift = 1, signed = true, table = dense<[0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 2, 3, 4, 5, 6, 7]> : tensor<16xi4>} : (!lwe5) -> !lwe5
+// CHECK-NEXT: %2 = "rt.call"(%arg0, %1) {callee = @add, signed = true} : (!lwe5, !lwe5) -> !lwe5
+func.func @shared(%x: !he.ct<4xi4, frac = 0>) -> !he.ct<4xi5, frac = 0> {
+  %0 = "he.lut"(%x) {table = dense<[0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 2, 3, 4, 5, 6, 7]> : tensor<16xi4>} : (!he.ct<4xi4, frac = 0>) -> !he.ct<4xi4, frac = 0>
+  %1 = "he.add"(%x, %0) : (!he.ct<4xi4, frac = 0>, !he.ct<4xi4, frac = 0>) -> !he.ct<4xi5, frac = 0>
+  func.return %1 : !he.ct<4xi5, frac = 0>
 }

@@ -1,0 +1,130 @@
+//! A relational bound for `a + T(b - a)`: a table of a difference added back to the value subtracted, which is how
+//! he-lut-fuse writes `max(a, b)` (`T` = relu). Interval arithmetic on the sum alone forgets that `a` and
+//! `b - a` move together: it bounds `a + relu(b - a)` by `hi_a + hi_b - lo_a` instead of `max(hi_a, hi_b)`, so every
+//! level of a tree of maxima would need a wider type than the values it holds. Here, for each index box of the
+//! table, the differences `d` it covers and the `a` that go with them (`a` in `A`, `a + d` in `B`) bound the sum
+//! exactly for any table, coarse or not.
+
+use std::collections::HashMap;
+
+use veil_he::{self as he, FixedTensor};
+use veil_ir::{DenseValues, Module, OpId, Value};
+
+use super::{Interval, TensorRange};
+
+/// The bound of each element of `op`'s result when `op` is `he.add(a, he.lut(he.sub(b, a)))` (in either operand
+/// order, every tensor of one shape); `None` for any other op.
+pub(super) fn bound(m: &Module, op: OpId, ranges: &HashMap<Value, TensorRange>) -> Option<TensorRange> {
+    let data = m.op(op);
+    if data.def != &he::ADD {
+        return None;
+    }
+    let [p, q] = data.operands[..] else { return None };
+    [(p, q), (q, p)].into_iter().find_map(|(a, t)| of_sum(m, a, t, ranges))
+}
+
+/// The bound of `a + t` when `t = T(b - a)`.
+fn of_sum(m: &Module, a: Value, t: Value, ranges: &HashMap<Value, TensorRange>) -> Option<TensorRange> {
+    let lut = m.defining_op(t).filter(|&o| m.op(o).def == &he::LUT)?;
+    let d = m.op(lut).operands[0];
+    let sub = m.defining_op(d).filter(|&o| m.op(o).def == &he::SUB)?;
+    let [b, subtracted] = m.op(sub).operands[..] else { return None };
+    if subtracted != a {
+        return None;
+    }
+    let (ra, rb) = (ranges.get(&a)?, ranges.get(&b)?);
+    let shape = &ranges.get(&t)?.shape;
+    if &ra.shape != shape || &rb.shape != shape {
+        return None;
+    }
+    let table = Table::of(m, lut)?;
+    let mut cache: HashMap<(Interval, Interval), Option<Interval>> = HashMap::new();
+    let mut elems = Vec::with_capacity(ra.elems.len());
+    for (&ia, &ib) in ra.elems.iter().zip(&rb.elems) {
+        elems.push((*cache.entry((ia, ib)).or_insert_with(|| table.sum_bound(ia, ib)))?);
+    }
+    Some(TensorRange { shape: shape.clone(), elems })
+}
+
+/// A lut's entries, shift and index range.
+struct Table {
+    entries: Vec<i64>,
+    shift: u32,
+    /// The indices `floor(d / 2^shift)` the entries stand for.
+    index: Interval,
+}
+
+impl Table {
+    fn of(m: &Module, lut: OpId) -> Option<Table> {
+        let data = m.op(lut);
+        let width = FixedTensor::of(m, m.value_type(data.operands[0]))?.width;
+        let shift = data.attr("shift").map_or(Some(0), |a| m.attr_as_int(a))?;
+        let shift = u32::try_from(shift).ok().filter(|&s| s < width)?;
+        let entries = match &m.attr_as_dense(data.attr("table")?)?.values {
+            DenseValues::Int(v) => v.clone(),
+            _ => return None,
+        };
+        let index = Interval::of_width(width - shift);
+        (entries.len() as i128 == index.hi - index.lo + 1).then_some(Table { entries, shift, index })
+    }
+
+    /// The hull of `a + T(b - a)` over `a` in `ia`, `b` in `ib`: per index box `j`, the differences `d0..=d1` it
+    /// covers, and `a` with `a` in `ia` and `a + d` in `ib` for one of them. `None` when the difference can leave
+    /// the table (a program that is not range-correct; interval arithmetic alone then).
+    fn sum_bound(&self, ia: Interval, ib: Interval) -> Option<Interval> {
+        let d = ib - ia;
+        let boxes = Interval::new(d.lo >> self.shift, d.hi >> self.shift);
+        if boxes.intersect(self.index) != Some(boxes) {
+            return None;
+        }
+        (boxes.lo..=boxes.hi)
+            .map(|j| {
+                let (d0, d1) = (d.lo.max(j << self.shift), d.hi.min(((j + 1) << self.shift) - 1));
+                let entry = i128::from(self.entries[(j - self.index.lo) as usize]);
+                Interval::new(entry + ia.lo.max(ib.lo - d1), entry + ia.hi.min(ib.hi - d0))
+            })
+            .reduce(Interval::hull)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn table(entries: Vec<i64>, shift: u32, bits: u32) -> Table {
+        Table { entries, shift, index: Interval::of_width(bits) }
+    }
+
+    fn relu(bits: u32, shift: u32) -> Table {
+        let index = Interval::of_width(bits);
+        table((index.lo..=index.hi).map(|j| (j << shift).max(0) as i64).collect(), shift, bits)
+    }
+
+    #[test]
+    fn an_exact_relu_gives_the_maximum() {
+        let t = relu(5, 0);
+        assert_eq!(t.sum_bound(Interval::new(0, 15), Interval::new(0, 15)), Some(Interval::new(0, 15)));
+        assert_eq!(t.sum_bound(Interval::new(-3, 2), Interval::new(5, 9)), Some(Interval::new(5, 9)));
+        assert_eq!(t.sum_bound(Interval::new(-8, 7), Interval::new(-8, -8)), Some(Interval::new(-8, 7)));
+    }
+
+    #[test]
+    fn a_coarse_relu_stays_within_the_operands() {
+        // floor(d / 4) * 4: never above the maximum, never below a.
+        let t = relu(3, 2);
+        assert_eq!(t.sum_bound(Interval::new(0, 15), Interval::new(0, 15)), Some(Interval::new(0, 15)));
+        // a = 0, b = 3: d = 3 reads box 0 (0): the sum is 0, below max = 3.
+        assert_eq!(t.sum_bound(Interval::point(0), Interval::point(3)), Some(Interval::point(0)));
+    }
+
+    #[test]
+    fn points_evaluate_exactly_and_escaping_differences_give_up() {
+        let t = table(vec![7, -1, 5, 2], 1, 2);
+        // d = 3 - 1 = 2 reads index 1 (entry 2): 1 + 2.
+        assert_eq!(t.sum_bound(Interval::point(1), Interval::point(3)), Some(Interval::point(3)));
+        // d = -4 reads index -2 (entry 7): 4 + 7.
+        assert_eq!(t.sum_bound(Interval::point(4), Interval::point(0)), Some(Interval::point(11)));
+        // d up to 4 needs index 2, past the table's 2 bits.
+        assert_eq!(t.sum_bound(Interval::new(0, 1), Interval::new(0, 4)), None);
+    }
+}
