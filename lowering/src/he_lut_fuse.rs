@@ -253,7 +253,7 @@ fn clamp(v: i128, t: &FixedTensor) -> i64 {
 }
 
 /// A `he.lut` of `x` before `at` with `shift` and `table`, of type `out`.
-fn lut(m: &mut Module, at: OpId, x: Value, shift: i64, table: Vec<i64>, out: &FixedTensor) -> Value {
+pub(crate) fn lut(m: &mut Module, at: OpId, x: Value, shift: i64, table: Vec<i64>, out: &FixedTensor) -> Value {
     let elem = m.int_type(out.width);
     let ty = m.tensor_type(&[table.len() as u64], elem);
     let table = m.dense_attr(ty, DenseValues::Int(table));

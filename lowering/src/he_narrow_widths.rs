@@ -7,7 +7,8 @@
 //!   fewer than its range needs, never more. Arguments without `veil.range` keep their full type range, so
 //!   their width stays.
 //! - A `he.encode`'s dense attribute takes the new element width; a `he.lut`'s table is re-indexed for the new
-//!   input width (entries for inputs the range rules out, or that no longer fit the result, become 0).
+//!   input width (entries for inputs the range rules out, or that no longer fit the result, become 0), except a
+//!   table negacyclic up to a constant (read over the whole torus: its result keeps the width of every entry).
 //! - Function signatures follow the returned values and arguments.
 //! - A value whose range needs more than 64 bits (or a lut input more than 12) is an error naming the op and
 //!   the range.
@@ -15,6 +16,8 @@
 use veil_he::{self as he, FixedTensor, MAX_WIDTH, MIN_WIDTH};
 use veil_ir::builtin::sync_func_signature;
 use veil_ir::{DenseValues, Diagnostic, Diagnostics, Module, OpId, Value};
+
+use veil_rt::tfhe_config::full_domain_offset;
 
 use crate::he_plaintext_bypass::shared::tensor;
 use crate::he_ranges::{integer_ranges, width_for, Interval};
@@ -65,7 +68,7 @@ fn narrow_function(m: &mut Module, f: OpId) -> Result<bool, Diagnostics> {
         let (Some(old), Some(&range)) = (tensor(m, value), ranges.get(&value)) else { continue };
         // A lut drops `shift` low bits of its input and needs one index bit left.
         let lut_floor = m.uses(value).iter().filter_map(|&(user, _)| lut_shift(m, user)).max().map_or(0, |s| s as u32 + 1);
-        let width = width_for(range).max(MIN_WIDTH).max(lut_floor);
+        let width = width_for(range).max(MIN_WIDTH).max(lut_floor).max(full_domain_entries_width(m, value));
         if width > MAX_WIDTH {
             let what = m
                 .defining_op(value)
@@ -97,6 +100,21 @@ fn narrow_function(m: &mut Module, f: OpId) -> Result<bool, Diagnostics> {
         sync_func_signature(m, f);
     }
     Ok(!plan.is_empty())
+}
+
+/// The width that holds every entry of the table `v` is read from, when that table is negacyclic up to a constant:
+/// a bootstrap reads such a table over the whole torus ([`full_domain_offset`]), so its entries for unreachable
+/// inputs stay; 0 for any other value.
+fn full_domain_entries_width(m: &Module, v: Value) -> u32 {
+    let Some(op) = m.defining_op(v).filter(|&op| m.op(op).def == &he::LUT) else { return 0 };
+    match m.op(op).attr("table").and_then(|a| m.attr_as_dense(a)).map(|d| &d.values) {
+        Some(DenseValues::Int(t)) if full_domain_offset(t).is_some() => t
+            .iter()
+            .map(|&e| width_for(Interval::point(i128::from(e))))
+            .max()
+            .unwrap_or(0),
+        _ => 0,
+    }
 }
 
 /// The planned new type of `v`, or its current one.
@@ -132,6 +150,9 @@ fn retable(
     }
     let Some(dense) = m.op(op).attr("table").and_then(|a| m.attr_as_dense(a)).cloned() else { return Ok(()) };
     let DenseValues::Int(old) = &dense.values else { return Ok(()) };
+    if full_domain_offset(old).is_some() && new_bits == old_in.width - shift as u32 {
+        return Ok(()); // read over the whole torus: every entry counts (and fits, see full_domain_entries_width)
+    }
     let reachable = ranges.get(&x).copied().unwrap_or(Interval::of_width(old_in.width));
     let reachable = Interval::new(reachable.lo >> shift, reachable.hi >> shift);
     let old_bits = old_in.width - shift as u32;

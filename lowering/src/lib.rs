@@ -38,6 +38,7 @@ passes! {
     he_lazy_rescale::HeLazyRescale,
     he_fold_linear::HeFoldLinear,
     he_narrow_widths::HeNarrowWidths,
+    he_abs_relu::HeAbsRelu,
     he_lut_fuse::HeLutFuse,
     tfhe_params::TfheParams,
 }
@@ -58,7 +59,7 @@ const PIPELINES: &[Pipeline] = &[
                       a table, one LWE ciphertext per element, and the TFHE parameters chosen",
         passes:
             "assign-precision,nn-to-he,he-fold-linear,he-plaintext-bypass,he-lazy-rescale,cse,dce,he-narrow-widths,\
-                 he-lut-fuse,cse,dce,he-narrow-widths,he-to-rt{strategy=lut},tfhe-params",
+                 he-abs-relu,he-narrow-widths,he-lut-fuse,cse,dce,he-narrow-widths,he-to-rt{strategy=lut},tfhe-params",
     },
 ];
 

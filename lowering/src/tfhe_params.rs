@@ -15,6 +15,7 @@
 //! | `s = 0` | 1 | (W, W, 0, ν²) |
 //! | approximate | 1 | (p, p, 0, ν²) |
 //! | exact | 2 per chunk of c ≤ p + 1 bits (1 when c = 1), + 1 | per chunk of bits l..l + c, moved to the top by 2^m, m = W + 1 − l − c: its top bit (c − 1, 1, m, ν² + e), the bits under it (c − 1, c − 1, m, ν² + e + 1); the table: (p, p, 0, ν² + e) |
+//! | full domain (a table negacyclic up to a constant, approximate or `s = 0`) | 1 | (p − 1, p − 1, 1, ν²) |
 //!
 //! (ν² + e: the e bootstrap outputs of the chunks before were subtracted.)
 //!
@@ -25,9 +26,9 @@
 use std::collections::HashMap;
 
 use veil_he::FixedTensor;
-use veil_ir::{Diagnostic, Diagnostics, Module, OpId, Value};
+use veil_ir::{DenseValues, Diagnostic, Diagnostics, Module, OpId, Value};
 use veil_params::{optimize, program_p_fail, Constraint, ConstraintKind, CostModel, NoParams, Request};
-use veil_rt::tfhe_config::{exact_chunks, Rounding, TfheConfig};
+use veil_rt::tfhe_config::{exact_chunks, reads_full_domain, Rounding, TfheConfig};
 use veil_rt::{is_lwe, RtTensor};
 
 use crate::he_to_rt::plain_values;
@@ -197,7 +198,12 @@ fn collect(m: &Module, rounding: Rounding) -> Result<Collected, Diagnostics> {
             "lut" => {
                 let x = lwe(m, data.operands[0]).ok_or_else(|| error(m, op, "the table's input is not !rt.lwe"))?;
                 let shift = data.attr("shift").and_then(|a| m.attr_as_int(a)).unwrap_or(0) as u32;
-                lookup_constraints(&mut c, op, rounding, x.width, shift, own(0), out.numel())
+                let table = data.attr("table").and_then(|a| m.attr_as_dense(a)).map(|d| match &d.values {
+                    DenseValues::Int(values) => values.clone(),
+                    _ => vec![],
+                });
+                let full = reads_full_domain(rounding, shift, &table.unwrap_or_default());
+                lookup_constraints(&mut c, op, rounding, (x.width, shift, full), own(0), out.numel())
                     .map_err(|e| error(m, op, &e))?;
                 Norms::BOOTSTRAPPED
             }
@@ -238,13 +244,17 @@ fn lookup_constraints(
     c: &mut Collected,
     op: OpId,
     rounding: Rounding,
-    width: u32,
-    shift: u32,
+    (width, shift, full_domain): (u32, u32, bool),
     nu2: Norms,
     count: u64,
 ) -> Result<(), String> {
     let p = width.checked_sub(shift).filter(|&p| p >= 1).ok_or("the table drops every bit of its input")?;
     c.pbs += count * rounding.pbs_per_lookup(width, shift);
+    if full_domain {
+        // The input doubled onto the whole torus: boxes of a (p − 1)-bit table with padding, twice the noise.
+        c.push(op, ConstraintKind::Pbs, (p - 1, p - 1, 1), nu2, count);
+        return Ok(());
+    }
     match (rounding, shift) {
         (_, 0) => c.push(op, ConstraintKind::Pbs, (width, width, 0), nu2, count),
         (Rounding::Approximate, _) => c.push(op, ConstraintKind::Pbs, (p, p, 0), nu2, count),

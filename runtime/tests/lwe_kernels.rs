@@ -8,6 +8,7 @@ mod common;
 
 use common::lwe::{lwe_dec, lwe_enc, lwe_keys};
 use common::{t, w, CLEAR};
+use veil_rt::tfhe_config::reads_full_domain;
 use veil_runtime::lwe_backend::Rounding;
 use veil_runtime::{run, Backend, Buffer, ClearBackend, RuntimeError};
 
@@ -137,6 +138,39 @@ fn approximate_shifted_lut_is_within_one_entry() {
         }
     }
     assert_eq!(b.pbs_count(), 2 * EDGES.len() as u64, "one bootstrap per element");
+}
+
+/// |x| with each entry the middle of its box: minus 2^(W−2) it is negacyclic, so a bootstrap reads it over the whole
+/// torus (no padding bit): `bits` index bits for the margin of a (bits − 1)-bit table.
+fn abs_table(width: u32, bits: u32) -> Vec<i64> {
+    let shift = width - bits;
+    let middle = if shift > 0 { 1i64 << (shift - 1) } else { 0 };
+    (0..1i64 << bits).map(|j| (((j - (1 << (bits - 1))) << shift) + middle).abs()).collect()
+}
+
+#[test]
+fn full_domain_tables_read_one_more_index_bit() {
+    // 6 index bits of an i12 at the box edges (x ≡ 0, 63 mod 64) and the range's ends: within one entry, and the
+    // neighbours wrap around (index 2^6 is index 0: the whole torus is the table).
+    let b = lwe_keys().exact.with_rounding(Rounding::Approximate);
+    let edges = [-2048, -1985, -1984, -65, -64, -1, 0, 63, 64, 1983, 1984, 2047];
+    let table = abs_table(12, 6);
+    assert!(reads_full_domain(Rounding::Approximate, 6, &table), "the backend takes the full-domain path");
+    let got = lwe_dec(&b.lut(&lwe_enc(&t(&[edges.len()], &edges), 12), w(12), 6, &table, w(13)).unwrap());
+    for (&v, &g) in edges.iter().zip(&got.data) {
+        let i = (v >> 6) + 32;
+        let near: Vec<i64> = (i - 1..=i + 1).map(|j| table[j.rem_euclid(64) as usize]).collect();
+        assert!(near.contains(&g), "x = {v}: {g} is not among the entries {near:?} around index {i}");
+    }
+    assert_eq!(b.pbs_count(), edges.len() as u64, "one bootstrap per element");
+    // Without a shift the lookup is exact in both modes, every i6 value.
+    let x = t(&[64], &(-32..32).collect::<Vec<_>>());
+    let table = abs_table(6, 6);
+    for rounding in [Rounding::Exact, Rounding::Approximate] {
+        let b = lwe_keys().exact.with_rounding(rounding);
+        let got = lwe_dec(&b.lut(&lwe_enc(&x, 6), w(6), 0, &table, w(7)).unwrap());
+        assert_eq!(got, CLEAR.lut(&x, w(6), 0, &table, w(7)).unwrap(), "{rounding:?}");
+    }
 }
 
 #[test]

@@ -237,6 +237,14 @@ fn passes_from(from: Level, strategy: Strategy, options: &Options) -> Result<(St
         if n == "tfhe-params" {
             opts.extend(params.iter().cloned());
         }
+        // he-abs-relu follows the program's rounding and he-lut-fuse's index bits: one knob each.
+        if n == "he-abs-relu" {
+            opts.extend(options.rounding.map(|r| format!("rounding={}", r.name())));
+            let fuse = options.pass_options.iter().filter(|(p, _)| p == "he-lut-fuse");
+            opts.extend(
+                fuse.flat_map(|(_, o)| o.split([',', ' '])).filter(|o| o.starts_with("index-bits=")).map(String::from),
+            );
+        }
         opts.extend(options.pass_options.iter().filter(|(p, _)| p == n).map(|(_, o)| o.clone()));
         if opts.is_empty() {
             n.to_string()

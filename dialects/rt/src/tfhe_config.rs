@@ -53,6 +53,25 @@ pub fn describe_sizes(p: &LutParams) -> String {
     )
 }
 
+/// When `table` minus a constant c is negacyclic (`table[i] + table[i + half] = 2c` for every i < half, half its
+/// length over two), c: a bootstrap then reads it over the whole torus, without a padding bit, so a table of 2^q
+/// entries needs the precision of one of 2^(q−1) with padding (`|x|` is one; see he-abs-relu). Only for lookups
+/// that read a box rather than an exact value: approximate rounding, or no dropped bits.
+pub fn full_domain_offset(table: &[i64]) -> Option<i64> {
+    let half = table.len() / 2;
+    if half == 0 || !table.len().is_power_of_two() {
+        return None;
+    }
+    let sum = table[0].checked_add(table[half])?;
+    let negacyclic = (0..half).all(|i| table[i].checked_add(table[i + half]) == Some(sum));
+    (negacyclic && sum % 2 == 0).then_some(sum / 2)
+}
+
+/// Whether a lookup of `table` that drops `shift` bits reads it over the whole torus ([`full_domain_offset`]).
+pub fn reads_full_domain(rounding: Rounding, shift: u32, table: &[i64]) -> bool {
+    (rounding == Rounding::Approximate || shift == 0) && full_domain_offset(table).is_some()
+}
+
 /// One step of an exact floor: the bits `low..low + size` of the input (those below already cleared) are moved to
 /// the top of the torus and cleared by a sign bootstrap that reads their top bit and, when `size > 1`, a table
 /// bootstrap that reads the `size − 1` bits under it. Both need the noise margin of a (`size − 1`)-bit table.
@@ -206,5 +225,17 @@ mod exact_chunk_tests {
         // A chunk's top bit lands on the padding bit: bits 0..6 of an i12 times 2^7, bit 6 times 2^6.
         let [a, b] = exact_chunks(12, 7)[..] else { panic!("two chunks") };
         assert_eq!((a.multiplier_log2(12), b.multiplier_log2(12)), (7, 6));
+    }
+
+    #[test]
+    fn tables_negacyclic_up_to_a_constant_read_the_full_domain() {
+        // |x| over i3 (entries for x = -4..3): i and i + 4 sum to 4.
+        assert_eq!(full_domain_offset(&[4, 3, 2, 1, 0, 1, 2, 3]), Some(2));
+        assert!(reads_full_domain(Rounding::Approximate, 3, &[4, 3, 2, 1, 0, 1, 2, 3]));
+        assert!(reads_full_domain(Rounding::Exact, 0, &[4, 3, 2, 1, 0, 1, 2, 3]));
+        assert!(!reads_full_domain(Rounding::Exact, 3, &[4, 3, 2, 1, 0, 1, 2, 3]), "an exact floor reads a value");
+        assert_eq!(full_domain_offset(&[0, 0, 0, 1]), None, "relu");
+        assert_eq!(full_domain_offset(&[1, 0, 0, 1]), None, "an odd sum has no integer offset");
+        assert_eq!(full_domain_offset(&[5]), None);
     }
 }

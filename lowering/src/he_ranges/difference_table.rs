@@ -4,6 +4,10 @@
 //! level of a tree of maxima would need a wider type than the values it holds. Here, for each index box of the
 //! table, the differences `d` it covers and the `a` that go with them (`a` in `A`, `a + d` in `B`) bound the sum
 //! exactly for any table, coarse or not.
+//!
+//! The same for `x + T(x)`, a table of a value added back to it (he-abs-relu writes `relu(x)` as `x + |x|`, at one
+//! more fraction bit): per index box, the `x` it covers plus its entry; `x` may come as `mul_plain(x, 1)`, the
+//! same integer at another fraction.
 
 use std::collections::HashMap;
 
@@ -20,7 +24,34 @@ pub(super) fn bound(m: &Module, op: OpId, ranges: &HashMap<Value, TensorRange>) 
         return None;
     }
     let [p, q] = data.operands[..] else { return None };
-    [(p, q), (q, p)].into_iter().find_map(|(a, t)| of_sum(m, a, t, ranges))
+    [(p, q), (q, p)].into_iter().find_map(|(a, t)| of_sum(m, a, t, ranges).or_else(|| of_self_sum(m, a, t, ranges)))
+}
+
+/// The bound of `x + t` when `t = T(x)` (`x` itself or `mul_plain(x, 1)`).
+fn of_self_sum(m: &Module, a: Value, t: Value, ranges: &HashMap<Value, TensorRange>) -> Option<TensorRange> {
+    let lut = m.defining_op(t).filter(|&o| m.op(o).def == &he::LUT)?;
+    let x = m.op(lut).operands[0];
+    if a != x && identity_of(m, a) != Some(x) {
+        return None;
+    }
+    let (rx, shape) = (ranges.get(&x)?, &ranges.get(&t)?.shape);
+    if &rx.shape != shape || &ranges.get(&a)?.shape != shape {
+        return None;
+    }
+    let table = Table::of(m, lut)?;
+    let elems = rx.elems.iter().map(|&ix| table.self_sum_bound(ix)).collect::<Option<Vec<_>>>()?;
+    Some(TensorRange { shape: shape.clone(), elems })
+}
+
+/// `x` when `v = mul_plain(x, c)` with every element of the constant `c` equal to 1.
+fn identity_of(m: &Module, v: Value) -> Option<Value> {
+    let mul = m.defining_op(v).filter(|&o| m.op(o).def == &he::MUL_PLAIN)?;
+    let [x, c] = m.op(mul).operands[..] else { return None };
+    let encode = m.defining_op(c).filter(|&o| m.op(o).def == &he::ENCODE)?;
+    match &m.attr_as_dense(m.op(encode).attr("value")?)?.values {
+        DenseValues::Int(v) if v.iter().all(|&e| e == 1) => Some(x),
+        _ => None,
+    }
 }
 
 /// The bound of `a + t` when `t = T(b - a)`.
@@ -85,6 +116,22 @@ impl Table {
             })
             .reduce(Interval::hull)
     }
+
+    /// The hull of `x + T(x)` over `x` in `ix`: per index box, the `x` it covers plus its entry. `None` when `x`
+    /// can leave the table.
+    fn self_sum_bound(&self, ix: Interval) -> Option<Interval> {
+        let boxes = Interval::new(ix.lo >> self.shift, ix.hi >> self.shift);
+        if boxes.intersect(self.index) != Some(boxes) {
+            return None;
+        }
+        (boxes.lo..=boxes.hi)
+            .map(|j| {
+                let (x0, x1) = (ix.lo.max(j << self.shift), ix.hi.min(((j + 1) << self.shift) - 1));
+                let entry = i128::from(self.entries[(j - self.index.lo) as usize]);
+                Interval::new(entry + x0, entry + x1)
+            })
+            .reduce(Interval::hull)
+    }
 }
 
 #[cfg(test)]
@@ -115,6 +162,19 @@ mod tests {
         assert_eq!(t.sum_bound(Interval::new(0, 15), Interval::new(0, 15)), Some(Interval::new(0, 15)));
         // a = 0, b = 3: d = 3 reads box 0 (0): the sum is 0, below max = 3.
         assert_eq!(t.sum_bound(Interval::point(0), Interval::point(3)), Some(Interval::point(0)));
+    }
+
+    #[test]
+    fn a_value_plus_its_absolute_value_is_twice_its_relu() {
+        // |x| over 3 index bits of a 5-bit x (shift 2), each entry |middle of its box|: x + |x| ≈ 2 relu(x).
+        let index = Interval::of_width(3);
+        let abs = (index.lo..=index.hi).map(|j| ((j << 2) + 2).abs() as i64).collect();
+        let t = table(abs, 2, 3);
+        // x in [-16, -1]: boxes -4..-1, entries 14, 10, 6, 2; x + entry in [-2, 1]: near 0.
+        assert_eq!(t.self_sum_bound(Interval::new(-16, -1)), Some(Interval::new(-2, 1)));
+        // x in [0, 15]: entries 2, 6, 10, 14 on boxes 0..3: [2, 29], near 2x.
+        assert_eq!(t.self_sum_bound(Interval::new(0, 15)), Some(Interval::new(2, 29)));
+        assert_eq!(t.self_sum_bound(Interval::new(0, 16)), None, "16 is past the table");
     }
 
     #[test]

@@ -32,13 +32,13 @@ pub struct LweValue {
     pub bits: u32,
 }
 
-use veil_rt::tfhe_config::exact_chunks;
 /// How a lut with a shift s > 0 computes its index floor(a / 2^s): the choice recorded in the program (`rt.tfhe`).
 /// Exact: the s low bits are cleared in chunks of up to p + 1 bits, two bootstraps each, and the table is read at
 /// the exact multiple of 2^s left. Approximate: one bootstrap reads the table at the index box the value falls in;
 /// near a box edge, noise may select the neighbouring entry (index ±1); the compiler keeps an index of headroom at
 /// both ends of a table, since past them the negacyclic rotation reads negated entries from the other end.
 pub use veil_rt::tfhe_config::Rounding;
+use veil_rt::tfhe_config::{exact_chunks, full_domain_offset, reads_full_domain};
 
 /// Evaluates rt kernels on LWE ciphertexts with the server key.
 pub struct LweBackend {
@@ -103,6 +103,29 @@ impl LweBackend {
         let centring = if centred { ((1u64 << s) - 1) * (delta(w) / 2) } else { 0 };
         let entries: Vec<u64> = table.iter().map(|&t| encode(t, out)).collect();
         self.bootstrap(y, (1u64 << 62).wrapping_sub(centring), &entries, out)
+    }
+
+    /// [`Self::lookup`] of a table that minus `c` is negacyclic ([`full_domain_offset`]), over the whole torus:
+    /// doubling y puts its W bits on all of it (the padding bit included), and 2^63 moves index 0 to the middle, so
+    /// index j of the 2^q entries falls in box j of the full torus. A bootstrap of the 2^(q−1) entries table[i] − c
+    /// reads table[j] − c below half the torus and −(table[j − 2^(q−1)] − c) = table[j] − c above it; c is added.
+    /// The boxes are as wide as those of a 2^(q−1)-entry table with a padding bit.
+    fn full_domain_lookup(
+        &self,
+        y: &LweCiphertextOwned<u64>,
+        w: u32,
+        s: u32,
+        table: &[i64],
+        c: i64,
+        out: u32,
+    ) -> LweValue {
+        let mut doubled = y.clone();
+        lwe_ciphertext_cleartext_mul_assign(&mut doubled, Cleartext(2));
+        let centring = ((1u64 << s) - 1) * delta(w);
+        let entries: Vec<u64> = table[..table.len() / 2].iter().map(|&t| encode(t.wrapping_sub(c), out)).collect();
+        let mut v = self.bootstrap(&doubled, (1u64 << 63).wrapping_sub(centring), &entries, out);
+        lwe_ciphertext_plaintext_add_assign(&mut v.ct, Plaintext(encode(c, out)));
+        v
     }
 
     /// `x − (x mod 2^s)` at Δ_W, bit for bit, chunk by chunk ([`exact_chunks`]). For the chunk of bits
@@ -227,6 +250,9 @@ impl Primitives for LweBackend {
             return Err(ElemError::Unsupported(format!(
                 "a table of 2^{index_bits} entries needs a polynomial size N ≥ 2^{index_bits}, not {n}"
             )));
+        }
+        if let Some(c) = full_domain_offset(table).filter(|_| reads_full_domain(self.rounding, shift, table)) {
+            return Ok(self.full_domain_lookup(&a.ct, w, shift, table, c, out));
         }
         Ok(match (self.rounding, shift) {
             (Rounding::Exact, s) if s > 0 => {

@@ -1,0 +1,228 @@
+//! `he-abs-relu`: ReLU in the lookup-table model as `relu(x) = (x + |x|) / 2`, for approximate rounding. A bootstrap
+//! reads a table over the half of the torus below the padding bit, except when the table minus a constant is
+//! negacyclic (`t[i] + t[i + 2^(q−1)]` the same for every i): then it reads all of the torus, one more index bit for
+//! the same bootstrap, with no headroom at the ends. `|x|` has that property; ReLU has not. So
+//!
+//! ```text
+//! relu(rescale(x, s))  →  mul_plain(x, 1 at frac 1) + lut(x) {table = |middle of each index's values|}
+//! ```
+//!
+//! at x's fraction bits plus one: the table errs by half an index step at most, and the sum halves that again, while
+//! x stays exact (leveled). The result carries x's fraction bits into what follows, which takes them without a
+//! bootstrap: rescales and tables shift k = s + 1 bits more, linear ops (matmul, conv, pooling, layout) keep the
+//! extra bits with their bias re-encoded, and the client decodes the returned value at its own fraction bits.
+//! A ReLU whose result reaches any other op is left alone. So is one whose input depends on a bootstrap: the sum
+//! carries x's noise past the table into the next layer, where it is multiplied by that layer's weights too; x
+//! computed from fresh encryptions by leveled ops only (a first layer) has next to none. With exact rounding (the
+//! default) the pass changes nothing: the client would have to decrypt the wider accumulator bit for bit.
+
+use veil_he::{self as he, FixedTensor, Kind};
+use veil_ir::{Diagnostics, Module, OpDef, OpId, Value};
+use veil_rt::tfhe_config::Rounding;
+
+use crate::he_plaintext_bypass::shared::{build, constant, defined_by, encode, erase_dead, retype_all, tensor};
+use crate::pass::{Changed, Pass, PassOption, PassOptions};
+
+/// The pass.
+pub struct HeAbsRelu {
+    index_bits: u32,
+    rounding: Rounding,
+}
+
+const OPTIONS: &[PassOption] = &[
+    PassOption::int("index-bits", "5", "The most index bits of a table with a padding bit (|x| gets one more)"),
+    PassOption::string("rounding", "exact", "The program's rounding: the rewrite applies to approximate rounding only"),
+];
+
+impl Pass for HeAbsRelu {
+    fn name(&self) -> &'static str {
+        "he-abs-relu"
+    }
+
+    fn description(&self) -> &'static str {
+        "lut model, approximate rounding: relu(x) as (x + |x|) / 2, |x| a full-domain table (one more index bit)"
+    }
+
+    fn options() -> &'static [PassOption] {
+        OPTIONS
+    }
+
+    fn from_options(options: &PassOptions) -> Result<Self, String> {
+        let index_bits = options.int("index-bits")?;
+        let most = i64::from(he::rules::MAX_LUT_INPUT_WIDTH) - 1;
+        if !(1..=most).contains(&index_bits) {
+            return Err(format!(
+                "index-bits = {index_bits} must be in 1..={most} (|x| gets one more, and a table has at most 2^{} \
+                 entries)",
+                he::rules::MAX_LUT_INPUT_WIDTH
+            ));
+        }
+        Ok(HeAbsRelu { index_bits: index_bits as u32, rounding: Rounding::parse(options.string("rounding")?)? })
+    }
+
+    fn run(&self, m: &mut Module) -> Result<Changed, Diagnostics> {
+        if self.rounding == Rounding::Exact {
+            return Ok(Changed::from(false));
+        }
+        let mut changed = false;
+        for op in m.walk() {
+            if m.is_live(op) && m.op(op).def == &he::RELU {
+                changed |= self.rewrite(m, op);
+            }
+        }
+        retype_all(m);
+        Ok(Changed::from(changed))
+    }
+}
+
+impl HeAbsRelu {
+    fn rewrite(&self, m: &mut Module, relu: OpId) -> bool {
+        let y = m.op(relu).operands[0];
+        let x = match defined_by(m, y, &he::RESCALE).filter(|_| m.uses(y).len() == 1) {
+            Some(rescale) => m.op(rescale).operands[0],
+            None => y,
+        };
+        let result = m.op(relu).result();
+        let (Some(xt), Some(out)) = (tensor(m, x), tensor(m, result)) else { return false };
+        let k = i64::from(xt.frac) + 1 - i64::from(out.frac);
+        let w = xt.width;
+        if k < 1 || w < 2 || w + 1 > he::MAX_WIDTH || !leveled_from_arguments(m, x) || !can_defer(m, result, k, 0) {
+            return false;
+        }
+        let at = relu;
+        let half = FixedTensor { shape: vec![], width: 2, frac: 1, kind: Kind::Plain };
+        let one = encode(m, at, &half, vec![1]);
+        let wide = xt.with_width(w + 1).with_frac(xt.frac + 1);
+        let x_half = build(m, at, &he::MUL_PLAIN, &[x, one], &wide.with_width(w), vec![]);
+        let (shift, table) = abs_table(w, self.index_bits + 1);
+        let abs = super::he_lut_fuse::lut(m, at, x, shift, table, &wide);
+        let sum = build(m, at, &he::ADD, &[x_half, abs], &wide, vec![]);
+        defer(m, result, k);
+        m.replace_all_uses(result, sum);
+        erase_dead(m, relu);
+        true
+    }
+}
+
+/// The table of |x| for a `width`-bit x read with at most `bits` index bits: `shift` = width − bits low bits dropped
+/// and each entry |middle of the values its index covers|; entries i and i + 2^(bits−1) sum to 2^(width−1).
+fn abs_table(width: u32, bits: u32) -> (i64, Vec<i64>) {
+    let bits = bits.min(width);
+    let shift = i64::from(width - bits);
+    let middle = if shift > 0 { 1i64 << (shift - 1) } else { 0 };
+    let half = 1i64 << (bits - 1);
+    let table = (0..1i64 << bits).map(|j| (((j - half) << shift) + middle).abs()).collect();
+    (shift, table)
+}
+
+/// The linear ops and data movement that carry k more fraction bits of their first operand into their result.
+const CARRIERS: &[&OpDef] = &[
+    &he::MATMUL_PLAIN,
+    &he::CONV2D_PLAIN,
+    &he::MUL_PLAIN,
+    &he::AVG_POOL2D,
+    &he::SUM,
+    &he::RESHAPE,
+    &he::TRANSPOSE,
+    &he::PAD,
+    &he::NEG,
+    &he::RELU,
+];
+
+/// The ops that compute without a bootstrap, from fresh encryptions and constants.
+const LEVELED: &[&OpDef] = &[
+    &he::MATMUL_PLAIN,
+    &he::CONV2D_PLAIN,
+    &he::MUL_PLAIN,
+    &he::ADD,
+    &he::ADD_PLAIN,
+    &he::SUB,
+    &he::SUB_PLAIN,
+    &he::NEG,
+    &he::AVG_POOL2D,
+    &he::SUM,
+    &he::RESHAPE,
+    &he::TRANSPOSE,
+    &he::PAD,
+    &he::CONCAT,
+    &he::ENCODE,
+    &he::TRIVIAL,
+    &he::SHL,
+];
+
+/// Whether `v` is computed from the function's arguments and constants by leveled ops only.
+fn leveled_from_arguments(m: &Module, v: Value) -> bool {
+    let mut stack = vec![v];
+    let mut seen = std::collections::HashSet::new();
+    while let Some(v) = stack.pop() {
+        let Some(op) = m.defining_op(v) else { continue };
+        if !seen.insert(op) {
+            continue;
+        }
+        if !LEVELED.contains(&m.op(op).def) {
+            return false;
+        }
+        stack.extend(m.op(op).operands.iter().copied());
+    }
+    true
+}
+
+/// Whether every use of `v` takes it at `k` more fraction bits: a rescale or table (they shift k bits more), the
+/// return, or, as its first operand, a carrier whose result does the same (its bias or addend a constant).
+fn can_defer(m: &Module, v: Value, k: i64, depth: usize) -> bool {
+    if depth > 64 {
+        return false;
+    }
+    m.uses(v).into_iter().all(|(user, i)| {
+        let data = m.op(user);
+        let def = data.def;
+        if def.name == "func.return" {
+            return true;
+        }
+        if i != 0 {
+            return false;
+        }
+        let Some(t) = tensor(m, data.result()) else { return false };
+        if def == &he::RESCALE || def == &he::LUT {
+            return true;
+        }
+        let bias_ok = data.operands.get(2).is_none_or(|&b| constant(m, b).is_some());
+        CARRIERS.contains(&def)
+            && bias_ok
+            && t.width + k as u32 <= he::MAX_WIDTH
+            && can_defer(m, data.result(), k, depth + 1)
+    })
+}
+
+/// Retypes the uses of `v` (checked by [`can_defer`]) for `v` at `k` more fraction bits.
+fn defer(m: &mut Module, v: Value, k: i64) {
+    for (user, _) in m.uses(v) {
+        let def = m.op(user).def;
+        if def.name == "func.return" {
+            continue;
+        }
+        if def == &he::RESCALE || def == &he::LUT {
+            let shift = m.op(user).attr("shift").and_then(|a| m.attr_as_int(a)).unwrap_or(0) + k;
+            let attr = m.int_attr(shift);
+            m.set_attr(user, "shift", attr);
+            continue;
+        }
+        let r = m.op(user).result();
+        let Some(t) = tensor(m, r) else { continue };
+        let wider = t.with_width(t.width + k as u32).with_frac(t.frac + k as i32);
+        if let Some(&bias) = m.op(user).operands.get(2) {
+            if let Some(c) = constant(m, bias) {
+                let scaled = c.values.iter().map(|&b| b << k).collect();
+                let rescaled = c.tensor.with_frac(c.tensor.frac + k as i32);
+                let new = encode(m, user, &rescaled, scaled);
+                m.set_operand(user, 2, new);
+                if let Some(old) = m.defining_op(bias) {
+                    erase_dead(m, old);
+                }
+            }
+        }
+        let ty = wider.to_type(m);
+        m.set_value_type(r, ty);
+        defer(m, r, k);
+    }
+}
