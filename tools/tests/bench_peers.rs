@@ -60,8 +60,10 @@ fn peer_and_row_arguments_are_parsed() {
     assert!(err.contains("concrete-exact") && err.contains("concrete-approximate") && err.contains("tenseal"), "{err}");
     let err = bench_peers(&dir, &["--rows", "0,x"]);
     assert!(err.contains("--rows"), "{err}");
+    let err = bench_peers(&dir, &["--veil", "lut"]);
+    assert!(err.contains("lut-exact") && err.contains("lut-approximate") && err.contains("radix"), "{err}");
     let help = veil(&["bench", "--help"]).stdout;
-    for option in ["--rows", "--peer <PEERS>", "--peers-dir", "peers"] {
+    for option in ["--rows", "--peer <PEERS>", "--veil <VEIL>", "--peers-dir", "peers"] {
         assert!(help.contains(option), "{option} missing from:\n{help}");
     }
 }

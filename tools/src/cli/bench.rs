@@ -79,6 +79,10 @@ pub struct BenchArgs {
     /// Rows of the models' saved test inputs that `peers` runs encrypted, with every tool (comma-separated)
     #[arg(long, value_delimiter = ',', default_value = "0")]
     pub rows: Vec<usize>,
+    /// Veil's configurations for `peers` (repeatable; default: the one --strategy and --rounding name). Each
+    /// Concrete configuration is compared with Veil in the same rounding mode when it runs
+    #[arg(long = "veil", value_enum)]
+    pub veil: Vec<peers::VeilConfig>,
     /// Peers for `peers` (repeatable; default: all; TenSEAL runs square-activation models only)
     #[arg(long = "peer", value_enum)]
     pub peers: Vec<peers::Peer>,

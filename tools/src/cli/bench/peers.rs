@@ -19,7 +19,9 @@ use veil_runtime::Persist;
 
 use super::{options, table_header, table_row, timed, BenchArgs};
 use crate::cli::{accuracy, npy};
-use crate::pipeline::{self, ProgramKeys};
+use crate::pipeline::{self, Options, ProgramKeys};
+use veil_lowering::he_to_rt::Strategy;
+use veil_rt::tfhe_config::Rounding;
 
 /// A peer configuration: a program of `tools/peers` and its options.
 #[derive(Copy, Clone, Debug, PartialEq, Eq, ValueEnum, Serialize)]
@@ -53,6 +55,60 @@ impl Peer {
             Peer::ConcreteApproximate => ("concrete_peer.py", &["--rounding", "approximate"]),
             Peer::Tenseal => ("tenseal_peer.py", &["--params", "tutorial"]),
             Peer::TensealPrecise => ("tenseal_peer.py", &["--params", "precise"]),
+        }
+    }
+}
+
+/// A configuration of Veil in the comparison.
+#[derive(Copy, Clone, Debug, PartialEq, Eq, ValueEnum, Serialize)]
+pub enum VeilConfig {
+    /// The lookup-table model, accumulators rounded exactly (bit for bit)
+    LutExact,
+    /// The lookup-table model, accumulators rounded approximately
+    LutApproximate,
+    /// The radix model
+    Radix,
+}
+
+impl VeilConfig {
+    /// `--veil`'s configurations, or the one `--strategy` and `--rounding` name.
+    pub fn chosen(args: &BenchArgs) -> Vec<VeilConfig> {
+        if !args.veil.is_empty() {
+            return args.veil.clone();
+        }
+        vec![match (args.strategy, args.rounding) {
+            (Strategy::Radix, _) => VeilConfig::Radix,
+            (Strategy::Lut, Some(Rounding::Approximate)) => VeilConfig::LutApproximate,
+            (Strategy::Lut, _) => VeilConfig::LutExact,
+        }]
+    }
+
+    fn name(self) -> &'static str {
+        match self {
+            VeilConfig::LutExact => "veil (lut, exact)",
+            VeilConfig::LutApproximate => "veil (lut, approximate)",
+            VeilConfig::Radix => "veil (radix)",
+        }
+    }
+
+    /// The compilation options of `model` in this configuration.
+    fn options(self, model: &str, args: &BenchArgs) -> Result<Options, String> {
+        let (strategy, rounding) = match self {
+            VeilConfig::LutExact => (Strategy::Lut, Some(Rounding::Exact)),
+            VeilConfig::LutApproximate => (Strategy::Lut, Some(Rounding::Approximate)),
+            VeilConfig::Radix => (Strategy::Radix, None),
+        };
+        let mut options = options(&args.models_dir, model, args, strategy)?;
+        options.rounding = rounding;
+        Ok(options)
+    }
+
+    /// The rounding a peer's configuration is compared with (like with like); `None` for CKKS.
+    fn of_peer(peer: Peer) -> Option<VeilConfig> {
+        match peer {
+            Peer::ConcreteExact => Some(VeilConfig::LutExact),
+            Peer::ConcreteApproximate => Some(VeilConfig::LutApproximate),
+            Peer::Tenseal | Peer::TensealPrecise => None,
         }
     }
 }
@@ -141,7 +197,9 @@ pub fn check(args: &BenchArgs) -> Result<(), String> {
                 return Err(format!("model '{model}': '{}' does not exist (see --models-dir)", path.display()));
             }
         }
-        options(&args.models_dir, model, args, args.strategy)?;
+        for config in VeilConfig::chosen(args) {
+            config.options(model, args)?;
+        }
         let inputs = npy::read_f32(&args.models_dir.join(format!("{model}.inputs.npy")))?;
         for &row in &args.rows {
             accuracy::row(&inputs, row).map_err(|e| format!("--rows: {model}.inputs.npy: {e}"))?;
@@ -250,10 +308,13 @@ fn summarize(row: &mut ToolRow) {
 
 /// Veil's row: compilation, clear accuracy on every saved row (the tfhe backend computes the same integers), key
 /// sizes; latencies come later.
-fn veil_row(model: &str, args: &BenchArgs) -> Result<(ToolRow, pipeline::Compiled, ProgramKeys), String> {
+fn veil_row(
+    model: &str,
+    args: &BenchArgs,
+    config: VeilConfig,
+) -> Result<(ToolRow, pipeline::Compiled, ProgramKeys), String> {
     let path = args.models_dir.join(format!("{model}.onnx"));
-    let (compiled, compile_s) =
-        timed(|| pipeline::load_and_compile(&path, &options(&args.models_dir, model, args, args.strategy)?));
+    let (compiled, compile_s) = timed(|| pipeline::load_and_compile(&path, &config.options(model, args)?));
     let compiled = compiled?;
     let (keys, keygen_s) = timed(|| ProgramKeys::for_program(&compiled.rt));
     let keys = keys?;
@@ -299,7 +360,7 @@ fn veil_row(model: &str, args: &BenchArgs) -> Result<(ToolRow, pipeline::Compile
     };
     let row = ToolRow {
         model: model.into(),
-        tool: "veil".into(),
+        tool: config.name().into(),
         version: format!("veil {}", env!("CARGO_PKG_VERSION")),
         scheme,
         bit_width: format!("frac {act}/{weight}; widest ciphertext {} bits", accuracy::widest(&compiled.rt)),
@@ -325,7 +386,23 @@ pub fn run(args: &BenchArgs, out: &mut String) -> Result<Vec<ToolRow>, String> {
     let peers: &[Peer] = if args.peers.is_empty() { &Peer::ALL } else { &args.peers };
     let mut rows = vec![];
     for model in &args.models {
-        let (mut veil, compiled, keys) = veil_row(model, args)?;
+        let configs = VeilConfig::chosen(args);
+        let mut veils = vec![];
+        let mut unsupported = vec![];
+        for &config in &configs {
+            eprintln!("bench: {model}: preparing {}", config.name());
+            match veil_row(model, args, config) {
+                Ok(v) => veils.push((config, v)),
+                // A configuration that cannot compile the model (no parameters) is reported like a peer that
+                // cannot run it.
+                Err(e) => unsupported.push(ToolRow {
+                    model: model.clone(),
+                    tool: config.name().into(),
+                    unsupported: Some(e.lines().next().unwrap_or_default().to_string()),
+                    ..ToolRow::default()
+                }),
+            }
+        }
         let mut running = vec![];
         let mut tools = vec![];
         for &peer in peers {
@@ -338,17 +415,23 @@ pub fn run(args: &BenchArgs, out: &mut String) -> Result<Vec<ToolRow>, String> {
         let labels = npy::read_i64(&args.models_dir.join(format!("{model}.labels.npy")))?;
         for round in 0..args.repeat.max(1) {
             for &r in &args.rows {
-                eprintln!("bench: {model} row {r} (round {}): veil", round + 1);
                 let x = accuracy::row(&inputs, r)?;
-                let (result, t) = pipeline::run_tfhe(&compiled.rt, std::slice::from_ref(&x), &keys)?;
-                veil.pbs = Some(t.pbs);
-                veil.latencies.push(Latency {
-                    row: r,
-                    seconds: t.evaluate.as_secs_f64(),
-                    total_seconds: (t.encrypt + t.evaluate + t.decrypt).as_secs_f64(),
-                    prediction: result.values.first().and_then(|v| pipeline::argmax(v.data())).map_or(-1, |p| p as i64),
-                    label: labels.data().get(r).copied().unwrap_or(-1),
-                });
+                for (_, (veil, compiled, keys)) in &mut veils {
+                    eprintln!("bench: {model} row {r} (round {}): {}", round + 1, veil.tool);
+                    let (result, t) = pipeline::run_tfhe(&compiled.rt, std::slice::from_ref(&x), keys)?;
+                    veil.pbs = Some(t.pbs);
+                    veil.latencies.push(Latency {
+                        row: r,
+                        seconds: t.evaluate.as_secs_f64(),
+                        total_seconds: (t.encrypt + t.evaluate + t.decrypt).as_secs_f64(),
+                        prediction: result
+                            .values
+                            .first()
+                            .and_then(|v| pipeline::argmax(v.data()))
+                            .map_or(-1, |p| p as i64),
+                        label: labels.data().get(r).copied().unwrap_or(-1),
+                    });
+                }
                 for (process, i) in &mut running {
                     eprintln!("bench: {model} row {r} (round {}): {}", round + 1, process.peer.name());
                     tools[*i].latencies.push(process.infer(r)?);
@@ -356,17 +439,24 @@ pub fn run(args: &BenchArgs, out: &mut String) -> Result<Vec<ToolRow>, String> {
             }
         }
         running.into_iter().for_each(|(p, _)| p.finish());
-        veil.global_p_error = match keys.lut_config() {
-            Some(c) => Some(c.p_fail),
-            None => veil.pbs.map(|p| p as f64 * f64::from(VEIL_P_ERROR_LOG2).exp2()),
-        };
-        summarize(&mut veil);
-        veil.veil_over_tool = Some(1.0);
-        for tool in &mut tools {
-            summarize(tool);
-            tool.veil_over_tool = veil.median_s.zip(tool.median_s).map(|(v, t)| v / t.max(1e-9));
+        for (_, (veil, _, keys)) in &mut veils {
+            veil.global_p_error = match keys.lut_config() {
+                Some(c) => Some(c.p_fail),
+                None => veil.pbs.map(|p| p as f64 * f64::from(VEIL_P_ERROR_LOG2).exp2()),
+            };
+            summarize(veil);
         }
-        rows.push(veil);
+        // Each peer against Veil in the same rounding mode where it has one (Concrete), else Veil's fastest.
+        let fastest = veils.iter().filter_map(|(_, (v, _, _))| v.median_s).min_by(f64::total_cmp);
+        for (tool, peer) in tools.iter_mut().zip(peers) {
+            summarize(tool);
+            let like = VeilConfig::of_peer(*peer)
+                .and_then(|c| veils.iter().find(|(k, _)| *k == c))
+                .and_then(|(_, (v, _, _))| v.median_s);
+            tool.veil_over_tool = like.or(fastest).zip(tool.median_s).map(|(v, t)| v / t.max(1e-9));
+        }
+        rows.extend(veils.into_iter().map(|(_, (v, _, _))| v));
+        rows.extend(unsupported);
         rows.extend(tools);
     }
     write_table(out, &rows, args);
@@ -456,7 +546,7 @@ fn write_table(out: &mut String, rows: &[ToolRow], args: &BenchArgs) {
     let _ = writeln!(
         out,
         "\nRows {:?}, {} round(s), interleaved (Veil, then each peer, row by row). Latency: the server's evaluation \
-         of one encrypted input; keys made before. Veil / tool: Veil's median over the tool's.\n",
+         of one encrypted input; keys made before. Veil / tool: the median of Veil in the same rounding mode (Concrete) or of Veil's fastest configuration (TenSEAL) over the tool's.\n",
         args.rows,
         args.repeat.max(1)
     );
