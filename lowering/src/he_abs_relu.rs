@@ -1,14 +1,15 @@
 //! `he-abs-relu`: ReLU in the lookup-table model as `relu(x) = (x + |x|) / 2`, for approximate rounding. A bootstrap
 //! reads a table over the half of the torus below the padding bit, except when the table minus a constant is
-//! negacyclic (`t[i] + t[i + 2^(q−1)]` the same for every i): then it reads all of the torus, one more index bit for
-//! the same bootstrap, with no headroom at the ends. `|x|` has that property; ReLU has not. So
+//! negacyclic (`t[i] + t[i + 2^(q−1)]` the same for every i): then it reads all of the torus, so a table of q index
+//! bits costs what one of q − 1 does, with no headroom at the ends. `|x|` has that property; ReLU has not. So
 //!
 //! ```text
 //! relu(rescale(x, s))  →  mul_plain(x, 1 at frac 1) + lut(x) {table = |middle of each index's values|}
 //! ```
 //!
-//! at x's fraction bits plus one: the table errs by half an index step at most, and the sum halves that again, while
-//! x stays exact (leveled). The result carries x's fraction bits into what follows, which takes them without a
+//! at x's fraction bits plus one, `|x|` with `index-bits` index bits (he-lut-fuse's: the program's parameters are
+//! those of its widest other table, or of `index-bits − 1` bits when there is none): the table errs by half an
+//! index step at most, and the sum halves that again, while x stays exact (leveled). The result carries x's fraction bits into what follows, which takes them without a
 //! bootstrap: rescales and tables shift k = s + 1 bits more, linear ops (matmul, conv, pooling, layout) keep the
 //! extra bits with their bias re-encoded, and the client decodes the returned value at its own fraction bits.
 //! A ReLU whose result reaches any other op is left alone. So is one whose input depends on a bootstrap: the sum
@@ -30,7 +31,7 @@ pub struct HeAbsRelu {
 }
 
 const OPTIONS: &[PassOption] = &[
-    PassOption::int("index-bits", "5", "The most index bits of a table with a padding bit (|x| gets one more)"),
+    PassOption::int("index-bits", "5", "The most index bits of a table (he-lut-fuse's): |x| gets them at the cost of one fewer"),
     PassOption::string("rounding", "exact", "The program's rounding: the rewrite applies to approximate rounding only"),
 ];
 
@@ -40,7 +41,7 @@ impl Pass for HeAbsRelu {
     }
 
     fn description(&self) -> &'static str {
-        "lut model, approximate rounding: relu(x) as (x + |x|) / 2, |x| a full-domain table (one more index bit)"
+        "lut model, approximate rounding: relu(x) as (x + |x|) / 2, |x| a full-domain table (one index bit for free)"
     }
 
     fn options() -> &'static [PassOption] {
@@ -49,12 +50,11 @@ impl Pass for HeAbsRelu {
 
     fn from_options(options: &PassOptions) -> Result<Self, String> {
         let index_bits = options.int("index-bits")?;
-        let most = i64::from(he::rules::MAX_LUT_INPUT_WIDTH) - 1;
-        if !(1..=most).contains(&index_bits) {
+        let most = i64::from(he::rules::MAX_LUT_INPUT_WIDTH);
+        if !(2..=most).contains(&index_bits) {
             return Err(format!(
-                "index-bits = {index_bits} must be in 1..={most} (|x| gets one more, and a table has at most 2^{} \
-                 entries)",
-                he::rules::MAX_LUT_INPUT_WIDTH
+                "index-bits = {index_bits} must be in 2..={most} (a full-domain table of q bits costs a table of \
+                 q - 1, and a table has at most 2^{most} entries)"
             ));
         }
         Ok(HeAbsRelu { index_bits: index_bits as u32, rounding: Rounding::parse(options.string("rounding")?)? })
@@ -94,7 +94,7 @@ impl HeAbsRelu {
         let one = encode(m, at, &half, vec![1]);
         let wide = xt.with_width(w + 1).with_frac(xt.frac + 1);
         let x_half = build(m, at, &he::MUL_PLAIN, &[x, one], &wide.with_width(w), vec![]);
-        let (shift, table) = abs_table(w, self.index_bits + 1);
+        let (shift, table) = abs_table(w, self.index_bits);
         let abs = super::he_lut_fuse::lut(m, at, x, shift, table, &wide);
         let sum = build(m, at, &he::ADD, &[x_half, abs], &wide, vec![]);
         defer(m, result, k);
