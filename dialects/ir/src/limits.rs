@@ -18,7 +18,7 @@ pub struct Limits {
     pub max_constant_bytes: u64,
     /// The deepest nesting of brackets in IR text (`nesting`).
     pub max_nesting: usize,
-    /// The most ops of a module (`ops`).
+    /// The most ops of a module, functions included (`ops`).
     pub max_ops: usize,
 }
 

@@ -108,7 +108,7 @@ struct Resolver<'a> {
     attr_aliases: HashMap<String, Attr>,
     /// The bytes of the dense constants read so far, held to `limits.max_constant_bytes`.
     constant_bytes: u64,
-    /// The ops read so far, held to `limits.max_ops`.
+    /// The functions and ops read so far, held to `limits.max_ops`.
     ops: usize,
 }
 
@@ -132,6 +132,12 @@ impl Resolver<'_> {
     /// An input over a limit, with the note saying how to raise it.
     fn limit_err(&self, span: &Span, e: LimitError) -> Diagnostic {
         e.diagnostic(self.loc(span))
+    }
+
+    /// Counts one more op (a function or an op of its body) against the limit.
+    fn count_op(&mut self, span: &Span) -> Result<()> {
+        self.ops += 1;
+        self.limits.check_ops(self.ops).map_err(|e| self.limit_err(span, e))
     }
 
     /// The element count of a shaped type (a tensor or a dialect type's shape), refused over the limit.
@@ -198,6 +204,7 @@ impl Resolver<'_> {
     }
 
     fn func(&mut self, f: SynFunc) -> Result<()> {
+        self.count_op(&f.span)?;
         let inputs = f.args.iter().map(|a| self.ty(&a.ty)).collect::<Result<Vec<_>>>()?;
         let results = f.results.iter().map(|r| self.ty(&r.ty)).collect::<Result<Vec<_>>>()?;
         let (func, body) = builtin::create_func(self.m, &f.name, &inputs, &results, self.loc(&f.span));
@@ -245,8 +252,7 @@ impl Resolver<'_> {
     }
 
     fn op(&mut self, op: SynOp, block: crate::module::BlockId, scope: &mut Scope) -> Result<()> {
-        self.ops += 1;
-        self.limits.check_ops(self.ops).map_err(|e| self.limit_err(&op.span, e))?;
+        self.count_op(&op.span)?;
         let (def, operands, result_types, attrs, loc) = match op.kind {
             SynOpKind::Generic { name, name_span, operands, attrs, signature } => {
                 // Diagnostics about the op point at its results and name, not its whole line.
