@@ -8,7 +8,7 @@ mod expect;
 
 use std::path::Path;
 
-use veil_ir::{parse_and_verify, print_module, Diagnostic, Module, Registry, SourceMap};
+use veil_ir::{parse_and_verify_with_limits, print_module, Diagnostic, Limits, Module, Registry, SourceMap};
 use veil_lowering::{PassManager, PassOutput};
 
 pub use cli::command;
@@ -54,7 +54,7 @@ pub fn run_in(dir: &Path, args: &[String], stdin: &mut dyn FnMut() -> std::io::R
     let mut out = OptOutput::default();
     let mut ir_parts = vec![];
     for chunk in &chunks {
-        let run = process_chunk(&pm, &ops, &name, chunk);
+        let run = process_chunk(&pm, &ops, config.limits, &name, chunk);
         for report in &run.output.reports {
             out.stdout.push_str(&with_newline(&report.text));
         }
@@ -154,8 +154,8 @@ struct ChunkRun {
     sources: SourceMap,
 }
 
-fn process_chunk(pm: &PassManager, ops: &Registry, name: &str, text: &str) -> ChunkRun {
-    let mut m: Module = match parse_and_verify(name, text, ops) {
+fn process_chunk(pm: &PassManager, ops: &Registry, limits: Limits, name: &str, text: &str) -> ChunkRun {
+    let mut m: Module = match parse_and_verify_with_limits(name, text, ops, limits) {
         Ok(m) => m,
         Err(d) => return ChunkRun { ir: None, output: PassOutput::default(), diagnostics: d.list, sources: d.sources },
     };

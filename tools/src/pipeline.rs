@@ -10,7 +10,7 @@ use std::time::Duration;
 use std::time::Instant;
 
 use veil_he::{FixedTensor, Kind};
-use veil_ir::{parse_and_verify, Diagnostics, Module};
+use veil_ir::{parse_and_verify_with_limits, Diagnostics, Limits, Module};
 use veil_lowering::he_to_rt::Strategy;
 use veil_lowering::PassManager;
 use veil_nn::eval::Tensor as FloatTensor;
@@ -70,6 +70,8 @@ pub struct Options {
     pub rounding: Option<Rounding>,
     /// The lookup-table model's failure bound per bootstrap (`tfhe-params{p-fail=...}`), e.g. `2^-40`.
     pub p_fail: Option<String>,
+    /// The resource limits the model is held to when it is loaded (docs/limits.md).
+    pub limits: Limits,
 }
 
 /// A public integer graph input: its position among the graph's inputs and its value.
@@ -171,12 +173,14 @@ pub fn load(path: &Path, options: &Options) -> Result<Loaded, String> {
             input_range: options.input_range,
             calibration: options.calibration.clone(),
             bind: public_bindings(&model, &options.public_inputs)?,
+            limits: options.limits,
         };
         let imported = crate::onnx::import_model(&name, &model, &import).map_err(|e| e.to_string())?;
         return Ok(Loaded { level: Level::Nn, module: imported.module, notes: imported.notes });
     };
     let name = path.to_string_lossy();
-    let module = parse_and_verify(&name, text, &veil_lowering::registry()).map_err(|d| render(&d))?;
+    let module = parse_and_verify_with_limits(&name, text, &veil_lowering::registry(), options.limits)
+        .map_err(|d| render(&d))?;
     let level = detect_level(&module).map_err(|e| format!("'{shown}': {e}"))?;
     Ok(Loaded { level, module, notes: vec![] })
 }

@@ -1,7 +1,8 @@
 //! Nothing a user can type makes the front end panic: every prefix of every IR chunk under `test/` and
 //! `examples/` (sampled for large chunks) and a few hundred seeded mutations of each file go through parse,
 //! verify, the printer (when they verify) and the rendering of every diagnostic. Any outcome but a panic passes.
-//! The mutations come from a fixed-seed xorshift, so a failure reproduces exactly.
+//! The mutations come from a fixed-seed xorshift, so a failure reproduces exactly. And the `veil-opt` and `veil`
+//! binaries, run on adversarial files under a memory cap, exit with an error message and code 1, never a signal.
 
 mod common;
 
@@ -217,4 +218,148 @@ fn adversarial_inputs_are_errors() {
         }
     }
     assert!(parse("ok.mlir", &deep(200), &registry).is_ok(), "reasonable nesting must still parse");
+}
+
+/// The address space a CLI run under test may use: far less than any of the adversarial files would need.
+const MEMORY_CAP: u64 = 2 << 30;
+
+/// Runs a binary of this package on `args` under [`MEMORY_CAP`], with extra environment variables.
+fn run_capped(binary: &str, args: &[&str], env: &[(&str, &str)]) -> std::process::Output {
+    use std::os::unix::process::CommandExt;
+    let mut cmd = std::process::Command::new(binary);
+    cmd.args(args).env_remove("VEIL_LIMITS").envs(env.iter().copied());
+    // SAFETY: the closure runs in the child between fork and exec and only calls setrlimit, which is
+    // async-signal-safe.
+    unsafe {
+        cmd.pre_exec(|| {
+            let cap = libc::rlimit { rlim_cur: MEMORY_CAP as libc::rlim_t, rlim_max: MEMORY_CAP as libc::rlim_t };
+            if libc::setrlimit(libc::RLIMIT_AS, &cap) != 0 {
+                return Err(std::io::Error::last_os_error());
+            }
+            Ok(())
+        });
+    }
+    cmd.output().unwrap_or_else(|e| panic!("cannot run {binary}: {e}"))
+}
+
+/// An ONNX model whose one ReLU reads a graph input of 10^19 elements.
+fn huge_input_onnx() -> Vec<u8> {
+    use prost::Message;
+    use veil_tools::onnx::proto::tensor_shape_proto::{dimension, Dimension};
+    use veil_tools::onnx::proto::type_proto::{self, Tensor as TensorType};
+    use veil_tools::onnx::proto::{GraphProto, ModelProto, NodeProto, TensorShapeProto, TypeProto, ValueInfoProto};
+    let info = |name: &str| {
+        let dim = [100_000_000_000i64, 100_000_000]
+            .iter()
+            .map(|&d| Dimension { value: Some(dimension::Value::DimValue(d)), ..Dimension::default() })
+            .collect();
+        let tensor = TensorType { elem_type: Some(1), shape: Some(TensorShapeProto { dim }) };
+        ValueInfoProto {
+            name: Some(name.into()),
+            r#type: Some(TypeProto { value: Some(type_proto::Value::TensorType(tensor)), ..TypeProto::default() }),
+            ..ValueInfoProto::default()
+        }
+    };
+    let relu = NodeProto {
+        op_type: Some("Relu".into()),
+        input: vec!["x".into()],
+        output: vec!["y".into()],
+        ..NodeProto::default()
+    };
+    let graph =
+        GraphProto { node: vec![relu], input: vec![info("x")], output: vec![info("y")], ..GraphProto::default() };
+    ModelProto { ir_version: Some(8), graph: Some(graph), ..ModelProto::default() }.encode_to_vec()
+}
+
+/// The reported crashes and their relatives, through both binaries under a memory cap: each must end with exit
+/// code 1 and an error that names the problem, not a panic, an abort or a signal.
+#[test]
+fn cli_refuses_adversarial_files_under_a_memory_cap() {
+    let dir = std::env::temp_dir().join(format!("veil-limits-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    let write = |name: &str, bytes: &[u8]| {
+        let path = dir.join(name);
+        std::fs::write(&path, bytes).expect("write");
+        path.to_string_lossy().into_owned()
+    };
+    let huge_relu = write(
+        "huge_relu.mlir",
+        br#"func.func @main(%x: tensor<100000000000x100000000xf32> {veil.range = [0.0, 1.0], veil.secret}) -> tensor<100000000000x100000000xf32> {
+  %0 = "nn.relu"(%x) : (tensor<100000000000x100000000xf32>) -> tensor<100000000000x100000000xf32>
+  return %0 : tensor<100000000000x100000000xf32>
+}
+"#,
+    );
+    let huge_splat = write(
+        "huge_splat.mlir",
+        br#"func.func @main(%x: tensor<4x4000000000xf32> {veil.range = [0.0, 1.0], veil.secret}) -> tensor<4x4000000000xf32> {
+  %c = "nn.constant"() {value = dense<1.0> : tensor<4x4000000000xf32>} : () -> tensor<4x4000000000xf32>
+  %0 = "nn.add"(%x, %c) : (tensor<4x4000000000xf32>, tensor<4x4000000000xf32>) -> tensor<4x4000000000xf32>
+  return %0 : tensor<4x4000000000xf32>
+}
+"#,
+    );
+    let lying_hex = write(
+        "lying_hex.mlir",
+        br#"func.func @main(%x: tensor<4xf32> {veil.range = [0.0, 1.0], veil.secret}) -> tensor<4xf32> {
+  %c = "nn.constant"() {value = dense<"0x0000803F"> : tensor<4611686018427387904xf32>} : () -> tensor<4611686018427387904xf32>
+  return %x : tensor<4xf32>
+}
+"#,
+    );
+    let deep = write(
+        "deep.mlir",
+        format!("func.func @f() attributes {{a = {}}} {{\n  return\n}}\n", "[".repeat(1 << 20)).as_bytes(),
+    );
+    let onnx = write("huge_input.onnx", &huge_input_onnx());
+    let npy = workspace_root().join("examples/digits_mlp.input0.npy").to_string_lossy().into_owned();
+    let opt = env!("CARGO_BIN_EXE_veil-opt");
+    let veil = env!("CARGO_BIN_EXE_veil");
+    let too_many = "elements, more than the limit of 16777216";
+    let cases: Vec<(&str, Vec<&str>, &str)> = vec![
+        (opt, vec![&huge_relu, "--nn-to-rt"], too_many),
+        (opt, vec![&huge_splat, "--nn-to-rt"], too_many),
+        (opt, vec![&lying_hex, "--nn-to-rt"], too_many),
+        (opt, vec![&deep], "brackets nested more than 256 levels deep"),
+        (veil, vec!["compile", &huge_relu], too_many),
+        (veil, vec!["run", &huge_splat, "--backend", "clear", "--input", &npy], too_many),
+        (veil, vec!["compile", &onnx, "--input-range", "0,1"], too_many),
+        (veil, vec!["import", &onnx], too_many),
+    ];
+    let mut failures = vec![];
+    for (binary, args, expected) in &cases {
+        let out = run_capped(binary, args, &[]);
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        let name = std::path::Path::new(binary).file_name().map_or_else(String::new, |n| n.to_string_lossy().into());
+        if out.status.code() != Some(1) || !stderr.contains("error") || !stderr.contains(expected) {
+            failures.push(format!("{name} {}: {:?}\n{stderr}", args.join(" "), out.status));
+        }
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+    assert!(failures.is_empty(), "{}", failures.join("\n\n"));
+}
+
+/// `VEIL_LIMITS` is read by both binaries: it raises a limit, and a malformed value is a clear error.
+#[test]
+fn veil_limits_environment_variable_raises_limits() {
+    let dir = std::env::temp_dir().join(format!("veil-limits-env-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    let path = dir.join("nine.mlir");
+    std::fs::write(&path, "func.func @f(%a: tensor<3x3xf32>) -> tensor<3x3xf32> {\n  return %a : tensor<3x3xf32>\n}\n")
+        .expect("write");
+    let file = path.to_string_lossy().into_owned();
+    let opt = env!("CARGO_BIN_EXE_veil-opt");
+    let lowered = run_capped(opt, &[&file], &[("VEIL_LIMITS", "elements=8")]);
+    let raised = run_capped(opt, &[&file, "--limits", "elements=9"], &[("VEIL_LIMITS", "elements=8")]);
+    let bad = run_capped(opt, &[&file], &[("VEIL_LIMITS", "elements=lots")]);
+    let bad_veil = run_capped(env!("CARGO_BIN_EXE_veil"), &["compile", &file], &[("VEIL_LIMITS", "ops")]);
+    let _ = std::fs::remove_dir_all(&dir);
+    let stderr = |o: &std::process::Output| String::from_utf8_lossy(&o.stderr).into_owned();
+    assert_eq!(lowered.status.code(), Some(1), "{}", stderr(&lowered));
+    assert!(stderr(&lowered).contains("has 9 elements, more than the limit of 8"), "{}", stderr(&lowered));
+    assert_eq!(raised.status.code(), Some(0), "--limits applies over VEIL_LIMITS: {}", stderr(&raised));
+    assert_eq!(bad.status.code(), Some(1));
+    assert_eq!(stderr(&bad), "error: VEIL_LIMITS: 'elements' must be a non-negative integer, got 'lots'\n");
+    assert_eq!(bad_veil.status.code(), Some(1));
+    assert_eq!(stderr(&bad_veil), "error: VEIL_LIMITS: expected KEY=VALUE, got 'ops'\n");
 }

@@ -5,7 +5,7 @@
 
 use std::collections::HashMap;
 
-use veil_ir::print_module;
+use veil_ir::{print_module, Limits};
 use veil_nn::eval::{eval_main, Tensor};
 use veil_tools::onnx::proto::attribute_proto::AttributeType;
 use veil_tools::onnx::proto::tensor_proto::DataType;
@@ -303,4 +303,42 @@ fn corrupted_models_never_panic() {
             }
         }
     }
+}
+
+#[test]
+fn graph_input_over_the_element_limit_is_refused_before_anything_is_built() {
+    // The IR form of this model made assign-precision panic with a capacity overflow.
+    let m = model(
+        vec![node("Relu", "act", &["x"], &["y"], vec![])],
+        vec![float_info("x", &[100_000_000_000, 100_000_000])],
+        vec![float_info("y", &[100_000_000_000, 100_000_000])],
+        vec![],
+    );
+    insta::assert_snapshot!(error(&m), @"graph input 'x': its shape [100000000000, 100000000] has 10000000000000000000 elements, more than the limit of 16777216; raise the limit with VEIL_LIMITS=elements=N or the flag `--limits elements=N` of veil and veil-opt (docs/limits.md)");
+    let options = ImportOptions { limits: Limits { max_elements: 3, ..Limits::default() }, ..ImportOptions::default() };
+    let small = model(
+        vec![node("Relu", "act", &["x"], &["y"], vec![])],
+        vec![float_info("x", &[1, 4])],
+        vec![float_info("y", &[1, 4])],
+        vec![],
+    );
+    insta::assert_snapshot!(import_model("test.onnx", &small, &options).unwrap_err().to_string(), @"graph input 'x': its shape [1, 4] has 4 elements, more than the limit of 3; raise the limit with VEIL_LIMITS=elements=N or the flag `--limits elements=N` of veil and veil-opt (docs/limits.md)");
+    assert!(import(&small).is_ok(), "the default limits accept it");
+}
+
+#[test]
+fn initializer_dims_over_the_element_limit_are_refused_before_reading_data() {
+    let huge = TensorProto {
+        name: Some("w".into()),
+        dims: vec![4, 4_000_000_000],
+        data_type: Some(DataType::Float as i32),
+        ..TensorProto::default()
+    };
+    let m = model(
+        vec![node("Add", "add", &["x", "w"], &["y"], vec![])],
+        vec![float_info("x", &[4, 1])],
+        vec![float_info("y", &[4, 4_000_000_000])],
+        vec![huge],
+    );
+    insta::assert_snapshot!(error(&m), @"initializer 'w': its shape [4, 4000000000] has 16000000000 elements, more than the limit of 16777216; raise the limit with VEIL_LIMITS=elements=N or the flag `--limits elements=N` of veil and veil-opt (docs/limits.md)");
 }

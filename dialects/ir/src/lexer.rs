@@ -120,11 +120,11 @@ impl std::fmt::Display for Tok<'_> {
     }
 }
 
-/// The deepest nesting of `(`, `{`, `[` and `<` the parser accepts.
-pub const MAX_NESTING: usize = 256;
-
-/// The token stream of `src` for the grammar.
-pub fn tokens(src: &str) -> impl Iterator<Item = Result<(usize, Tok<'_>, usize), SyntaxError>> + '_ {
+/// The token stream of `src` for the grammar; brackets (`(`, `{`, `[`, `<`) nest at most `max_nesting` deep.
+pub fn tokens(
+    src: &str,
+    max_nesting: usize,
+) -> impl Iterator<Item = Result<(usize, Tok<'_>, usize), SyntaxError>> + '_ {
     let mut depth = 0usize;
     Tok::lexer(src).spanned().map(move |(tok, span)| match tok {
         Ok(tok) => {
@@ -134,8 +134,12 @@ pub fn tokens(src: &str) -> impl Iterator<Item = Result<(usize, Tok<'_>, usize),
                 _ => {}
             }
             // The syntax tree and the resolver recurse over nesting: bound it before the stack overflows.
-            if depth > MAX_NESTING {
-                let message = format!("brackets nested more than {MAX_NESTING} levels deep");
+            if depth > max_nesting {
+                let message = format!(
+                    "brackets nested more than {max_nesting} levels deep, the limit; raise it with {}=nesting=N \
+                     or the flag `--limits nesting=N` of veil and veil-opt (docs/limits.md)",
+                    crate::limits::ENV_VAR
+                );
                 return Err(SyntaxError { span, message });
             }
             Ok((span.start, tok, span.end))

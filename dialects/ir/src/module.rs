@@ -6,6 +6,7 @@ use std::hash::Hash;
 
 use crate::attrs::{Attr, AttrKind, DenseElements, DenseValues, F64};
 use crate::diag::{Diagnostic, Diagnostics, Location, SourceMap};
+use crate::limits::Limits;
 use crate::op_def::OpDef;
 use crate::types::{Dim, FloatKind, Signedness, Type, TypeKind};
 
@@ -137,6 +138,8 @@ pub struct Module {
     top: OpId,
     /// The texts that source locations point into.
     pub sources: SourceMap,
+    /// The resource limits the module was read under; the verifier holds every pass's output to them too.
+    pub limits: Limits,
 }
 
 impl Default for Module {
@@ -157,6 +160,7 @@ impl Module {
             regions: Vec::new(),
             top: OpId(0),
             sources: SourceMap::default(),
+            limits: Limits::default(),
         };
         m.top = m.build_op(&crate::builtin::MODULE, &[], &[], vec![], Location::Unknown);
         let region = m.add_region(m.top);

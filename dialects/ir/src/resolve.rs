@@ -6,26 +6,49 @@ use std::collections::{HashMap, HashSet};
 use crate::attrs::{Attr, AttrKind, DenseValues, F64};
 use crate::builtin;
 use crate::diag::{Diagnostic, Diagnostics, Location};
+use crate::limits::{element_bytes, LimitError, Limits};
 use crate::module::{InsertPoint, Module, Value};
 use crate::op_def::Registry;
 use crate::printer::type_to_string;
 use crate::syntax::*;
-use crate::types::{DialectData, DialectParam, FloatKind, Signedness, Type, TypeKind};
+use crate::types::{DialectData, DialectParam, Dim, FloatKind, Signedness, Type, TypeKind};
 
 type Result<T> = std::result::Result<T, Diagnostic>;
 
-/// Parses MLIR text into a module (syntax and names only; run [`crate::verify`] for the op rules).
+/// Parses MLIR text into a module (syntax and names only; run [`crate::verify`] for the op rules) under the
+/// default [`Limits`].
 pub fn parse(name: &str, text: &str, registry: &Registry) -> std::result::Result<Module, Diagnostics> {
+    parse_with_limits(name, text, registry, Limits::default())
+}
+
+/// Parses MLIR text, refusing what exceeds `limits` before anything is built from it; the module keeps `limits`.
+pub fn parse_with_limits(
+    name: &str,
+    text: &str,
+    registry: &Registry,
+    limits: Limits,
+) -> std::result::Result<Module, Diagnostics> {
     let mut module = Module::new();
+    module.limits = limits;
     let file = module.sources.add(name, text);
-    let items = match crate::grammar::FileParser::new().parse(crate::lexer::tokens(text)) {
+    let tokens = crate::lexer::tokens(text, limits.max_nesting);
+    let items = match crate::grammar::FileParser::new().parse(tokens) {
         Ok(items) => items,
         Err(e) => {
             let d = syntax_error(file, text.len(), e);
             return Err(module.report(vec![d]));
         }
     };
-    let mut r = Resolver { m: &mut module, file, registry, type_aliases: HashMap::new(), attr_aliases: HashMap::new() };
+    let mut r = Resolver {
+        m: &mut module,
+        file,
+        registry,
+        limits,
+        type_aliases: HashMap::new(),
+        attr_aliases: HashMap::new(),
+        constant_bytes: 0,
+        ops: 0,
+    };
     match r.items(items) {
         Ok(()) => Ok(module),
         Err(d) => Err(module.report(vec![d])),
@@ -80,8 +103,13 @@ struct Resolver<'a> {
     m: &'a mut Module,
     file: usize,
     registry: &'a Registry,
+    limits: Limits,
     type_aliases: HashMap<String, Type>,
     attr_aliases: HashMap<String, Attr>,
+    /// The bytes of the dense constants read so far, held to `limits.max_constant_bytes`.
+    constant_bytes: u64,
+    /// The functions and ops read so far, held to `limits.max_ops`.
+    ops: usize,
 }
 
 /// The SSA names visible in one function body.
@@ -99,6 +127,22 @@ impl Resolver<'_> {
 
     fn err(&self, span: &Span, message: impl Into<String>) -> Diagnostic {
         Diagnostic::error(self.loc(span), message)
+    }
+
+    /// An input over a limit, with the note saying how to raise it.
+    fn limit_err(&self, span: &Span, e: LimitError) -> Diagnostic {
+        e.diagnostic(self.loc(span))
+    }
+
+    /// Counts one more op (a function or an op of its body) against the limit.
+    fn count_op(&mut self, span: &Span) -> Result<()> {
+        self.ops += 1;
+        self.limits.check_ops(self.ops).map_err(|e| self.limit_err(span, e))
+    }
+
+    /// The element count of a shaped type (a tensor or a dialect type's shape), refused over the limit.
+    fn check_elements(&self, span: &Span, what: impl FnOnce() -> String, shape: &[Dim]) -> Result<u64> {
+        self.limits.check_elements(what, shape).map_err(|e| self.limit_err(span, e))
     }
 
     fn items(&mut self, items: Vec<Item>) -> Result<()> {
@@ -160,6 +204,7 @@ impl Resolver<'_> {
     }
 
     fn func(&mut self, f: SynFunc) -> Result<()> {
+        self.count_op(&f.span)?;
         let inputs = f.args.iter().map(|a| self.ty(&a.ty)).collect::<Result<Vec<_>>>()?;
         let results = f.results.iter().map(|r| self.ty(&r.ty)).collect::<Result<Vec<_>>>()?;
         let (func, body) = builtin::create_func(self.m, &f.name, &inputs, &results, self.loc(&f.span));
@@ -207,6 +252,7 @@ impl Resolver<'_> {
     }
 
     fn op(&mut self, op: SynOp, block: crate::module::BlockId, scope: &mut Scope) -> Result<()> {
+        self.count_op(&op.span)?;
         let (def, operands, result_types, attrs, loc) = match op.kind {
             SynOpKind::Generic { name, name_span, operands, attrs, signature } => {
                 // Diagnostics about the op point at its results and name, not its whole line.
@@ -323,7 +369,9 @@ impl Resolver<'_> {
                 if matches!(self.m.ty(e), TypeKind::Tensor { .. } | TypeKind::Function { .. }) {
                     return Err(self.err(&elem.span, "invalid tensor element type"));
                 }
-                Ok(self.m.intern_type(TypeKind::Tensor { shape: dims.clone(), elem: e }))
+                let ty = self.m.intern_type(TypeKind::Tensor { shape: dims.clone(), elem: e });
+                self.check_elements(&t.span, || format!("the type {}", type_to_string(self.m, ty)), dims)?;
+                Ok(ty)
             }
             SynTypeKind::Function { inputs, results } => {
                 let inputs = inputs.iter().map(|i| self.ty(i)).collect::<Result<Vec<_>>>()?;
@@ -355,6 +403,8 @@ impl Resolver<'_> {
             .map(|p| {
                 Ok(match p {
                     SynParam::Shaped { dims, elem } => {
+                        let what = || format!("the shape of '!{dialect}.{name}'");
+                        self.check_elements(span, what, dims)?;
                         DialectParam::Shaped { shape: dims.clone(), elem: self.ty(elem)? }
                     }
                     SynParam::Attr(a) => DialectParam::Attr(self.attr(a)?),
@@ -438,10 +488,16 @@ impl Resolver<'_> {
         let Some(shape) = shape.into_iter().collect::<Option<Vec<u64>>>() else {
             return Err(self.err(ty_span, "dense elements need a static shape"));
         };
+        // The type's element count was checked when it was read; a splat is counted at its full size too, since
+        // passes and evaluators expand it.
         let Some(numel) = shape.iter().try_fold(1u64, |acc, &d| acc.checked_mul(d)) else {
             return Err(self.err(ty_span, "tensor type has too many elements"));
         };
         let elem_kind = self.m.ty(elem).clone();
+        let bytes = numel.saturating_mul(element_bytes(&elem_kind));
+        let mut total = self.constant_bytes;
+        self.limits.add_constant_bytes(&mut total, bytes).map_err(|e| self.limit_err(ty_span, e))?;
+        self.constant_bytes = total;
         let values = match body {
             DenseLit::Hex(hex, span) => self.dense_hex(hex, span, &elem_kind, numel)?,
             _ => {
@@ -534,13 +590,13 @@ impl Resolver<'_> {
             TypeKind::Float(FloatKind::F64) => 8,
             _ => return Err(self.err(span, "hex dense literals need i8/i16/i32/i64/f32/f64 elements")),
         };
-        if bytes.len() != size && bytes.len() as u64 != numel * size as u64 {
+        if bytes.len() != size && Some(bytes.len() as u64) != numel.checked_mul(size as u64) {
             return Err(self.err(
                 span,
                 format!(
                     "hex dense literal has {} bytes; expected {} ({numel} elements) or {size} (a splat)",
                     bytes.len(),
-                    numel * size as u64
+                    numel.saturating_mul(size as u64)
                 ),
             ));
         }

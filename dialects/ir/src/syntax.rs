@@ -174,9 +174,26 @@ pub enum DenseLit {
     List(Vec<DenseLit>, Span),
 }
 
-/// Splits a `Dims` token (`1x?x64x`) into dimensions.
-pub fn parse_dims(text: &str) -> Vec<Dim> {
-    text.split('x').filter(|d| !d.is_empty()).map(|d| d.parse().ok()).collect()
+/// Splits a `Dims` token (`1x?x64x`, starting at byte `start`) into dimensions; a dimension too large for a
+/// `u64` is an error, not a dynamic `?`.
+pub fn parse_dims<T>(text: &str, start: usize) -> Result<Vec<Dim>, lalrpop_util::ParseError<usize, T, SyntaxError>> {
+    let mut dims = vec![];
+    let mut at = start;
+    for d in text.split('x') {
+        if d == "?" {
+            dims.push(None);
+        } else if !d.is_empty() {
+            let n = d.parse().map_err(|_| lalrpop_util::ParseError::User {
+                error: SyntaxError {
+                    span: at..at + d.len(),
+                    message: format!("dimension {d} does not fit in 64 bits"),
+                },
+            })?;
+            dims.push(Some(n));
+        }
+        at += d.len() + 1;
+    }
+    Ok(dims)
 }
 
 /// Decodes the escapes of a quoted string literal.

@@ -5,6 +5,7 @@ use std::collections::HashSet;
 
 use crate::attrs::AttrKind;
 use crate::diag::{Diagnostic, Diagnostics};
+use crate::limits::{element_bytes, LimitError};
 use crate::module::{Module, OpId, Value};
 use crate::op_def::{AttrType, Registry};
 use crate::printer::type_to_string;
@@ -13,6 +14,8 @@ use crate::types::{Type, TypeKind};
 /// Verifies every op of the module; all errors are reported, not just the first.
 pub fn verify(m: &Module, registry: &Registry) -> Result<(), Diagnostics> {
     let mut errors = vec![];
+    let mut constant_bytes = 0u64;
+    let mut ops = 0usize;
     for f in m.block(m.top_block()).ops.clone() {
         let mut defined: HashSet<Value> = HashSet::new();
         if let Some(body) = m.body(f) {
@@ -21,9 +24,19 @@ pub fn verify(m: &Module, registry: &Registry) -> Result<(), Diagnostics> {
         check_op(m, registry, f, &mut defined, &mut errors);
         let mut nested = vec![];
         m.walk_into(f, &mut nested);
+        ops += 1 + nested.len();
         for op in nested {
             check_op(m, registry, op, &mut defined, &mut errors);
+            if let Err(e) = check_limits(m, op, &mut constant_bytes) {
+                // One error is enough: past a limit, every later op would repeat it.
+                let e = LimitError { message: format!("'{}': {}", m.op(op).def.name, e.message), ..e };
+                errors.push(e.diagnostic(m.op(op).loc.clone()));
+                break;
+            }
         }
+    }
+    if let Err(e) = m.limits.check_ops(ops) {
+        errors.push(e.diagnostic(m.op(m.top()).loc.clone()));
     }
     if errors.is_empty() {
         Ok(())
@@ -84,6 +97,28 @@ fn check_op(m: &Module, registry: &Registry, op: OpId, defined: &mut HashSet<Val
     if let Err(msg) = (def.verify)(m, op) {
         errors.push(fail(msg));
     }
+}
+
+/// Holds an op's tensor types and dense constants to the module's [`crate::Limits`] (for modules that were not
+/// parsed, and for what passes build); `constant_bytes` is the running total of the module's constants.
+fn check_limits(m: &Module, op: OpId, constant_bytes: &mut u64) -> Result<(), LimitError> {
+    let data = m.op(op);
+    for &v in data.operands.iter().chain(&data.results) {
+        let t = m.value_type(v);
+        if let TypeKind::Tensor { shape, .. } = m.ty(t) {
+            m.limits.check_elements(|| format!("the type {}", type_to_string(m, t)), shape)?;
+        }
+    }
+    for &(_, a) in &data.attrs {
+        if let AttrKind::Dense(d) = m.attr(a) {
+            if let TypeKind::Tensor { shape, elem } = m.ty(d.ty) {
+                let count =
+                    m.limits.check_elements(|| format!("the constant of type {}", type_to_string(m, d.ty)), shape)?;
+                m.limits.add_constant_bytes(constant_bytes, count.saturating_mul(element_bytes(m.ty(*elem))))?;
+            }
+        }
+    }
+    Ok(())
 }
 
 /// Checks a type and the dialect types inside it.

@@ -16,7 +16,7 @@ use veil_runtime::{
     TfheBackend, Width,
 };
 
-use super::model_args::secs;
+use super::model_args::{secs, LimitsFlag};
 use super::Output;
 use crate::pipeline::{self, Level};
 
@@ -34,6 +34,8 @@ pub struct EvalArgs {
     /// The encrypted result to write
     #[arg(short, long, value_name = "y.ct")]
     pub output: PathBuf,
+    #[command(flatten)]
+    pub limits: LimitsFlag,
 }
 
 pub fn run(args: &EvalArgs) -> Output {
@@ -51,7 +53,8 @@ struct Evaluated {
 }
 
 fn execute(args: &EvalArgs) -> Result<String, String> {
-    let loaded = pipeline::load(&args.model, &pipeline::Options::default())?;
+    let options = pipeline::Options { limits: args.limits.limits()?, ..pipeline::Options::default() };
+    let loaded = pipeline::load(&args.model, &options)?;
     if loaded.level != Level::Rt {
         return Err(format!(
             "'{}' is an {} program; the server runs rt programs only (veil compile --emit rt)",

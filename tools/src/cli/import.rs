@@ -6,6 +6,7 @@ use std::path::PathBuf;
 use clap::Args;
 use veil_ir::print_module;
 
+use super::model_args::LimitsFlag;
 use super::{npy, Output};
 use crate::onnx::{import_file, ImportOptions};
 
@@ -23,6 +24,8 @@ pub struct ImportArgs {
     /// Sample inputs whose minimum and maximum give the input range
     #[arg(long, value_name = "FILE.npy", conflicts_with = "input_range")]
     pub calibration: Option<PathBuf>,
+    #[command(flatten)]
+    pub limits: LimitsFlag,
 }
 
 /// `LO,HI` with finite `LO <= HI`.
@@ -42,7 +45,11 @@ pub fn run(args: &ImportArgs) -> Output {
         Ok(c) => c,
         Err(e) => return Output::error(e),
     };
-    let options = ImportOptions { input_range: args.input_range, calibration, ..ImportOptions::default() };
+    let limits = match args.limits.limits() {
+        Ok(l) => l,
+        Err(e) => return Output::error(e),
+    };
+    let options = ImportOptions { input_range: args.input_range, calibration, limits, ..ImportOptions::default() };
     let imported = match import_file(&args.model, &options) {
         Ok(i) => i,
         Err(e) => return Output::error(e),

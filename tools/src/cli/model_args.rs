@@ -7,6 +7,7 @@ use veil_lowering::he_to_rt::Strategy;
 use veil_rt::tfhe_config::Rounding;
 
 use clap::Args;
+use veil_ir::Limits;
 use veil_nn::eval::Tensor as FloatTensor;
 
 use super::import::parse_range;
@@ -36,6 +37,23 @@ pub struct CompileFlags {
     /// lut model: the most each bootstrap or decryption may fail, e.g. 2^-40 (the default) or 1e-9
     #[arg(long, value_name = "P")]
     pub p_fail: Option<String>,
+    #[command(flatten)]
+    pub limits: LimitsFlag,
+}
+
+/// `--limits KEY=N,...`, over `VEIL_LIMITS` and the defaults (docs/limits.md).
+#[derive(Args, Debug, Clone, Default)]
+pub struct LimitsFlag {
+    /// Raise or lower resource limits: elements (of one tensor), constant-bytes (of all constants), nesting, ops
+    /// (also VEIL_LIMITS=KEY=N,...; docs/limits.md)
+    #[arg(long = "limits", value_name = "KEY=N,...")]
+    pub specs: Vec<String>,
+}
+
+impl LimitsFlag {
+    pub fn limits(&self) -> Result<Limits, String> {
+        Limits::from_env_and_flags(self.specs.iter().map(String::as_str))
+    }
 }
 
 /// `name{options}`.
@@ -63,6 +81,7 @@ impl CompileFlags {
             strategy: self.strategy,
             rounding: self.rounding,
             p_fail: self.p_fail.clone(),
+            limits: self.limits.limits()?,
             ..Options::default()
         })
     }

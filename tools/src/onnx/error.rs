@@ -3,6 +3,8 @@
 
 use std::fmt;
 
+use veil_ir::LimitError;
+
 /// Why a model could not be imported.
 #[derive(Clone, Debug, PartialEq)]
 pub enum ImportError {
@@ -30,6 +32,8 @@ pub enum ImportError {
     Calibration { message: String },
     /// A model that breaks ONNX's own rules (bad tensor data, an attribute of the wrong kind, ...).
     Invalid { context: String, message: String },
+    /// A tensor over a resource limit (docs/limits.md).
+    Limit { context: String, error: LimitError },
 }
 
 impl fmt::Display for ImportError {
@@ -68,6 +72,7 @@ impl fmt::Display for ImportError {
             ImportError::Binding { name, message } => write!(f, "binding '{name}': {message}"),
             ImportError::Calibration { message } => write!(f, "calibration data: {message}"),
             ImportError::Invalid { context, message } => write!(f, "invalid ONNX model: {context}: {message}"),
+            ImportError::Limit { context, error } => write!(f, "{context}: {error}"),
         }
     }
 }

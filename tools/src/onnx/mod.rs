@@ -22,7 +22,7 @@ use std::collections::HashMap;
 use std::path::Path;
 
 use prost::Message;
-use veil_ir::{Module, Registry};
+use veil_ir::{Limits, Module, Registry};
 use veil_nn::eval::Tensor;
 use veil_nn::shapes::num_elements;
 
@@ -47,6 +47,8 @@ pub struct ImportOptions {
     /// Values of graph inputs, by name. Integer inputs (shapes, pads) must be bound; a bound float input is a
     /// constant, not an argument.
     pub bind: HashMap<String, TensorData>,
+    /// The resource limits the model's tensors and the imported module are held to.
+    pub limits: Limits,
 }
 
 /// An imported model: the verified nn module and notes for the user (what was dropped, bound or folded).
@@ -76,9 +78,14 @@ pub fn import_model(name: &str, model: &ModelProto, options: &ImportOptions) -> 
         .graph
         .as_ref()
         .ok_or_else(|| ImportError::Invalid { context: name.into(), message: "the model has no graph".into() })?;
+    let limits = options.limits;
     let mut constants: HashMap<String, Val> = HashMap::new();
     for init in &graph.initializer {
         let context = format!("initializer '{}'", init.name());
+        let dims: Vec<Option<u64>> = init.dims.iter().map(|&d| u64::try_from(d).ok()).collect();
+        limits
+            .check_elements(|| format!("its shape {:?}", init.dims), &dims)
+            .map_err(|error| ImportError::Limit { context: context.clone(), error })?;
         let value = tensor_from_proto(init).map_err(|message| ImportError::Invalid { context, message })?;
         constants.insert(init.name().to_string(), value.into());
     }
@@ -95,10 +102,11 @@ pub fn import_model(name: &str, model: &ModelProto, options: &ImportOptions) -> 
         .input
         .iter()
         .filter(|i| !constants.contains_key(i.name()))
-        .map(|i| Ok((i.name(), argument_shape(i, &mut notes)?)))
+        .map(|i| Ok((i.name(), argument_shape(i, &limits, &mut notes)?)))
         .collect::<Result<_, ImportError>>()?;
     let shapes: Vec<Vec<u64>> = args.iter().map(|(_, s)| s.clone()).collect();
     let mut imp = Importer::new(name, &shapes);
+    imp.m.limits = limits;
     imp.notes = notes;
     for (i, ((arg, shape), value)) in args.iter().zip(imp.args()).enumerate() {
         veil_nn::args::set_secret(&mut imp.m, imp.func, i, true);
@@ -175,7 +183,7 @@ fn input_type(input: &ValueInfoProto) -> Result<(i32, Vec<Result<u64, String>>),
 }
 
 /// The static shape of a float argument: a dynamic first dimension is the batch, bound to 1.
-fn argument_shape(input: &ValueInfoProto, notes: &mut Vec<String>) -> Result<Vec<u64>, ImportError> {
+fn argument_shape(input: &ValueInfoProto, limits: &Limits, notes: &mut Vec<String>) -> Result<Vec<u64>, ImportError> {
     let name = input.name();
     let (elem, dims) = input_type(input)?;
     if !tensor::is_float(elem) {
@@ -197,6 +205,10 @@ fn argument_shape(input: &ValueInfoProto, notes: &mut Vec<String>) -> Result<Vec
             }
         }
     }
+    let dims: Vec<Option<u64>> = shape.iter().map(|&d| Some(d)).collect();
+    limits
+        .check_elements(|| format!("its shape {shape:?}"), &dims)
+        .map_err(|error| ImportError::Limit { context: format!("graph input '{name}'"), error })?;
     Ok(shape)
 }
 

@@ -3,6 +3,7 @@
 
 use clap::error::{ContextKind, ContextValue, ErrorKind};
 use clap::{Arg, ArgAction, ArgMatches, Command};
+use veil_ir::Limits;
 use veil_lowering::pass::did_you_mean;
 use veil_lowering::{Pass, PassRegistry};
 
@@ -15,6 +16,7 @@ const DRIVER_FLAGS: &[&str] = &[
     "print-ir-after-all",
     "split-input-file",
     "verify-diagnostics",
+    "limits",
     "help",
 ];
 
@@ -27,6 +29,8 @@ pub struct Config {
     pub print_ir_after_all: bool,
     pub split_input_file: bool,
     pub verify_diagnostics: bool,
+    /// The resource limits: the defaults, then `VEIL_LIMITS`, then `--limits`.
+    pub limits: Limits,
 }
 
 /// How parsing the command line ended when it did not produce a [`Config`].
@@ -80,6 +84,13 @@ pub fn command(passes: &PassRegistry) -> Command {
                 .long("verify-diagnostics")
                 .action(ArgAction::SetTrue)
                 .help("Check the diagnostics against the input's expected-error/warning/remark comments"),
+        )
+        .arg(
+            Arg::new("limits")
+                .long("limits")
+                .value_name("KEY=N,...")
+                .action(ArgAction::Append)
+                .help(Limits::flag_help()),
         );
     for p in passes.passes() {
         let options: Vec<String> = p.options.iter().map(|o| format!("{}=<{}>", o.name, o.kind.describe())).collect();
@@ -124,6 +135,9 @@ pub fn parse(passes: &PassRegistry, args: &[String]) -> Result<Config, Exit> {
         return Err(Exit::Info(passes.describe()));
     }
     let pass_list = ordered_passes(passes, &matches).map_err(|e| Exit::Error(format!("error: {e}\n")))?;
+    let limits =
+        Limits::from_env_and_flags(matches.get_many::<String>("limits").into_iter().flatten().map(String::as_str))
+            .map_err(|e| Exit::Error(format!("error: {e}\n")))?;
     Ok(Config {
         input: matches.get_one::<String>("input").cloned().unwrap_or_else(|| "-".into()),
         output: matches.get_one::<String>("output").cloned(),
@@ -132,6 +146,7 @@ pub fn parse(passes: &PassRegistry, args: &[String]) -> Result<Config, Exit> {
         print_ir_after_all: matches.get_flag("print-ir-after-all"),
         split_input_file: matches.get_flag("split-input-file"),
         verify_diagnostics: matches.get_flag("verify-diagnostics"),
+        limits,
     })
 }
 
