@@ -63,7 +63,9 @@ fn peer_and_row_arguments_are_parsed() {
     let err = bench_peers(&dir, &["--veil", "lut"]);
     assert!(err.contains("lut-exact") && err.contains("lut-approximate") && err.contains("radix"), "{err}");
     let help = veil(&["bench", "--help"]).stdout;
-    for option in ["--rows", "--peer <PEERS>", "--veil <VEIL>", "--peers-dir", "peers"] {
+    let err = bench_peers(&dir, &["--tenseal-accuracy-rows", "many"]);
+    assert!(err.contains("--tenseal-accuracy-rows"), "{err}");
+    for option in ["--rows", "--peer <PEERS>", "--veil <VEIL>", "--tenseal-accuracy-rows <N>", "--peers-dir", "peers"] {
         assert!(help.contains(option), "{option} missing from:\n{help}");
     }
 }

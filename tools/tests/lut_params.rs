@@ -5,21 +5,28 @@
 use std::path::{Path, PathBuf};
 
 use veil_lowering::he_to_rt::Strategy;
+use veil_rt::tfhe_config::Rounding;
 use veil_tools::pipeline::{self, Options};
 
 fn model(name: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join(format!("../../shared/models/{name}.onnx"))
 }
 
-/// `rt.tfhe`'s entries one per line, or the compiler's error.
-fn choice(name: &str) -> String {
-    let options = Options {
+fn options(rounding: Rounding, extra: &[(&str, &str)]) -> Options {
+    let mut pass_options = vec![("assign-precision".into(), "act-frac=4 weight-frac=4".into())];
+    pass_options.extend(extra.iter().map(|&(p, o)| (p.to_string(), o.to_string())));
+    Options {
         input_range: Some((0.0, 1.0)),
-        pass_options: vec![("assign-precision".into(), "act-frac=4 weight-frac=4".into())],
+        pass_options,
         strategy: Some(Strategy::Lut),
+        rounding: Some(rounding),
         ..Options::default()
-    };
-    match pipeline::load_and_compile(&model(name), &options) {
+    }
+}
+
+/// `rt.tfhe`'s entries one per line, or the compiler's error.
+fn choice(name: &str, rounding: Rounding) -> String {
+    match pipeline::load_and_compile(&model(name), &options(rounding, &[])) {
         Ok(c) => veil_tools::cli::run::describe_model(&c.rt),
         Err(e) => format!("error: {}\n", e.lines().next().unwrap_or_default()),
     }
@@ -28,8 +35,42 @@ fn choice(name: &str) -> String {
 #[test]
 fn shared_models_parameter_choices() {
     for name in ["digits_mlp", "digits_cnn_relu", "digits_cnn_maxpool", "digits_cryptonets"] {
-        let choice = choice(name);
-        assert!(!choice.is_empty());
-        insta::assert_snapshot!(name, choice);
+        let exact = choice(name, Rounding::Exact);
+        assert!(!exact.is_empty());
+        insta::assert_snapshot!(name, exact);
+        // Approximate rounding: he-abs-relu's full-domain tables for the first layers' ReLUs.
+        let approximate = choice(name, Rounding::Approximate);
+        assert!(!approximate.is_empty());
+        insta::assert_snapshot!(format!("{name}_approximate"), approximate);
+    }
+}
+
+/// The entries of every `he.lut` table in the program's he stage.
+fn table_sizes(compiled: &pipeline::Compiled) -> Vec<usize> {
+    let he = veil_ir::printer::print_module(compiled.he.as_ref().expect("an he stage"));
+    he.lines()
+        .filter(|l| l.contains("\"he.lut\""))
+        .map(|l| {
+            let ty = l.split("> : tensor<").nth(1).expect("a table type");
+            ty.split('x').next().expect("a size").parse().expect("a number")
+        })
+        .collect()
+}
+
+#[test]
+fn he_lut_fuse_index_bits_reach_he_abs_relu() {
+    // digits_mlp's only tables are its 32 hidden ReLUs, |x| tables with approximate rounding: 2^index-bits entries.
+    for bits in [4u32, 6] {
+        let option = format!("index-bits={bits}");
+        let compiled = pipeline::load_and_compile(
+            &model("digits_mlp"),
+            &options(Rounding::Approximate, &[("he-lut-fuse", option.as_str())]),
+        )
+        .expect("compiles");
+        let sizes = table_sizes(&compiled);
+        assert!(!sizes.is_empty());
+        assert!(sizes.iter().all(|&n| n == 1 << bits), "index-bits={bits}: tables of {sizes:?} entries");
+        let he = veil_ir::printer::print_module(compiled.he.as_ref().expect("an he stage"));
+        assert!(he.contains("he.mul_plain") && !he.contains("he.relu"), "the ReLU is (x + |x|) / 2:\n{he}");
     }
 }

@@ -86,6 +86,9 @@ pub struct BenchArgs {
     /// Peers for `peers` (repeatable; default: all; TenSEAL runs square-activation models only)
     #[arg(long = "peer", value_enum)]
     pub peers: Vec<peers::Peer>,
+    /// TenSEAL's accuracy: how many of the saved rows it runs encrypted (default: all; each takes seconds)
+    #[arg(long, value_name = "N")]
+    pub tenseal_accuracy_rows: Option<usize>,
     /// The peers' folder: their programs and the virtualenv `.venv` that its `setup.sh` makes
     #[arg(long, default_value = "tools/peers")]
     pub peers_dir: PathBuf,

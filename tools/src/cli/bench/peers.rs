@@ -235,6 +235,10 @@ impl PeerProcess {
             .args(options)
             .args(["--serve", "--model", model, "--models-dir"])
             .arg(models_dir)
+            .args(match (peer, args.tenseal_accuracy_rows) {
+                (Peer::Tenseal | Peer::TensealPrecise, Some(n)) => vec!["--accuracy-rows".to_string(), n.to_string()],
+                _ => vec![],
+            })
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .stderr(log_file)
