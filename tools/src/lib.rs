@@ -3,6 +3,7 @@
 pub mod baseline;
 pub mod cli;
 pub mod filecheck;
+pub mod index_bits;
 pub mod onnx;
 pub mod opt;
 pub mod pipeline;

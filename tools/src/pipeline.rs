@@ -299,6 +299,21 @@ pub fn is_lut_program(rt: &Module) -> bool {
 }
 
 fn compile_with(loaded: Loaded, strategy: Strategy, options: &Options) -> Result<Compiled, String> {
+    // The lookup-table model's table precision, when the user sets none, checked on the calibration rows.
+    if strategy == Strategy::Lut && loaded.level == Level::Nn && !crate::index_bits::chosen_by_user(options) {
+        let nn = loaded.module.clone();
+        let compile = |o: &Options| compile_fixed(loaded.clone(), strategy, o);
+        let mut compiled = compile(options)?;
+        if let Ok(Some(advice)) = crate::index_bits::advise(&nn, options, &compiled, compile) {
+            compiled.notes.push(advice);
+        }
+        return Ok(compiled);
+    }
+    compile_fixed(loaded, strategy, options)
+}
+
+/// [`compile_with`] with every option as given.
+fn compile_fixed(loaded: Loaded, strategy: Strategy, options: &Options) -> Result<Compiled, String> {
     let Loaded { level, module, notes } = loaded;
     if level == Level::Rt {
         if is_lut_program(&module) != (strategy == Strategy::Lut) {

@@ -450,14 +450,16 @@ pub fn run(args: &BenchArgs, out: &mut String) -> Result<Vec<ToolRow>, String> {
             };
             summarize(veil);
         }
-        // Each peer against Veil in the same rounding mode where it has one (Concrete), else Veil's fastest.
+        // Each peer against Veil in the same rounding mode where it has one (Concrete), TenSEAL against Veil's fastest.
         let fastest = veils.iter().filter_map(|(_, (v, _, _))| v.median_s).min_by(f64::total_cmp);
         for (tool, peer) in tools.iter_mut().zip(peers) {
             summarize(tool);
-            let like = VeilConfig::of_peer(*peer)
-                .and_then(|c| veils.iter().find(|(k, _)| *k == c))
-                .and_then(|(_, (v, _, _))| v.median_s);
-            tool.veil_over_tool = like.or(fastest).zip(tool.median_s).map(|(v, t)| v / t.max(1e-9));
+            // A Concrete configuration without Veil in its rounding mode gets no ratio (not a mixed one).
+            let veil = match VeilConfig::of_peer(*peer) {
+                Some(c) => veils.iter().find(|(k, _)| *k == c).and_then(|(_, (v, _, _))| v.median_s),
+                None => fastest,
+            };
+            tool.veil_over_tool = veil.zip(tool.median_s).map(|(v, t)| v / t.max(1e-9));
         }
         rows.extend(veils.into_iter().map(|(_, (v, _, _))| v));
         rows.extend(unsupported);

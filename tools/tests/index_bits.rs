@@ -1,0 +1,89 @@
+//! The check of the table precision against the calibration rows (tools/src/index_bits.rs), against a
+//! recomputation: the note appears exactly when the default precision's predictions differ from the float model's
+//! on too many rows, and the precision it names is the first higher one that agrees; nothing is checked when the
+//! user sets the precision or gives too few rows.
+
+use std::path::{Path, PathBuf};
+
+use veil_lowering::he_to_rt::Strategy;
+use veil_nn::eval::Tensor as FloatTensor;
+use veil_rt::tfhe_config::Rounding;
+use veil_tools::cli::{accuracy, npy};
+use veil_tools::index_bits::{AGREEMENT, DEFAULT, MIN_ROWS};
+use veil_tools::pipeline::{self, Compiled, Options};
+
+fn shared(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join(format!("../../shared/models/{name}"))
+}
+
+fn options(model: &str, rows: Option<usize>, extra: Option<String>) -> Options {
+    let calibration = npy::read_f32(&shared(&format!("{model}.calib.npy"))).expect("calibration rows");
+    let calibration = match rows {
+        Some(1) => accuracy::row(&calibration, 0).expect("a row"),
+        _ => calibration,
+    };
+    let mut pass_options = vec![("assign-precision".to_string(), "act-frac=4 weight-frac=4".to_string())];
+    pass_options.extend(extra.map(|o| ("he-lut-fuse".to_string(), o)));
+    Options {
+        calibration: Some(calibration),
+        pass_options,
+        strategy: Some(Strategy::Lut),
+        rounding: Some(Rounding::Approximate),
+        ..Options::default()
+    }
+}
+
+fn compile(model: &str, bits: Option<u32>) -> Compiled {
+    let extra = bits.map(|b| format!("index-bits={b}"));
+    pipeline::load_and_compile(&shared(&format!("{model}.onnx")), &options(model, None, extra)).expect("compiles")
+}
+
+/// The share of calibration rows whose clear prediction equals the float model's.
+fn agreement(model: &str, compiled: &Compiled) -> f64 {
+    let calibration: FloatTensor<f32> = npy::read_f32(&shared(&format!("{model}.calib.npy"))).expect("rows");
+    let nn = compiled.nn.as_ref().expect("an nn stage");
+    let rows = calibration.shape()[0] as usize;
+    assert!(rows >= MIN_ROWS);
+    let mut agree = 0;
+    for i in 0..rows {
+        let x = accuracy::row(&calibration, i).expect("a row");
+        let clear = pipeline::run_clear(&compiled.rt, std::slice::from_ref(&x)).expect("clear run");
+        let float = pipeline::run_float(nn, std::slice::from_ref(&x)).expect("float run");
+        agree += usize::from(pipeline::argmax(clear.values[0].data()) == pipeline::argmax(float[0].data()));
+    }
+    agree as f64 / rows as f64
+}
+
+fn advice(c: &Compiled) -> Option<&String> {
+    c.notes.iter().find(|n| n.starts_with("the tables' "))
+}
+
+#[test]
+fn a_precision_too_low_for_the_calibration_rows_gets_a_note_naming_one_that_agrees() {
+    // digits_cryptonets' square tables at the default precision, approximate rounding.
+    let default = compile("digits_cryptonets", None);
+    assert!(agreement("digits_cryptonets", &default) < AGREEMENT);
+    let note = advice(&default).expect("a note");
+    let named: u32 =
+        note.split("; ").nth(1).and_then(|s| s.split(' ').next()).and_then(|b| b.parse().ok()).expect(note);
+    assert!(note.contains(&format!("--pass-option 'he-lut-fuse{{index-bits={named}}}'")), "{note}");
+    assert!(agreement("digits_cryptonets", &compile("digits_cryptonets", Some(named))) >= AGREEMENT, "{note}");
+    for lower in DEFAULT + 1..named {
+        let Ok(c) = std::panic::catch_unwind(|| compile("digits_cryptonets", Some(lower))) else { continue };
+        assert!(agreement("digits_cryptonets", &c) < AGREEMENT, "{lower} bits agree already: {note}");
+    }
+}
+
+#[test]
+fn no_note_when_the_precision_agrees_or_is_the_users() {
+    let mlp = compile("digits_mlp", None);
+    assert!(agreement("digits_mlp", &mlp) >= AGREEMENT);
+    assert_eq!(advice(&mlp), None, "{:?}", mlp.notes);
+    // The user's precision is not second-guessed, even a poor one.
+    let low = compile("digits_cryptonets", Some(DEFAULT));
+    assert_eq!(advice(&low), None, "{:?}", low.notes);
+    // An input file standing in for calibration data holds too few rows to judge.
+    let one = options("digits_cryptonets", Some(1), None);
+    let c = pipeline::load_and_compile(&shared("digits_cryptonets.onnx"), &one).expect("compiles");
+    assert_eq!(advice(&c), None, "{:?}", c.notes);
+}
