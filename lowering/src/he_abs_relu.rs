@@ -22,6 +22,7 @@ use veil_ir::{Diagnostics, Module, OpDef, OpId, Value};
 use veil_rt::tfhe_config::Rounding;
 
 use crate::he_plaintext_bypass::shared::{build, constant, defined_by, encode, erase_dead, retype_all, tensor};
+use crate::he_to_rt::lut::LINEAR_OPS;
 use crate::pass::{Changed, Pass, PassOption, PassOptions};
 
 /// The pass.
@@ -129,26 +130,8 @@ const CARRIERS: &[&OpDef] = &[
     &he::RELU,
 ];
 
-/// The ops that compute without a bootstrap, from fresh encryptions and constants.
-const LEVELED: &[&OpDef] = &[
-    &he::MATMUL_PLAIN,
-    &he::CONV2D_PLAIN,
-    &he::MUL_PLAIN,
-    &he::ADD,
-    &he::ADD_PLAIN,
-    &he::SUB,
-    &he::SUB_PLAIN,
-    &he::NEG,
-    &he::AVG_POOL2D,
-    &he::SUM,
-    &he::RESHAPE,
-    &he::TRANSPOSE,
-    &he::PAD,
-    &he::CONCAT,
-    &he::ENCODE,
-    &he::TRIVIAL,
-    &he::SHL,
-];
+/// The data movement and constants that, beside the linear ops, compute without a bootstrap.
+const MOVES: &[&OpDef] = &[&he::RESHAPE, &he::TRANSPOSE, &he::PAD, &he::CONCAT, &he::ENCODE, &he::TRIVIAL];
 
 /// Whether `v` is computed from the function's arguments and constants by leveled ops only.
 fn leveled_from_arguments(m: &Module, v: Value) -> bool {
@@ -159,7 +142,8 @@ fn leveled_from_arguments(m: &Module, v: Value) -> bool {
         if !seen.insert(op) {
             continue;
         }
-        if !LEVELED.contains(&m.op(op).def) {
+        let def = m.op(op).def;
+        if !LINEAR_OPS.contains(&def) && !MOVES.contains(&def) {
             return false;
         }
         stack.extend(m.op(op).operands.iter().copied());

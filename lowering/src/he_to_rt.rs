@@ -18,7 +18,7 @@ use veil_rt::{block_width, Kernel, RtTensor, BLOCK_BITS};
 use crate::cost_model::MAX_LEVELED_LOAD;
 use crate::pass::{Changed, Pass, PassOption, PassOptions};
 
-mod lut;
+pub(crate) mod lut;
 
 /// How ciphertext elements are represented (docs/runtime.md).
 #[derive(Copy, Clone, Debug, PartialEq, Eq)]

@@ -103,32 +103,28 @@ impl Table {
     /// covers, and `a` with `a` in `ia` and `a + d` in `ib` for one of them. `None` when the difference can leave
     /// the table (a program that is not range-correct; interval arithmetic alone then).
     fn sum_bound(&self, ia: Interval, ib: Interval) -> Option<Interval> {
-        let d = ib - ia;
-        let boxes = Interval::new(d.lo >> self.shift, d.hi >> self.shift);
-        if boxes.intersect(self.index) != Some(boxes) {
-            return None;
-        }
-        (boxes.lo..=boxes.hi)
-            .map(|j| {
-                let (d0, d1) = (d.lo.max(j << self.shift), d.hi.min(((j + 1) << self.shift) - 1));
-                let entry = i128::from(self.entries[(j - self.index.lo) as usize]);
-                Interval::new(entry + ia.lo.max(ib.lo - d1), entry + ia.hi.min(ib.hi - d0))
-            })
-            .reduce(Interval::hull)
+        self.per_box(ib - ia, |entry, (d0, d1)| {
+            Interval::new(entry + ia.lo.max(ib.lo - d1), entry + ia.hi.min(ib.hi - d0))
+        })
     }
 
     /// The hull of `x + T(x)` over `x` in `ix`: per index box, the `x` it covers plus its entry. `None` when `x`
     /// can leave the table.
     fn self_sum_bound(&self, ix: Interval) -> Option<Interval> {
-        let boxes = Interval::new(ix.lo >> self.shift, ix.hi >> self.shift);
+        self.per_box(ix, |entry, (x0, x1)| Interval::new(entry + x0, entry + x1))
+    }
+
+    /// The hull of `bound(entry, (v0, v1))` over the index boxes the table input `v` reaches, `v0..=v1` the part of
+    /// `v` in each; `None` when `v` can leave the table.
+    fn per_box(&self, v: Interval, bound: impl Fn(i128, (i128, i128)) -> Interval) -> Option<Interval> {
+        let boxes = Interval::new(v.lo >> self.shift, v.hi >> self.shift);
         if boxes.intersect(self.index) != Some(boxes) {
             return None;
         }
         (boxes.lo..=boxes.hi)
             .map(|j| {
-                let (x0, x1) = (ix.lo.max(j << self.shift), ix.hi.min(((j + 1) << self.shift) - 1));
-                let entry = i128::from(self.entries[(j - self.index.lo) as usize]);
-                Interval::new(entry + x0, entry + x1)
+                let part = (v.lo.max(j << self.shift), v.hi.min(((j + 1) << self.shift) - 1));
+                bound(i128::from(self.entries[(j - self.index.lo) as usize]), part)
             })
             .reduce(Interval::hull)
     }

@@ -90,7 +90,7 @@ impl Partitions {
 
 /// The ops the runtime computes as leveled rows `Σ c·x`: an input encoded at more bits than the result is
 /// re-encoded on the way (times 2^(b − W), exact when the value fits W).
-const LINEAR_OPS: &[&OpDef] = &[
+pub(crate) const LINEAR_OPS: &[&OpDef] = &[
     &he::ADD,
     &he::SUB,
     &he::ADD_PLAIN,
