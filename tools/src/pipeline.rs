@@ -11,6 +11,7 @@ use std::time::Instant;
 
 use veil_he::{FixedTensor, Kind};
 use veil_ir::{parse_and_verify_with_limits, Diagnostics, Limits, Module};
+use veil_lowering::he_ranges::scale_round;
 use veil_lowering::he_to_rt::Strategy;
 use veil_lowering::PassManager;
 use veil_nn::eval::Tensor as FloatTensor;
@@ -356,6 +357,10 @@ pub fn check_server_program(m: &Module) -> Result<(), String> {
 #[derive(Clone, Debug, PartialEq)]
 pub struct Encoding {
     pub args: Vec<FixedTensor>,
+    /// The integers each argument may hold: its declared range (`veil.range`) at its frac, which every width of
+    /// the program was proven for, or else its type's range. (A lookup-table program encodes an argument at the
+    /// width of the layer it feeds, wider than its range.)
+    pub arg_bounds: Vec<(i128, i128)>,
     pub results: Vec<FixedTensor>,
 }
 
@@ -363,7 +368,17 @@ pub struct Encoding {
 pub fn encoding(rt: &Module) -> Result<Encoding, String> {
     let func = interp::find_function(rt, None).map_err(|e| e.to_string())?;
     let (args, results) = interp::signature(rt, func).map_err(|e| e.to_string())?;
-    Ok(Encoding { args, results })
+    let mut arg_bounds = vec![];
+    for (i, t) in args.iter().enumerate() {
+        let w = Width::new(t.width).map_err(|e| e.to_string())?;
+        let full = (w.min_value(), w.max_value());
+        let declared = veil_nn::args::input_range(rt, func, i)?.map(|(lo, hi)| {
+            let (lo, hi) = (scale_round(lo, t.frac), scale_round(hi, t.frac));
+            (lo.max(full.0), hi.min(full.1))
+        });
+        arg_bounds.push(declared.unwrap_or(full));
+    }
+    Ok(Encoding { args, arg_bounds, results })
 }
 
 /// The shape of a fixed-point tensor type as the runtime's `usize` dimensions.
@@ -371,22 +386,25 @@ pub fn dims(ty: &FixedTensor) -> Vec<usize> {
     ty.shape.iter().map(|&d| d as usize).collect()
 }
 
-/// `round(x · 2^frac)` for every element; fails (naming `what`) on a shape mismatch or a value outside the width.
-pub fn encode(what: &str, x: &FloatTensor<f32>, ty: &FixedTensor) -> Result<IntTensor<i64>, String> {
+/// `round(x · 2^frac)` for every element of argument `index`; fails (naming `what`) on a shape mismatch or a value
+/// outside the integers the argument may hold ([`Encoding::arg_bounds`]).
+pub fn encode(what: &str, x: &FloatTensor<f32>, encoding: &Encoding, index: usize) -> Result<IntTensor<i64>, String> {
+    let (Some(ty), Some(&(lo, hi))) = (encoding.args.get(index), encoding.arg_bounds.get(index)) else {
+        return Err(format!("{what}: the program has {} argument(s), not {}", encoding.args.len(), index + 1));
+    };
     if x.shape() != ty.shape.as_slice() {
         return Err(format!("{what}: shape {:?}, the program expects {:?}", x.shape(), ty.shape));
     }
-    let width = Width::new(ty.width).map_err(|e| format!("{what}: {e}"))?;
     let scale = (ty.frac as f64).exp2();
     let mut data = Vec::with_capacity(x.len());
     for (i, &v) in x.data().iter().enumerate() {
         let q = (v as f64 * scale).round();
-        if !q.is_finite() || !width.contains(q as i128) {
+        if !q.is_finite() || !(lo..=hi).contains(&(q as i128)) {
             return Err(format!(
                 "{what}: element {i} = {v} is outside the range the program was compiled for ({}..{}); \
                  recompile with a wider --input-range",
-                width.min_value() as f64 / scale,
-                width.max_value() as f64 / scale
+                lo as f64 / scale,
+                hi as f64 / scale
             ));
         }
         data.push(q as i64);
@@ -451,7 +469,7 @@ fn buffers<C>(
     }
     let mut out = vec![];
     for (i, (x, ty)) in inputs.iter().zip(&encoding.args).enumerate() {
-        let ints = encode(&format!("argument #{i}"), x, ty)?;
+        let ints = encode(&format!("argument #{i}"), x, encoding, i)?;
         out.push(match ty.kind {
             Kind::Plain => Buffer::Pt(ints),
             Kind::Cipher => Buffer::Ct(cipher(ints, Width::new(ty.width).map_err(|e| e.to_string())?)?),

@@ -24,7 +24,7 @@ fn compile(path: &str, precision: &str) -> pipeline::Compiled {
 
 fn input_ints(rt: &veil_ir::Module, x: &veil_nn::eval::Tensor<f32>) -> Vec<i32> {
     let encoding = pipeline::encoding(rt).expect("encoding");
-    let ints = pipeline::encode("x", x, &encoding.args[0]).expect("encodes");
+    let ints = pipeline::encode("x", x, &encoding, 0).expect("encodes");
     ints.data.iter().map(|&v| i32::try_from(v).expect("fits")).collect()
 }
 

@@ -109,6 +109,14 @@ fn bad_inputs_are_clear_errors() {
     let outside = dir.join("outside.npy");
     write_f32(&outside, &[1, 16], vec![1000.0; 16]);
     assert!(fails(&["run", &model, "--input", s(&outside)]).contains("outside the range"));
+    // Inside the argument's type but outside its declared range [0, 1], which every width was proven for (the
+    // lookup-table model encodes the argument at its first layer's width, far wider than the range).
+    let below = dir.join("below.npy");
+    write_f32(&below, &[1, 16], vec![-0.5; 16]);
+    for strategy in ["lut", "radix"] {
+        let err = fails(&["run", &model, "--input", s(&below), "--strategy", strategy]);
+        assert!(err.contains("element 0 = -0.5 is outside the range the program was compiled for (0..1)"), "{err}");
+    }
 }
 
 /// An ONNX node test with a Reshape shape as an int64 graph input: one `--input` per graph input, in graph order;

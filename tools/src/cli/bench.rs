@@ -520,7 +520,7 @@ fn run_baseline(model: &str, args: &BenchArgs, keys: &ProgramKeys) -> Result<Bas
     let steps = baseline::steps(&compiled.rt)?;
     let x = first_input(&args.models_dir, model)?;
     let encoding = pipeline::encoding(&compiled.rt)?;
-    let ints = pipeline::encode("the input", &x, encoding.args.first().ok_or("the program takes no input")?)?;
+    let ints = pipeline::encode("the input", &x, &encoding, 0)?;
     let x_ints: Vec<i32> = ints.data.iter().map(|&v| v as i32).collect();
 
     // Veil, on the same input in the same run.

@@ -49,7 +49,7 @@ fn execute(args: &EncryptArgs) -> Result<String, String> {
     })?;
     let what = format!("argument #{} ('{}')", args.arg, args.input.display());
     let x = npy::read_f32(&args.input).map_err(|e| format!("{what}: {e}"))?;
-    let ints = pipeline::encode(&what, &x, ty)?;
+    let ints = pipeline::encode(&what, &x, &encoding, args.arg)?;
     let (width, frac) = (Width::new(ty.width).map_err(|e| e.to_string())?, ty.frac);
     let key = client_key_path(&args.keys);
     let model = match pipeline::lut_config(&compiled.rt)? {
