@@ -162,8 +162,13 @@ fn execute<B: Backend + ?Sized>(m: &Module, op: OpId, slots: &[Option<Buffer<B::
         "func.return" => Ok(None),
         "rt.const" => {
             let ty = rt_type(m, m.value_type(data.result()))?;
-            let values = dense_ints(m, data.attr("value"), "value")?;
-            Ok(Some(Buffer::Pt(Tensor::new(dims(&ty), values)?)))
+            let mut values = dense_ints(m, data.attr("value"), "value")?;
+            let shape = dims(&ty);
+            if values.len() == 1 {
+                // A splat (`dense<v> : tensor<10xi4>`): one value for every element.
+                values = vec![values[0]; shape.iter().product()];
+            }
+            Ok(Some(Buffer::Pt(Tensor::new(shape, values)?)))
         }
         "rt.call" => {
             let operands = data.operands.iter().map(|&v| slot(slots, v)).collect::<Result<Vec<_>>>()?;

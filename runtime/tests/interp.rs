@@ -49,3 +49,19 @@ fn kernel_failures_name_the_op() {
     let text = e.to_string();
     assert!(text.contains("= rt.call @relu: relu: element [0, 1] = 135 does not fit in i8"), "{text}");
 }
+
+#[test]
+fn a_splat_constant_fills_its_shape() {
+    // `dense<3> : tensor<3xi4>` is one value for all three elements (MLIR's splat), as passes write a uniform bias.
+    let m = parse(
+        r#"
+func.func @bias(%x: !rt.ct<1x3xi8, frac = 0>) -> !rt.ct<1x3xi8, frac = 0> {
+  %b = "rt.const"() {value = dense<3> : tensor<3xi4>} : () -> !rt.pt<3xi4, frac = 0>
+  %0 = "rt.call"(%x, %b) {callee = @add_plain, blocks = 4, signed = true, variant = "propagate"} : (!rt.ct<1x3xi8, frac = 0>, !rt.pt<3xi4, frac = 0>) -> !rt.ct<1x3xi8, frac = 0>
+  func.return %0 : !rt.ct<1x3xi8, frac = 0>
+}
+"#,
+    );
+    let out = run(&m, None, vec![Buffer::Ct(t(&[1, 3], &[1, -2, 5]))], &CLEAR).unwrap();
+    assert_eq!(out, vec![Buffer::Ct(t(&[1, 3], &[4, 1, 8]))]);
+}
