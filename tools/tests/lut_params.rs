@@ -34,7 +34,7 @@ fn choice(name: &str, rounding: Rounding) -> String {
 
 #[test]
 fn shared_models_parameter_choices() {
-    for name in ["digits_mlp", "digits_cnn_relu", "digits_cnn_maxpool", "digits_cryptonets"] {
+    for name in ["digits_mlp", "digits_cnn_relu", "digits_cnn_maxpool", "digits_cryptonets", "mnist_cryptonets"] {
         let exact = choice(name, Rounding::Exact);
         assert!(!exact.is_empty());
         insta::assert_snapshot!(name, exact);
