@@ -5,7 +5,10 @@
 //! precision on its own: calibration rows come from the training split, where a model is surer of itself than on
 //! new data (digits_mlp at 4 bits agrees on all 100 of them and on 95% of the test rows), so they can tell that a
 //! precision is too low but not that a lower one is enough. One parameter set serves the whole program, so one
-//! precision per program is the knob that matters.
+//! precision per program is the knob that matters. When no precision up to [`CANDIDATES`]' last agrees, the
+//! lookup-table model cannot keep the model's predictions (CryptoNets' squares over proven ranges): without a
+//! `--strategy`, the driver then compiles for the radix model, whose integers stay within the proven error bound
+//! of the float model, and says why.
 //!
 //! Classifiers only (more than one output per row: the argmax is what a user reads), with at least [`MIN_ROWS`]
 //! calibration rows.
@@ -43,7 +46,16 @@ fn rows(calibration: &FloatTensor<f32>) -> Vec<FloatTensor<f32>> {
     (0..n).filter_map(|i| crate::cli::accuracy::row(calibration, i).ok()).collect()
 }
 
-/// A note when `compiled` (at the default precision) predicts unlike the float model `nn` on more than
+/// What the check found when the default precision disagrees with the float model.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Advice {
+    /// What to tell the user: the agreement, and the first higher precision that agrees, if any.
+    pub note: String,
+    /// Whether some precision up to [`CANDIDATES`]' last agrees.
+    pub remedy: bool,
+}
+
+/// [`Advice`] when `compiled` (at the default precision) predicts unlike the float model `nn` on more than
 /// 1 − [`AGREEMENT`] of the calibration rows, naming the first higher precision that agrees (compiled with
 /// `compile`); `None` when it agrees, or when no check applies (no calibration rows, too few, not a classifier).
 pub fn advise(
@@ -51,7 +63,7 @@ pub fn advise(
     options: &Options,
     compiled: &Compiled,
     compile: impl Fn(&Options) -> Result<Compiled, String>,
-) -> Result<Option<String>, String> {
+) -> Result<Option<Advice>, String> {
     let Some(calibration) = &options.calibration else { return Ok(None) };
     let rows = rows(calibration);
     if rows.len() < MIN_ROWS {
@@ -95,11 +107,11 @@ pub fn advise(
                 100.0 * m.agreement,
                 m.estimated_s / default.estimated_s.max(1e-9)
             ));
-            return Ok(Some(advice));
+            return Ok(Some(Advice { note: advice, remedy: true }));
         }
     }
     advice.push_str(&format!("; no precision up to {} bits agrees on {:.0}%", CANDIDATES.end(), 100.0 * AGREEMENT));
-    Ok(Some(advice))
+    Ok(Some(Advice { note: advice, remedy: false }))
 }
 
 /// The predicted class of a classifier's output row; `None` for a single output (a regressor).

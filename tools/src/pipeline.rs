@@ -300,13 +300,17 @@ pub fn is_lut_program(rt: &Module) -> bool {
 }
 
 fn compile_with(loaded: Loaded, strategy: Strategy, options: &Options) -> Result<Compiled, String> {
-    // The lookup-table model's table precision, when the user sets none, checked on the calibration rows.
+    // The lookup-table model's table precision, when the user sets none, checked on the calibration rows: with no
+    // precision that keeps the predictions and no --strategy, the lookup-table model does not apply.
     if strategy == Strategy::Lut && loaded.level == Level::Nn && !crate::index_bits::chosen_by_user(options) {
         let nn = loaded.module.clone();
         let compile = |o: &Options| compile_fixed(loaded.clone(), strategy, o);
         let mut compiled = compile(options)?;
         if let Ok(Some(advice)) = crate::index_bits::advise(&nn, options, &compiled, compile) {
-            compiled.notes.push(advice);
+            if !advice.remedy && options.strategy.is_none() {
+                return Err(advice.note);
+            }
+            compiled.notes.push(advice.note);
         }
         return Ok(compiled);
     }
