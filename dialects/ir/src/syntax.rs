@@ -196,6 +196,16 @@ pub fn parse_dims<T>(text: &str, start: usize) -> Result<Vec<Dim>, lalrpop_util:
     Ok(dims)
 }
 
+/// A symbol's name from its token (`@name` or `@"quoted name"`, without the `@`): quotes and escapes removed, so
+/// that `@"f-"` and the printer's `@"f-"` name the same symbol.
+pub fn symbol_name(token: &str) -> String {
+    if token.starts_with('"') {
+        unquote(token)
+    } else {
+        token.to_string()
+    }
+}
+
 /// Decodes the escapes of a quoted string literal.
 pub fn unquote(text: &str) -> String {
     let inner = &text[1..text.len() - 1];

@@ -37,6 +37,19 @@ module attributes {veil.calibrated} {
 }
 
 #[test]
+fn quoted_symbol_names_are_the_names_without_quotes() {
+    // Found by the ir_text fuzz target: `@"f-"` used to name the symbol `"f-"`, quotes included, so each print
+    // added a layer of escaped quotes.
+    let src = "module @\"m x\" {\n  func.func @\"f-\"() {\n    func.return\n  }\n  func.func @\"func.return\"() {\n    func.return\n  }\n}\n";
+    let m = parse("in.mlir", src, &reg()).unwrap_or_else(|e| panic!("{e}"));
+    let names: Vec<String> = m.funcs().into_iter().map(|f| builtin::func_name(&m, f).to_string()).collect();
+    assert_eq!(names, ["f-", "func.return"]);
+    let printed = print_module(&m);
+    assert_eq!(printed, src);
+    assert_eq!(print_module(&parse("p.mlir", &printed, &reg()).unwrap_or_else(|e| panic!("{e}"))), printed);
+}
+
+#[test]
 fn errors_point_at_the_offending_place() {
     let cases = [
         (
