@@ -29,7 +29,9 @@ use veil_rt::tfhe_config::full_domain_offset;
 
 use crate::he_lut_fuse::lut;
 use crate::he_narrow_widths::HeNarrowWidths;
-use crate::he_plaintext_bypass::shared::{build, constant, defined_by, encode, erase_dead, retype_all, shift, tensor};
+use crate::he_plaintext_bypass::shared::{
+    build, constant, defined_by, discard_if_unused, encode, erase_dead, retype_all, shift, tensor,
+};
 use crate::he_ranges::{integer_ranges, type_width_for, Interval};
 use crate::pass::{Changed, Pass, PassOptions};
 
@@ -145,7 +147,7 @@ fn sink(m: &mut Module, op: OpId, f: OpId) -> Sunk {
         for (i, v) in m.op(op).operands.clone().into_iter().enumerate() {
             if let Some((u, _)) = as_up(m, v) {
                 m.set_operand(op, i, u);
-                erase_dead_value(m, v);
+                discard_if_unused(m, v);
                 any = true;
             }
         }
@@ -203,7 +205,7 @@ fn sink_into_table(m: &mut Module, op: OpId, f: OpId) -> Sunk {
     let new = lut(m, op, u, new_shift, new_table, &out);
     m.replace_all_uses(m.op(op).result(), new);
     m.erase(op);
-    erase_dead_value(m, x);
+    discard_if_unused(m, x);
     Sunk::Into(m.defining_op(new).expect("just built"))
 }
 
@@ -223,7 +225,7 @@ fn sink_into_rescale(m: &mut Module, op: OpId) -> Sunk {
     };
     m.replace_all_uses(m.op(op).result(), new);
     m.erase(op);
-    erase_dead_value(m, x);
+    discard_if_unused(m, x);
     Sunk::Gone
 }
 
@@ -277,7 +279,7 @@ fn sink_into_linear(m: &mut Module, op: OpId, constants: &[usize]) -> Sunk {
     m.replace_all_uses(m.op(op).result(), scaled);
     m.erase(op);
     for v in operands {
-        erase_dead_value(m, v);
+        discard_if_unused(m, v);
     }
     Sunk::Into(m.defining_op(new).expect("just built"))
 }
@@ -358,12 +360,5 @@ fn table_of(m: &Module, op: OpId) -> Option<Vec<i64>> {
     match &m.attr_as_dense(m.op(op).attr("table")?)?.values {
         DenseValues::Int(values) => Some(values.clone()),
         _ => None,
-    }
-}
-
-/// Erases the op defining `v` if nothing uses `v` any more.
-fn erase_dead_value(m: &mut Module, v: Value) {
-    if let Some(op) = m.defining_op(v) {
-        erase_dead(m, op);
     }
 }
