@@ -7,7 +7,51 @@ use crate::tensor::Tensor;
 use npyz::{NpyFile, TypeChar, WriteOptions, WriterBuilder};
 use std::path::Path;
 
+/// numpy's own bound on a header (`numpy.lib.format`, since numpy 1.24): longer headers are refused before parsing.
+pub const MAX_HEADER_BYTES: usize = 10_000;
+
+/// The deepest bracket nesting a header may have: an array's header needs 2 (`{'shape': (2, 3)}`); a structured
+/// dtype 3 or 4. The header parser backtracks exponentially in the depth, so deeper headers are refused unread.
+pub const MAX_HEADER_NESTING: usize = 4;
+
+/// Checks the header's length and nesting before npyz parses it (a hostile header could otherwise take minutes or
+/// allocate its declared size). Bytes that are not an .npy preamble are left to npyz, which names the problem.
+pub fn check_header(what: &str, bytes: &[u8]) -> Result<()> {
+    let (start, declared) = match bytes {
+        [0x93, b'N', b'U', b'M', b'P', b'Y', 1, _, a, b, ..] => (10, u16::from_le_bytes([*a, *b]) as usize),
+        [0x93, b'N', b'U', b'M', b'P', b'Y', 2 | 3, _, a, b, c, d, ..] => {
+            (12, u32::from_le_bytes([*a, *b, *c, *d]) as usize)
+        }
+        _ => return Ok(()),
+    };
+    if declared > MAX_HEADER_BYTES {
+        return Err(RuntimeError::format(
+            what,
+            format!("the header declares {declared} bytes; at most {MAX_HEADER_BYTES} are read (numpy's own bound)"),
+        ));
+    }
+    let Some(header) = bytes.get(start..start + declared) else {
+        return Err(RuntimeError::format(what, format!("the header declares {declared} bytes; the file is truncated")));
+    };
+    let mut depth = 0usize;
+    for &byte in header {
+        match byte {
+            b'{' | b'[' | b'(' => depth += 1,
+            b'}' | b']' | b')' => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+        if depth > MAX_HEADER_NESTING {
+            return Err(RuntimeError::format(
+                what,
+                format!("the header nests brackets more than {MAX_HEADER_NESTING} deep; an array header needs 2"),
+            ));
+        }
+    }
+    Ok(())
+}
+
 fn open<'a>(what: &str, bytes: &'a [u8]) -> Result<NpyFile<&'a [u8]>> {
+    check_header(what, bytes)?;
     let file = NpyFile::new(bytes).map_err(|e| RuntimeError::format(what, format!("not a valid .npy file: {e}")))?;
     if file.order() != npyz::Order::C {
         return Err(RuntimeError::format(what, "Fortran-order arrays are not supported; save it in C order"));

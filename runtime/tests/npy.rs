@@ -1,5 +1,5 @@
 //! `.npy` input and output tensors: round trips of integer and float arrays, and errors for a wrong shape, a wrong
-//! dtype, a malformed file and a missing file.
+//! dtype, a malformed file, hostile headers and a missing file.
 
 mod common;
 
@@ -29,6 +29,24 @@ fn npy_round_trip_and_bad_inputs() {
     assert_eq!(npy::read_i64(&path, None).unwrap().data, vec![-1, 2, 300]);
     std::fs::write(&path, b"\x93NUMPY garbage").unwrap();
     assert!(npy::read_i64(&path, None).is_err());
+    // Headers refused before npyz parses them: nesting (found by fuzzing: npyz's parser backtracked for minutes on
+    // 90 nested braces), a declared length beyond numpy's bound, and a declared length beyond the file.
+    let with_header = |version: u8, header: &[u8], declared: usize| {
+        let mut bytes = vec![0x93, b'N', b'U', b'M', b'P', b'Y', version, 0];
+        match version {
+            1 => bytes.extend_from_slice(&(declared as u16).to_le_bytes()),
+            _ => bytes.extend_from_slice(&(declared as u32).to_le_bytes()),
+        }
+        bytes.extend_from_slice(header);
+        bytes
+    };
+    let nested = format!("{{'descr': '<i8', 'x': {}", "{".repeat(90));
+    let err = message(npy::i64_from_npy_bytes("nested", &with_header(1, nested.as_bytes(), nested.len())).unwrap_err());
+    assert_eq!(err, "cannot read nested: the header nests brackets more than 4 deep; an array header needs 2");
+    let err = message(npy::f64_from_npy_bytes("big", &with_header(2, b"{'descr'", 0xffff_fff0)).unwrap_err());
+    assert!(err.contains("the header declares 4294967280 bytes; at most 10000 are read"), "{err}");
+    let err = message(npy::i64_from_npy_bytes("short", &with_header(1, b"{'descr'", 200)).unwrap_err());
+    assert!(err.contains("the header declares 200 bytes; the file is truncated"), "{err}");
     let err = message(npy::read_i64(&dir.join("missing.npy"), None).unwrap_err());
     assert!(err.contains("missing.npy"), "{err}");
     std::fs::remove_dir_all(&dir).unwrap();

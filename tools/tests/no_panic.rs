@@ -313,6 +313,14 @@ fn cli_refuses_adversarial_files_under_a_memory_cap() {
     );
     let onnx = write("huge_input.onnx", &huge_input_onnx());
     let npy = workspace_root().join("examples/digits_mlp.input0.npy").to_string_lossy().into_owned();
+    let model = workspace_root().join("examples/digits_mlp.onnx").to_string_lossy().into_owned();
+    // Found by the npy_bytes fuzz target: a header of nested braces made npyz's parser backtrack for minutes.
+    let mut nested = b"\x93NUMPY\x01\x00".to_vec();
+    let header = format!("{{'descr': '<f4', 'x': {}", "{".repeat(90));
+    nested.extend_from_slice(&(header.len() as u16).to_le_bytes());
+    nested.extend_from_slice(header.as_bytes());
+    let nested_npy = write("nested.npy", &nested);
+    let huge_header_npy = write("huge_header.npy", b"\x93NUMPY\x02\x00\xf0\xff\xff\xff{'descr'");
     let opt = env!("CARGO_BIN_EXE_veil-opt");
     let veil = env!("CARGO_BIN_EXE_veil");
     let too_many = "elements, more than the limit of 16777216";
@@ -325,6 +333,8 @@ fn cli_refuses_adversarial_files_under_a_memory_cap() {
         (veil, vec!["run", &huge_splat, "--backend", "clear", "--input", &npy], too_many),
         (veil, vec!["compile", &onnx, "--input-range", "0,1"], too_many),
         (veil, vec!["import", &onnx], too_many),
+        (veil, vec!["run", &model, "--backend", "clear", "--input", &nested_npy], "nests brackets more than 4 deep"),
+        (veil, vec!["run", &model, "--backend", "clear", "--input", &huge_header_npy], "at most 10000 are read"),
     ];
     let mut failures = vec![];
     for (binary, args, expected) in &cases {

@@ -6,11 +6,16 @@ use std::path::Path;
 use npyz::{DType, NpyFile, Order};
 use veil_nn::eval::Tensor;
 
-/// The header-checked reader of one file; errors name the file.
-fn open(path: &Path) -> Result<(NpyFile<std::io::BufReader<std::fs::File>>, String), String> {
+/// A whole file's bytes, read as .npy.
+type Npy = NpyFile<std::io::Cursor<Vec<u8>>>;
+
+/// The header-checked reader of one file (its header's size and nesting checked first, by the runtime's rule);
+/// errors name the file.
+fn open(path: &Path) -> Result<(Npy, String), String> {
     let shown = path.display();
-    let file = std::fs::File::open(path).map_err(|e| format!("cannot read '{shown}': {e}"))?;
-    let npy = NpyFile::new(std::io::BufReader::new(file)).map_err(|e| format!("'{shown}' is not a .npy file: {e}"))?;
+    let bytes = std::fs::read(path).map_err(|e| format!("cannot read '{shown}': {e}"))?;
+    veil_runtime::npy::check_header(&shown.to_string(), &bytes).map_err(|e| e.to_string())?;
+    let npy = NpyFile::new(std::io::Cursor::new(bytes)).map_err(|e| format!("'{shown}' is not a .npy file: {e}"))?;
     if npy.order() != Order::C {
         return Err(format!("'{shown}' is in Fortran order; save it in C order"));
     }
