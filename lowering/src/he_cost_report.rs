@@ -186,14 +186,19 @@ impl Call<'_> {
     }
 }
 
-/// The PBS of one call of the lookup-table model: its tables; everything else is leveled.
+/// The PBS of one call of the lookup-table model: its tables and exact floors; everything else is leveled.
 fn lut_model_pbs(m: &Module, op: OpId, kernel: &Kernel, rounding: veil_rt::tfhe_config::Rounding, result: &FixedTensor) -> Pbs {
-    if kernel.he_op() != &veil_he::LUT {
+    let int = |name: &str| m.op(op).attr(name).and_then(|a| m.attr_as_int(a)).unwrap_or(0).clamp(0, 63) as u32;
+    let (shift, zero_bits) = (int("shift"), int("zero_bits"));
+    let per_element = if kernel.he_op() == &veil_he::LUT {
+        let width = m.op(op).operands.first().and_then(|&x| FixedTensor::of_rt(m, m.value_type(x))).map_or(0, |t| t.width);
+        rounding.pbs_per_lookup(width, shift, zero_bits)
+    } else if kernel.he_op() == &veil_he::RESCALE {
+        veil_rt::tfhe_config::Floor::of_rescale(shift, int("chunk")).bootstraps()
+    } else {
         return Pbs::ZERO;
-    }
-    let shift = m.op(op).attr("shift").and_then(|a| m.attr_as_int(a)).unwrap_or(0).clamp(0, 63) as u32;
-    let width = m.op(op).operands.first().and_then(|&x| FixedTensor::of_rt(m, m.value_type(x))).map_or(0, |t| t.width);
-    Pbs { count: result.numel() * rounding.pbs_per_lookup(width, shift), exact: true }
+    };
+    Pbs { count: result.numel() * per_element, exact: true }
 }
 
 /// The PBS of one call.

@@ -7,6 +7,7 @@
 //! - `relu(x)`, `square(x)` on any other value → `lut(x)` of that function;
 //! - `max(a, b)` → `a + lut(b - a)` with the relu table (one bootstrap per pair); `max_pool2d` → its windows' taps
 //!   (leveled one-hot convolutions) reduced by a balanced tree of such maxima ([`maxima`]);
+//! - a `rescale` with a `chunk` (an exact floor, he-abs-relu's with exact rounding) stays as it is;
 //! - a `rescale` whose only use is the function's return is removed (option `exact-outputs`): the client
 //!   decrypts the exact accumulator, with more fraction bits and no bootstrap.
 //!
@@ -116,7 +117,8 @@ impl Step {
         let int = |name| data.attr(name).and_then(|a| m.attr_as_int(a));
         let def = data.def;
         if def == &he::RESCALE {
-            int("shift").map(Step::Rescale)
+            // A rescale with a chunk is an exact floor on its own (he-abs-relu's): not fused.
+            int("shift").filter(|_| data.attr("chunk").is_none()).map(Step::Rescale)
         } else if def == &he::RELU {
             Some(Step::Relu)
         } else if def == &he::SQUARE {

@@ -82,7 +82,7 @@ impl Pass for HeToRt {
 
     fn run(&self, m: &mut Module) -> Result<Changed, Diagnostics> {
         if self.strategy == Strategy::Lut {
-            lut::reencode_table_inputs(m);
+            lut::reencode_table_inputs(m)?;
             let plan = plan(m, false)?;
             lut::retype(m)?;
             for (op, lowering) in plan {

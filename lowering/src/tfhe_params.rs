@@ -28,7 +28,7 @@ use std::collections::HashMap;
 use veil_he::FixedTensor;
 use veil_ir::{DenseValues, Diagnostic, Diagnostics, Module, OpId, Value};
 use veil_params::{optimize, program_p_fail, Constraint, ConstraintKind, CostModel, NoParams, Request};
-use veil_rt::tfhe_config::{exact_chunks, reads_full_domain, Rounding, TfheConfig};
+use veil_rt::tfhe_config::{reads_full_domain, Floor, Rounding, TfheConfig};
 use veil_rt::{is_lwe, RtTensor};
 
 use crate::he_to_rt::plain_values;
@@ -197,15 +197,27 @@ fn collect(m: &Module, rounding: Rounding) -> Result<Collected, Diagnostics> {
         let nu2 = match callee {
             "lut" => {
                 let x = lwe(m, data.operands[0]).ok_or_else(|| error(m, op, "the table's input is not !rt.lwe"))?;
-                let shift = data.attr("shift").and_then(|a| m.attr_as_int(a)).unwrap_or(0) as u32;
+                let int = |name: &str| data.attr(name).and_then(|a| m.attr_as_int(a)).unwrap_or(0) as u32;
+                let (shift, zero_bits) = (int("shift"), int("zero_bits"));
                 let table = data.attr("table").and_then(|a| m.attr_as_dense(a)).map(|d| match &d.values {
                     DenseValues::Int(values) => values.clone(),
                     _ => vec![],
                 });
-                let full = reads_full_domain(rounding, shift, &table.unwrap_or_default());
-                lookup_constraints(&mut c, op, rounding, (x.width, shift, full), own(0), out.numel())
+                let full = reads_full_domain(rounding, shift, zero_bits, &table.unwrap_or_default());
+                let floor = Floor::of_lookup(x.width, shift, zero_bits);
+                lookup_constraints(&mut c, op, rounding, (x.width, floor, full), own(0), out.numel())
                     .map_err(|e| error(m, op, &e))?;
                 Norms::BOOTSTRAPPED
+            }
+            "rescale" => {
+                // An exact floor without a table (he-abs-relu's, exact rounding): the chunks' bootstrap outputs are
+                // subtracted from the input, whose ciphertext is the result.
+                let x = lwe(m, data.operands[0]).ok_or_else(|| error(m, op, "the rescale's input is not !rt.lwe"))?;
+                let int = |name: &str| data.attr(name).and_then(|a| m.attr_as_int(a)).unwrap_or(0) as u32;
+                let floor = Floor::of_rescale(int("shift"), int("chunk"));
+                c.pbs += out.numel() * floor.bootstraps();
+                let extracted = floor_constraints(&mut c, op, x.width, floor, own(0), out.numel());
+                own(0).plus(Norms { pbs: extracted, fresh: 0.0 })
             }
             "trivial" => Norms::default(),
             "add" | "sub" => of(0).plus(of(1)),
@@ -244,12 +256,13 @@ fn lookup_constraints(
     c: &mut Collected,
     op: OpId,
     rounding: Rounding,
-    (width, shift, full_domain): (u32, u32, bool),
+    (width, floor, full_domain): (u32, Floor, bool),
     nu2: Norms,
     count: u64,
 ) -> Result<(), String> {
+    let shift = floor.shift;
     let p = width.checked_sub(shift).filter(|&p| p >= 1).ok_or("the table drops every bit of its input")?;
-    c.pbs += count * rounding.pbs_per_lookup(width, shift);
+    c.pbs += count * rounding.pbs_per_lookup(width, shift, floor.zero_bits);
     if full_domain {
         // The input doubled onto the whole torus: boxes of a (p − 1)-bit table with padding, twice the noise.
         c.push(op, ConstraintKind::Pbs, (p - 1, p - 1, 1), nu2, count);
@@ -259,21 +272,31 @@ fn lookup_constraints(
         (_, 0) => c.push(op, ConstraintKind::Pbs, (width, width, 0), nu2, count),
         (Rounding::Approximate, _) => c.push(op, ConstraintKind::Pbs, (p, p, 0), nu2, count),
         (Rounding::Exact, _) => {
-            let mut extracted = 0.0;
-            for chunk in exact_chunks(width, shift) {
-                let (bits, multiplier) = (chunk.size - 1, chunk.multiplier_log2(width));
-                let sign = nu2.plus(Norms { pbs: extracted, fresh: 0.0 });
-                c.push(op, ConstraintKind::Pbs, (bits, 1, multiplier), sign, count);
-                if chunk.size > 1 {
-                    let rest = nu2.plus(Norms { pbs: extracted + 1.0, fresh: 0.0 });
-                    c.push(op, ConstraintKind::Pbs, (bits, bits, multiplier), rest, count);
-                }
-                extracted += chunk.bootstraps() as f64;
-            }
+            let extracted = floor_constraints(c, op, width, floor, nu2, count);
             c.push(op, ConstraintKind::Pbs, (p, p, 0), nu2.plus(Norms { pbs: extracted, fresh: 0.0 }), count);
         }
     }
     Ok(())
+}
+
+/// The constraints of an exact floor's chunks on a `width`-bit encoding; returns the bootstrap outputs it
+/// subtracts from its input.
+fn floor_constraints(c: &mut Collected, op: OpId, width: u32, floor: Floor, nu2: Norms, count: u64) -> f64 {
+    let mut extracted = 0.0;
+    for chunk in floor.chunks() {
+        let (bits, multiplier) = (chunk.size - 1, chunk.multiplier_log2(width));
+        let sign = nu2.plus(Norms { pbs: extracted, fresh: 0.0 });
+        c.push(op, ConstraintKind::Pbs, (bits, 1, multiplier), sign, count);
+        // The sign bootstrap's output, subtracted before the table bootstrap reads the chunk: at the moved scale
+        // (weight 1 against the input's 4^m) or from the input itself (times 2^m with it).
+        let sign_output = if chunk.sign_at_top { (-2.0 * f64::from(multiplier)).exp2() } else { 1.0 };
+        if chunk.size > 1 {
+            let rest = nu2.plus(Norms { pbs: extracted + sign_output, fresh: 0.0 });
+            c.push(op, ConstraintKind::Pbs, (bits, bits, multiplier), rest, count);
+        }
+        extracted += if chunk.sign_at_top { 1.0 } else { chunk.bootstraps() as f64 };
+    }
+    extracted
 }
 
 fn lwe(m: &Module, v: Value) -> Option<FixedTensor> {

@@ -72,8 +72,8 @@ fn main() -> veil_runtime::Result<()> {
             ("avg_pool2d 2x2 (one output)", Box::new(|| b.avg_pool2d(&img, &pool, 3, w))),
             ("mul", Box::new(|| b.mul(&x, &y, w))),
             ("square", Box::new(|| b.square(&x, w))),
-            ("rescale by 2 (whole block)", Box::new(|| b.rescale(&x, 2, Width::new(bits - 2)?))),
-            ("rescale by 1", Box::new(|| b.rescale(&x, 1, w))),
+            ("rescale by 2 (whole block)", Box::new(|| b.rescale(&x, 2, None, Width::new(bits - 2)?))),
+            ("rescale by 1", Box::new(|| b.rescale(&x, 1, None, w))),
             ("shl by 1", Box::new(|| b.shl(&x, 1, w))),
             ("relu", Box::new(|| b.relu(&x, w))),
             ("max", Box::new(|| b.max(&x, &y, w))),
@@ -90,7 +90,7 @@ fn main() -> veil_runtime::Result<()> {
             let x4 = client.encrypt(&Tensor::new(vec![2], vec![-3, 5])?, Width::new(4)?)?;
             let table: Vec<i64> = (0..16).map(|i| i * 3 - 20).collect();
             reset_pbs_count();
-            let (r, t) = timed(|| b.lut(&x4, Width::new(4)?, 0, &table, w));
+            let (r, t) = timed(|| b.lut(&x4, Width::new(4)?, 0, 0, &table, w));
             r?;
             println!("{:<30} {:>8.0} ms {:>6} PBS", "lut i4 -> i8", 1e3 * t, pbs_count());
         }

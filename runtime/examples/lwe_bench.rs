@@ -37,11 +37,11 @@ fn main() -> Result<()> {
     let (_, t_ks) =
         timed(|| (0..runs).for_each(|_| keyswitch_lwe_ciphertext(&server.keyswitch, &x.data[0].ct, &mut small)));
     // The first lookup builds the thread's FFT plan and scratch memory.
-    Primitives::lut(&exact, &x.data[0], w5, 0, &table, w5)
+    Primitives::lut(&exact, &x.data[0], w5, 0, 0, &table, w5)
         .map_err(|e| veil_runtime::RuntimeError::Program(format!("{e:?}")))?;
     let (_, t_pbs) = timed(|| {
         for _ in 0..runs {
-            let _ = Primitives::lut(&exact, &x.data[0], w5, 0, &table, w5);
+            let _ = Primitives::lut(&exact, &x.data[0], w5, 0, 0, &table, w5);
         }
     });
     println!(
@@ -52,12 +52,12 @@ fn main() -> Result<()> {
 
     let w12 = Width::new(12)?;
     let y = client.encrypt(&Tensor::new(vec![1], vec![-1000])?, w12)?;
-    let (_, t_exact) = timed(|| Primitives::lut(&exact, &y.data[0], w12, 7, &table, w5));
+    let (_, t_exact) = timed(|| Primitives::lut(&exact, &y.data[0], w12, 7, 0, &table, w5));
     println!("exact lut i12 >> 7 (8 bootstraps, one thread): {:.1} ms", 1e3 * t_exact);
 
     let n = 64;
     let xs = client.encrypt(&Tensor::new(vec![n], (0..n as i64).map(|i| i % 32 - 16).collect())?, w5)?;
-    let (r, t_par) = timed(|| Backend::lut(&exact, &xs, w5, 0, &table, w5));
+    let (r, t_par) = timed(|| Backend::lut(&exact, &xs, w5, 0, 0, &table, w5));
     r?;
     println!(
         "{n} lookups in parallel: {:.0} ms, {:.2} ms per bootstrap of wall time",

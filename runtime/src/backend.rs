@@ -31,14 +31,24 @@ pub trait Primitives: Sync {
     fn linear(&self, inputs: &[&Self::Ct], map: &LinearMap, out: Width) -> Vec<ElemResult<Self::Ct>>;
     fn mul(&self, a: &Self::Ct, b: &Self::Ct, out: Width) -> ElemResult<Self::Ct>;
     fn square(&self, a: &Self::Ct, out: Width) -> ElemResult<Self::Ct>;
-    /// `floor(a / 2^shift)`.
-    fn rescale(&self, a: &Self::Ct, shift: u32, out: Width) -> ElemResult<Self::Ct>;
+    /// `floor(a / 2^shift)`; `chunk`, where the program gives one, bounds the bits one step of an exact floor
+    /// clears (the lookup-table model's; other backends ignore it).
+    fn rescale(&self, a: &Self::Ct, shift: u32, chunk: Option<u32>, out: Width) -> ElemResult<Self::Ct>;
     fn trivial(&self, value: i64, out: Width) -> ElemResult<Self::Ct>;
     fn relu(&self, a: &Self::Ct, out: Width) -> ElemResult<Self::Ct>;
     fn max(&self, a: &Self::Ct, b: &Self::Ct, out: Width) -> ElemResult<Self::Ct>;
     /// `table[floor(a / 2^shift) + 2^(input.bits - shift - 1)]`; `table` has `2^(input.bits - shift)` entries and
-    /// `shift < input.bits` (the caller, [`Backend::lut`], checks both).
-    fn lut(&self, a: &Self::Ct, input: Width, shift: u32, table: &[i64], out: Width) -> ElemResult<Self::Ct>;
+    /// `zero_bits <= shift < input.bits` (the caller, [`Backend::lut`], checks these); the `zero_bits` low bits of
+    /// `a` are zero (the clear backend checks it; the lookup-table model need not clear them).
+    fn lut(
+        &self,
+        a: &Self::Ct,
+        input: Width,
+        shift: u32,
+        zero_bits: u32,
+        table: &[i64],
+        out: Width,
+    ) -> ElemResult<Self::Ct>;
     /// Whether `a` is a valid element of width `width` (a program input or a file's content).
     fn check_element(&self, a: &Self::Ct, width: Width) -> std::result::Result<(), String>;
 }
@@ -67,15 +77,16 @@ pub trait Backend: Sync {
         out: Width,
     ) -> Result<T<Self>>;
     fn sum(&self, a: &T<Self>, axes: &[i64], keepdims: bool, out: Width) -> Result<T<Self>>;
-    fn rescale(&self, a: &T<Self>, shift: u32, out: Width) -> Result<T<Self>>;
+    fn rescale(&self, a: &T<Self>, shift: u32, chunk: Option<u32>, out: Width) -> Result<T<Self>>;
     fn shl(&self, a: &T<Self>, shift: u32, out: Width) -> Result<T<Self>>;
     fn trivial(&self, pt: &Tensor<i64>, out: Width) -> Result<T<Self>>;
     fn relu(&self, a: &T<Self>, out: Width) -> Result<T<Self>>;
     fn max(&self, a: &T<Self>, b: &T<Self>, out: Width) -> Result<T<Self>>;
     fn max_pool2d(&self, x: &T<Self>, attrs: &Pool2d, out: Width) -> Result<T<Self>>;
     fn avg_pool2d(&self, x: &T<Self>, attrs: &Pool2d, multiplier: i64, out: Width) -> Result<T<Self>>;
-    /// `table[floor(a / 2^shift) + 2^(input.bits - shift - 1)]`, a table of `2^(input.bits - shift)` entries.
-    fn lut(&self, a: &T<Self>, input: Width, shift: u32, table: &[i64], out: Width) -> Result<T<Self>>;
+    /// `table[floor(a / 2^shift) + 2^(input.bits - shift - 1)]`, a table of `2^(input.bits - shift)` entries; the
+    /// `zero_bits` low bits of every element are zero.
+    fn lut(&self, a: &T<Self>, input: Width, shift: u32, zero_bits: u32, table: &[i64], out: Width) -> Result<T<Self>>;
     fn reshape(&self, a: &T<Self>, shape: &[usize]) -> Result<T<Self>>;
     fn transpose(&self, a: &T<Self>, perm: &[usize]) -> Result<T<Self>>;
     fn pad(&self, a: &T<Self>, pads: &[usize], out: Width) -> Result<T<Self>>;
@@ -200,8 +211,8 @@ impl<P: Primitives> Backend for P {
         eval(self, "sum", &[a], linear::sum(&a.shape, axes, keepdims)?, out)
     }
 
-    fn rescale(&self, a: &T<Self>, shift: u32, out: Width) -> Result<T<Self>> {
-        map::<P>("rescale", a, out, |x| P::rescale(self, x, shift, out))
+    fn rescale(&self, a: &T<Self>, shift: u32, chunk: Option<u32>, out: Width) -> Result<T<Self>> {
+        map::<P>("rescale", a, out, |x| P::rescale(self, x, shift, chunk, out))
     }
 
     fn shl(&self, a: &T<Self>, shift: u32, out: Width) -> Result<T<Self>> {
@@ -237,9 +248,12 @@ impl<P: Primitives> Backend for P {
         eval(self, "avg_pool2d", &[x], linear::avg_pool2d(&x.shape, attrs, multiplier)?, out)
     }
 
-    fn lut(&self, a: &T<Self>, input: Width, shift: u32, table: &[i64], out: Width) -> Result<T<Self>> {
+    fn lut(&self, a: &T<Self>, input: Width, shift: u32, zero_bits: u32, table: &[i64], out: Width) -> Result<T<Self>> {
         if shift >= input.bits() {
             return Err(RuntimeError::kernel("lut", format!("shift {shift} leaves no index bits of {input}")));
+        }
+        if zero_bits > shift {
+            return Err(RuntimeError::kernel("lut", format!("zero_bits {zero_bits} exceeds the shift {shift}")));
         }
         let entries = 1u128 << (input.bits() - shift);
         if table.len() as u128 != entries {
@@ -247,7 +261,7 @@ impl<P: Primitives> Backend for P {
             let message = format!("a table over {over} needs {entries} entries, not {}", table.len());
             return Err(RuntimeError::kernel("lut", message));
         }
-        map::<P>("lut", a, out, |x| P::lut(self, x, input, shift, table, out))
+        map::<P>("lut", a, out, |x| P::lut(self, x, input, shift, zero_bits, table, out))
     }
 
     fn reshape(&self, a: &T<Self>, shape: &[usize]) -> Result<T<Self>> {

@@ -62,7 +62,7 @@ impl Primitives for ClearBackend {
         self.mul(a, a, out)
     }
 
-    fn rescale(&self, a: &i64, shift: u32, out: Width) -> ElemResult<i64> {
+    fn rescale(&self, a: &i64, shift: u32, _: Option<u32>, out: Width) -> ElemResult<i64> {
         self.fit(Some((*a as i128) >> shift.min(127)), out)
     }
 
@@ -78,9 +78,14 @@ impl Primitives for ClearBackend {
         self.fit(Some((*a).max(*b) as i128), out)
     }
 
-    fn lut(&self, a: &i64, input: Width, shift: u32, table: &[i64], out: Width) -> ElemResult<i64> {
+    fn lut(&self, a: &i64, input: Width, shift: u32, zero_bits: u32, table: &[i64], out: Width) -> ElemResult<i64> {
         if !input.contains(*a as i128) {
             return Err(ElemError::Unsupported(format!("lut input {a} is outside {input}")));
+        }
+        if a.trailing_zeros() < zero_bits {
+            return Err(ElemError::Unsupported(format!(
+                "lut input {a} is not a multiple of 2^{zero_bits} (zero_bits)"
+            )));
         }
         let index = ((*a as i128 - input.min_value()) >> shift.min(127)) as usize;
         self.fit(table.get(index).map(|&v| v as i128), out)

@@ -124,7 +124,12 @@ pub(crate) fn call<B: Backend + ?Sized>(
             backend.conv2d_plain(c.ct(0)?, c.pt(1)?, c.optional_pt(2)?, &attrs, out)
         }
         "sum" => backend.sum(c.ct(0)?, &c.ints("axes").unwrap_or_default(), c.int("keepdims").unwrap_or(0) != 0, out),
-        "rescale" => backend.rescale(c.ct(0)?, c.shift()?, out),
+        "rescale" => {
+            let positive = |k: i64| u32::try_from(k).ok().filter(|&k| k >= 1);
+            let chunk = c.int("chunk").map(|k| positive(k).ok_or(k)).transpose();
+            let chunk = chunk.map_err(|k| RuntimeError::Program(format!("chunk {k} must be positive")))?;
+            backend.rescale(c.ct(0)?, c.shift()?, chunk, out)
+        }
         "shl" => backend.shl(c.ct(0)?, c.shift()?, out),
         "trivial" => backend.trivial(c.pt(0)?, out),
         "relu" => backend.relu(c.ct(0)?, out),
@@ -134,7 +139,8 @@ pub(crate) fn call<B: Backend + ?Sized>(
         "lut" => {
             let input = Width::new(rt_type(m, m.value_type(m.op(op).operands[0]))?.width)?;
             let table = dense_ints(m, m.op(op).attr("table"), "table")?;
-            backend.lut(c.ct(0)?, input, c.lut_shift()?, &table, out)
+            let zero_bits = non_negative_shift(c.int("zero_bits").unwrap_or(0))?;
+            backend.lut(c.ct(0)?, input, c.lut_shift()?, zero_bits, &table, out)
         }
         "reshape" => backend.reshape(c.ct(0)?, &ty.shape.iter().map(|&d| d as usize).collect::<Vec<_>>()),
         "transpose" => {

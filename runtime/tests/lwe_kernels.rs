@@ -1,7 +1,8 @@
 //! Every primitive of the lwe backend on real ciphertexts against the clear backend: leveled linear maps (zero,
 //! negative and large weights, re-encoding of wider inputs), trivial encryptions, and table lookups without and
 //! with a shift, bit-exact (Rounding::Exact) at the edges of the index boxes or within one entry
-//! (Rounding::Approximate). Test parameters: n = 880, k = 1, N = 2048 (tests/common/lwe.rs).
+//! (Rounding::Approximate), exact floors (rescale) and reads of inputs whose low bits are known zero. Test
+//! parameters: n = 880, k = 1, N = 2048 (tests/common/lwe.rs).
 #![cfg(feature = "tfhe")]
 
 mod common;
@@ -72,16 +73,16 @@ fn lut_without_shift_reads_every_entry() {
     let x = t(&[32], &(-16..16).collect::<Vec<_>>());
     let relu: Vec<i64> = (-16..16).map(|v: i64| v.max(0)).collect();
     let ex = lwe_enc(&x, 5);
-    let clear = CLEAR.lut(&x, w(5), 0, &relu, w(5)).unwrap();
+    let clear = CLEAR.lut(&x, w(5), 0, 0, &relu, w(5)).unwrap();
     for rounding in [Rounding::Exact, Rounding::Approximate] {
         let b = lwe_keys().exact.with_rounding(rounding);
-        assert_eq!(lwe_dec(&b.lut(&ex, w(5), 0, &relu, w(5)).unwrap()), clear, "{rounding:?}");
+        assert_eq!(lwe_dec(&b.lut(&ex, w(5), 0, 0, &relu, w(5)).unwrap()), clear, "{rounding:?}");
         assert_eq!(b.pbs_count(), 32);
     }
     // Negative entries, a wider output encoding.
     let square: Vec<i64> = (-16..16).map(|v: i64| 100 - v * v).collect();
-    let out = lwe_keys().exact.lut(&ex, w(5), 0, &square, w(10)).unwrap();
-    assert_eq!(lwe_dec(&out), CLEAR.lut(&x, w(5), 0, &square, w(10)).unwrap());
+    let out = lwe_keys().exact.lut(&ex, w(5), 0, 0, &square, w(10)).unwrap();
+    assert_eq!(lwe_dec(&out), CLEAR.lut(&x, w(5), 0, 0, &square, w(10)).unwrap());
 }
 
 /// i12 values at both edges of their index boxes for a shift of 7 (x ≡ 0 and x ≡ 127 mod 128), negative and
@@ -104,8 +105,8 @@ fn exact_shifted_lut_equals_the_clear_floor_at_box_edges() {
     let x = t(&[EDGES.len()], &EDGES);
     let ex = lwe_enc(&x, 12);
     for table in shifted_tables() {
-        let clear = CLEAR.lut(&x, w(12), SHIFT, &table, w(7)).unwrap();
-        assert_eq!(lwe_dec(&b.lut(&ex, w(12), SHIFT, &table, w(7)).unwrap()), clear);
+        let clear = CLEAR.lut(&x, w(12), SHIFT, 0, &table, w(7)).unwrap();
+        assert_eq!(lwe_dec(&b.lut(&ex, w(12), SHIFT, 0, &table, w(7)).unwrap()), clear);
     }
     // The 7 dropped bits in a chunk of 6 (a sign and a 5-bit table) and one of 1 (a sign), then the table.
     assert_eq!(b.pbs_count(), 2 * EDGES.len() as u64 * 4);
@@ -130,7 +131,7 @@ fn approximate_shifted_lut_is_within_one_entry() {
     let x = t(&[EDGES.len()], &EDGES);
     let ex = lwe_enc(&x, 12);
     for table in shifted_tables() {
-        let got = lwe_dec(&b.lut(&ex, w(12), SHIFT, &table, w(7)).unwrap());
+        let got = lwe_dec(&b.lut(&ex, w(12), SHIFT, 0, &table, w(7)).unwrap());
         for (&v, &g) in EDGES.iter().zip(&got.data) {
             let i = (v >> SHIFT) + 16;
             let near = neighbours(&table, i);
@@ -155,8 +156,8 @@ fn full_domain_tables_read_one_more_index_bit() {
     let b = lwe_keys().exact.with_rounding(Rounding::Approximate);
     let edges = [-2048, -1985, -1984, -65, -64, -1, 0, 63, 64, 1983, 1984, 2047];
     let table = abs_table(12, 6);
-    assert!(reads_full_domain(Rounding::Approximate, 6, &table), "the backend takes the full-domain path");
-    let got = lwe_dec(&b.lut(&lwe_enc(&t(&[edges.len()], &edges), 12), w(12), 6, &table, w(13)).unwrap());
+    assert!(reads_full_domain(Rounding::Approximate, 6, 0, &table), "the backend takes the full-domain path");
+    let got = lwe_dec(&b.lut(&lwe_enc(&t(&[edges.len()], &edges), 12), w(12), 6, 0, &table, w(13)).unwrap());
     for (&v, &g) in edges.iter().zip(&got.data) {
         let i = (v >> 6) + 32;
         let near: Vec<i64> = (i - 1..=i + 1).map(|j| table[j.rem_euclid(64) as usize]).collect();
@@ -168,8 +169,8 @@ fn full_domain_tables_read_one_more_index_bit() {
     let table = abs_table(6, 6);
     for rounding in [Rounding::Exact, Rounding::Approximate] {
         let b = lwe_keys().exact.with_rounding(rounding);
-        let got = lwe_dec(&b.lut(&lwe_enc(&x, 6), w(6), 0, &table, w(7)).unwrap());
-        assert_eq!(got, CLEAR.lut(&x, w(6), 0, &table, w(7)).unwrap(), "{rounding:?}");
+        let got = lwe_dec(&b.lut(&lwe_enc(&x, 6), w(6), 0, 0, &table, w(7)).unwrap());
+        assert_eq!(got, CLEAR.lut(&x, w(6), 0, 0, &table, w(7)).unwrap(), "{rounding:?}");
     }
 }
 
@@ -183,7 +184,36 @@ fn the_radix_kernels_are_lookups_in_the_lut_model() {
         "relu: element [0]: the lut model computes relu as a table lookup: compile with the lut strategy (he-lut-fuse)"
     );
     assert!(b.mul(&x, &x, w(6)).unwrap_err().to_string().contains("computes mul as a table lookup"));
-    assert!(b.rescale(&x, 1, w(6)).unwrap_err().to_string().contains("computes rescale as a table lookup"));
+    let err = b.rescale(&x, 1, None, w(6)).unwrap_err().to_string();
+    assert!(err.contains("computes a rescale without a chunk size as a table lookup"), "{err}");
+    let err = b.rescale(&x, 1, Some(4), w(6)).unwrap_err().to_string();
+    assert!(err.contains("a rescale by 1 of an input encoded at i6 is encoded at i5, not i6"), "{err}");
+}
+
+#[test]
+fn exact_rescale_and_reads_of_known_zero_bits_are_bit_exact() {
+    // An exact floor (he-abs-relu's rescale) of i12 values at the box edges, encoded at i14 as a floor's input is
+    // (wider than its value): 7 bits cleared in chunks of at most 4, the first with its sign at the top (bits 0..3,
+    // bit 3 left), the second classic (bits 3..7): two bootstraps each, no table. The quotient is the same
+    // ciphertext at i7.
+    let b = lwe_keys().exact.with_rounding(Rounding::Exact);
+    let x = t(&[EDGES.len()], &EDGES);
+    let k = b.rescale(&lwe_enc(&x, 14), SHIFT, Some(4), w(7)).unwrap();
+    let clear_k = CLEAR.rescale(&x, SHIFT, None, w(7)).unwrap();
+    assert_eq!(lwe_dec(&k), clear_k);
+    assert_eq!(b.pbs_count(), 4 * EDGES.len() as u64);
+    // k (i5 values) moved to the top of its i7 encoding and read by |k|, a full-domain table: its 2 low bits are
+    // known zero, so even exact rounding reads it in one bootstrap, at the middle of its box.
+    let up = b.shl(&k, 2, w(7)).unwrap();
+    let table: Vec<i64> = (-16..16).map(|v: i64| v.abs()).collect();
+    assert!(reads_full_domain(Rounding::Exact, 2, 2, &table));
+    let clear_up = CLEAR.shl(&clear_k, 2, w(7)).unwrap();
+    let got = lwe_dec(&b.lut(&up, w(7), 2, 2, &table, w(6)).unwrap());
+    assert_eq!(got, CLEAR.lut(&clear_up, w(7), 2, 2, &table, w(6)).unwrap());
+    assert_eq!(b.pbs_count(), 5 * EDGES.len() as u64, "one bootstrap per element for the table");
+    // The clear backend holds a program to its promise of zero bits.
+    let err = CLEAR.lut(&t(&[1], &[5]), w(7), 2, 2, &table, w(6)).unwrap_err().to_string();
+    assert_eq!(err, "lut: element [0]: lut input 5 is not a multiple of 2^2 (zero_bits)");
 }
 
 #[test]
@@ -195,9 +225,9 @@ fn inputs_are_checked_against_their_width_and_key() {
     assert_eq!(err, Err("element [0]: a ciphertext encoded at i6 where i8 is expected".to_string()));
     let err = keys.client.encrypt(&t(&[2, 2], &[0, 1, 2, 32]), w(6)).unwrap_err();
     assert_eq!(err.to_string(), "argument input: element [1, 1] = 32 does not fit in i6");
-    let err = keys.exact.lut(&x, w(8), 0, &[0; 256], w(6)).unwrap_err().to_string();
+    let err = keys.exact.lut(&x, w(8), 0, 0, &[0; 256], w(6)).unwrap_err().to_string();
     assert_eq!(err, "lut: element [0]: the operand is encoded at i6, not i8");
-    let err = keys.exact.lut(&lwe_enc(&t(&[1], &[0]), 12), w(12), 0, &[0; 4096], w(6)).unwrap_err().to_string();
+    let err = keys.exact.lut(&lwe_enc(&t(&[1], &[0]), 12), w(12), 0, 0, &[0; 4096], w(6)).unwrap_err().to_string();
     assert_eq!(err, "lut: element [0]: a table of 2^12 entries needs a polynomial size N ≥ 2^12, not 2048");
 }
 

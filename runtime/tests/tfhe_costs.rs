@@ -24,7 +24,7 @@ fn zero_unit_and_power_of_four_weights_block_shifts_and_layout_cost_no_pbs() {
     let (y, n) = counted(|| b.mul_plain(&x, &t(&[4], &[1, 0, 4, 16]), w(8)).unwrap());
     assert_eq!(n, 0);
     assert_eq!(keys().client.decrypt(&y).unwrap().data, vec![5, 0, 28, -128]);
-    let (y, n) = counted(|| b.rescale(&x, 2, w(6)).unwrap());
+    let (y, n) = counted(|| b.rescale(&x, 2, None, w(6)).unwrap());
     assert_eq!(n, 0);
     assert_eq!(keys().client.decrypt(&y).unwrap().data, vec![1, -1, 1, -2]);
     let (_, n) = counted(|| b.transpose(&b.reshape(&x, &[2, 2]).unwrap(), &[1, 0]).unwrap());

@@ -99,10 +99,10 @@ fn rescale_by_whole_blocks_and_odd_bits() {
     let b = &keys().backend;
     let x = t(&[4], &[-128, 127, -7, 5]);
     let ex = enc(&x, 8);
-    same(b.rescale(&ex, 1, w(8)), CLEAR.rescale(&x, 1, w(8)), &[-64, 63, -4, 2]);
-    same(b.rescale(&ex, 2, w(6)), CLEAR.rescale(&x, 2, w(6)), &[-32, 31, -2, 1]);
-    same(b.rescale(&ex, 3, w(6)), CLEAR.rescale(&x, 3, w(6)), &[-16, 15, -1, 0]);
-    same(b.rescale(&ex, 9, w(2)), CLEAR.rescale(&x, 9, w(2)), &[-1, 0, -1, 0]);
+    same(b.rescale(&ex, 1, None, w(8)), CLEAR.rescale(&x, 1, None, w(8)), &[-64, 63, -4, 2]);
+    same(b.rescale(&ex, 2, None, w(6)), CLEAR.rescale(&x, 2, None, w(6)), &[-32, 31, -2, 1]);
+    same(b.rescale(&ex, 3, None, w(6)), CLEAR.rescale(&x, 3, None, w(6)), &[-16, 15, -1, 0]);
+    same(b.rescale(&ex, 9, None, w(2)), CLEAR.rescale(&x, 9, None, w(2)), &[-1, 0, -1, 0]);
 }
 
 #[test]
@@ -141,7 +141,7 @@ fn lut_over_a_4_bit_input() {
     let b = &keys().backend;
     let x = t(&[4], &[-8, 7, 0, -1]);
     let table: Vec<i64> = (0..16).map(|i| i * i - 50).collect();
-    same(b.lut(&enc(&x, 4), w(4), 0, &table, w(10)), CLEAR.lut(&x, w(4), 0, &table, w(10)), &[-50, 175, 14, -1]);
+    same(b.lut(&enc(&x, 4), w(4), 0, 0, &table, w(10)), CLEAR.lut(&x, w(4), 0, 0, &table, w(10)), &[-50, 175, 14, -1]);
 }
 
 #[test]
@@ -150,7 +150,7 @@ fn shifted_lut_rescales_first() {
     // i8 shifted right by 3: a 5-bit index, held by a 6-bit radix.
     let x = t(&[4], &[-128, -97, 127, 7]);
     let table: Vec<i64> = (0..32).map(|i| 3 * i - 40).collect();
-    same(b.lut(&enc(&x, 8), w(8), 3, &table, w(8)), CLEAR.lut(&x, w(8), 3, &table, w(8)), &[-40, -31, 53, 8]);
+    same(b.lut(&enc(&x, 8), w(8), 3, 0, &table, w(8)), CLEAR.lut(&x, w(8), 3, 0, &table, w(8)), &[-40, -31, 53, 8]);
 }
 
 #[test]

@@ -317,8 +317,34 @@ fn compile_with(loaded: Loaded, strategy: Strategy, options: &Options) -> Result
     compile_fixed(loaded, strategy, options)
 }
 
-/// [`compile_with`] with every option as given.
+/// [`compile_once`], except that a lookup-table program with exact rounding is compiled with and without
+/// he-abs-relu's exact floor (unless the user sets `exact-floor`) and the one of the lower estimated time kept: the
+/// floor brings every bootstrap to one bit less precision, but encodes the first layer's accumulator wider, which
+/// can cost more than it saves (or find no parameters).
 fn compile_fixed(loaded: Loaded, strategy: Strategy, options: &Options) -> Result<Compiled, String> {
+    let user_set = options.pass_options.iter().any(|(p, o)| p == "he-abs-relu" && o.contains("exact-floor"));
+    if strategy != Strategy::Lut
+        || loaded.level == Level::Rt
+        || options.rounding == Some(Rounding::Approximate)
+        || user_set
+    {
+        return compile_once(loaded, strategy, options);
+    }
+    let mut without = options.clone();
+    without.pass_options.push(("he-abs-relu".into(), "exact-floor=false".into()));
+    let estimated_us = |c: &Compiled| {
+        veil_rt::tfhe_config::TfheConfig::read(&c.rt).ok().flatten().map_or(f64::INFINITY, |t| t.pbs as f64 * t.pbs_us)
+    };
+    match (compile_once(loaded.clone(), strategy, options), compile_once(loaded, strategy, &without)) {
+        (Ok(floor), Ok(plain)) => Ok(if estimated_us(&floor) <= estimated_us(&plain) { floor } else { plain }),
+        (Ok(floor), Err(_)) => Ok(floor),
+        (Err(_), Ok(plain)) => Ok(plain),
+        (Err(_), Err(e)) => Err(e),
+    }
+}
+
+/// Compiles with every option as given.
+fn compile_once(loaded: Loaded, strategy: Strategy, options: &Options) -> Result<Compiled, String> {
     let Loaded { level, module, notes } = loaded;
     if level == Level::Rt {
         if is_lut_program(&module) != (strategy == Strategy::Lut) {

@@ -165,7 +165,12 @@ fn lut_split_round_trips_and_equals_clear() {
 
     let (ct, out_ct, y) = (dir.join("x.ct"), dir.join("y.ct"), dir.join("y.npy"));
     let encrypted = ok(&["encrypt", "--keys", s(&keys), "--input", s(&x), "--model", s(&rt), "-o", s(&ct)]);
-    assert_eq!(encrypted, format!("encrypted [1, 16] at i11, frac 4 (lut model) into {}\n", ct.display()));
+    // The argument's encoding width: the program's own (its first layer's partition, widened for an exact floor).
+    let text = std::fs::read_to_string(&rt).expect("program");
+    let m = veil_ir::parse_and_verify("p.mlir", &text, &veil_lowering::registry()).expect("an rt program");
+    let width = veil_tools::pipeline::encoding(&m).expect("encoding").args[0].width;
+    assert!(width > 6, "the argument (6 bits) is encoded at its layer's width, {width}");
+    assert_eq!(encrypted, format!("encrypted [1, 16] at i{width}, frac 4 (lut model) into {}\n", ct.display()));
     let server = dir.join("server-only");
     std::fs::create_dir_all(&server).expect("dir");
     std::fs::copy(keys.join("server.key"), server.join("server.key")).expect("copy");

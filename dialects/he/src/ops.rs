@@ -20,6 +20,12 @@ pub mod attrs {
     pub const SHIFT: AttrSpec = AttrSpec::required("shift", AttrType::Int);
     /// `he.lut`: low input bits dropped (floor) before the lookup, `0..=63` (default 0).
     pub const LUT_SHIFT: AttrSpec = AttrSpec::optional("shift", AttrType::Int);
+    /// `he.lut`: the input's lowest bits known to be zero (an input re-encoded by a left shift), `0..=shift`
+    /// (default 0): an exact floor clears only the dropped bits above them. The clear backend checks it.
+    pub const ZERO_BITS: AttrSpec = AttrSpec::optional("zero_bits", AttrType::Int);
+    /// `he.rescale` in the lookup-table model with exact rounding: the most bits one step of the floor clears (two
+    /// bootstraps, the noise margin of a table of `chunk − 1` bits); default: as many as the result's width.
+    pub const CHUNK: AttrSpec = AttrSpec::optional("chunk", AttrType::Int);
     /// Window strides `[sh, sw]` (default 1).
     pub const STRIDES: AttrSpec = AttrSpec::optional("strides", AttrType::IntArray);
     /// Window zero padding `[top, left, bottom, right]` (default 0).
@@ -114,7 +120,7 @@ he_ops! {
         "2-D convolution of a ciphertext NCHW tensor with plaintext weights and an optional plaintext bias";
     SUM = "he.sum", Operands::fixed(&[Ct]) => Ct, [], [AXES, KEEPDIMS], rules::sum,
         "Sum over the given axes";
-    RESCALE = "he.rescale", Operands::fixed(&[Ct]) => Ct, [ELEMENTWISE], [SHIFT], rules::rescale,
+    RESCALE = "he.rescale", Operands::fixed(&[Ct]) => Ct, [ELEMENTWISE], [SHIFT, CHUNK], rules::rescale,
         "floor(x / 2^shift): drops shift fraction bits";
     SHL = "he.shl", Operands::fixed(&[Ct]) => Ct, [ELEMENTWISE], [SHIFT], rules::shl,
         "x * 2^shift, the scale kept";
@@ -123,7 +129,7 @@ he_ops! {
     AVG_POOL2D = "he.avg_pool2d", Operands::fixed(&[Ct]) => Ct, [],
         [KERNEL, STRIDES, WINDOW_PADS, MULTIPLIER, MULTIPLIER_FRAC], rules::avg_pool2d,
         "2-D window sums over NCHW (zero padding) times an integer multiplier";
-    LUT = "he.lut", Operands::fixed(&[Ct]) => Ct, [ELEMENTWISE], [TABLE, LUT_SHIFT], rules::lut,
+    LUT = "he.lut", Operands::fixed(&[Ct]) => Ct, [ELEMENTWISE], [TABLE, LUT_SHIFT, ZERO_BITS], rules::lut,
         "A lookup table applied to each element (inputs of at most 12 bits)";
     RESHAPE = "he.reshape", Operands::fixed(&[Ct]) => Ct, [], [], rules::reshape,
         "The same elements in row-major order, another shape";

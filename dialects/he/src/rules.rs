@@ -324,6 +324,10 @@ pub fn sum(v: &OpView) -> Result<(), String> {
 /// rescale: `floor(x / 2^shift)`, the result's frac is the operand's minus `shift`.
 pub fn rescale(v: &OpView) -> Result<(), String> {
     let (x, shift) = (v.operand(0)?, v.shift()?);
+    let chunk = v.int("chunk", Some(1))?;
+    if !(1..=63).contains(&chunk) {
+        return Err(format!("chunk = {chunk} must be in 1..=63"));
+    }
     let why = format!("rescale by {shift} drops {shift} of the operand's {} fraction bits", x.frac);
     v.expect_result(&x.shape, x.frac as i64 - shift, &why)
 }
@@ -368,6 +372,10 @@ pub fn lut(v: &OpView) -> Result<(), String> {
     let shift = v.int("shift", Some(0))?;
     if !(0..i64::from(x.width)).contains(&shift) {
         return Err(format!("shift = {shift} must be in 0..{} (below the input width i{})", x.width, x.width));
+    }
+    let zero_bits = v.int("zero_bits", Some(0))?;
+    if !(0..=shift).contains(&zero_bits) {
+        return Err(format!("zero_bits = {zero_bits} must be in 0..={shift} (at most the dropped bits)"));
     }
     let index_bits = x.width - shift as u32;
     if index_bits > MAX_LUT_INPUT_WIDTH {

@@ -32,6 +32,8 @@ pub static CALL_ATTRS: &[AttrSpec] = &[
     AttrSpec::optional("variant", AttrType::String),
     optional(attrs::SHIFT),
     optional(attrs::TABLE),
+    optional(attrs::ZERO_BITS),
+    optional(attrs::CHUNK),
     optional(attrs::STRIDES),
     optional(attrs::WINDOW_PADS),
     optional(attrs::DILATIONS),

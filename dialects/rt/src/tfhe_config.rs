@@ -13,7 +13,7 @@ pub const ATTR: &str = "rt.tfhe";
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Rounding {
     /// Bit-exact `floor(x / 2^shift)`: the dropped bits are cleared in chunks of up to p + 1 bits (p the table's
-    /// index bits), lowest first, two bootstraps each ([`exact_chunks`]), then the table is read.
+    /// index bits), lowest first, two bootstraps each ([`Floor`]), then the table is read.
     Exact,
     /// One bootstrap whose modulus switch drops the low bits: the index is off by at most one near the edges.
     Approximate,
@@ -35,10 +35,11 @@ impl Rounding {
         }
     }
 
-    /// Bootstraps of one table lookup of a `width`-bit input that drops `shift` bits.
-    pub fn pbs_per_lookup(self, width: u32, shift: u32) -> u64 {
+    /// Bootstraps of one table lookup of a `width`-bit input that drops `shift` bits, the lowest `zero_bits` of
+    /// them known to be zero.
+    pub fn pbs_per_lookup(self, width: u32, shift: u32, zero_bits: u32) -> u64 {
         match self {
-            Rounding::Exact => exact_chunks(width, shift).iter().map(ExactChunk::bootstraps).sum::<u64>() + 1,
+            Rounding::Exact => Floor::of_lookup(width, shift, zero_bits).bootstraps() + 1,
             Rounding::Approximate => 1,
         }
     }
@@ -67,21 +68,38 @@ pub fn full_domain_offset(table: &[i64]) -> Option<i64> {
     (negacyclic && sum % 2 == 0).then_some(sum / 2)
 }
 
-/// Whether a lookup of `table` that drops `shift` bits reads it over the whole torus ([`full_domain_offset`]).
-pub fn reads_full_domain(rounding: Rounding, shift: u32, table: &[i64]) -> bool {
-    (rounding == Rounding::Approximate || shift == 0) && full_domain_offset(table).is_some()
+/// Whether a lookup of `table` that drops `shift` bits, the lowest `zero_bits` of them known to be zero, reads it
+/// over the whole torus ([`full_domain_offset`]): with approximate rounding, or when the input is an exact multiple
+/// of 2^shift.
+pub fn reads_full_domain(rounding: Rounding, shift: u32, zero_bits: u32, table: &[i64]) -> bool {
+    (rounding == Rounding::Approximate || shift <= zero_bits) && full_domain_offset(table).is_some()
 }
 
 /// One step of an exact floor: the bits `low..low + size` of the input (those below already cleared) are moved to
 /// the top of the torus and cleared by a sign bootstrap that reads their top bit and, when `size > 1`, a table
 /// bootstrap that reads the `size − 1` bits under it. Both need the noise margin of a (`size − 1`)-bit table.
+///
+/// With `sign_at_top`, the sign bootstrap writes the top bit at the moved (top) scale, where it only cleans the
+/// table bootstrap's input, and the top bit itself stays in the input for the next chunk (or is the first bit
+/// kept): one bit fewer per chunk, but no bootstrap output is multiplied by 2^m before another bootstrap reads
+/// it. That pays when the input is encoded much wider than its value (a large m), as an exact rescale's is.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct ExactChunk {
     pub low: u32,
     pub size: u32,
+    pub sign_at_top: bool,
 }
 
 impl ExactChunk {
+    /// The bits this chunk clears.
+    pub fn clears(&self) -> u32 {
+        if self.sign_at_top {
+            self.size - 1
+        } else {
+            self.size
+        }
+    }
+
     pub fn bootstraps(&self) -> u64 {
         if self.size > 1 {
             2
@@ -96,19 +114,52 @@ impl ExactChunk {
     }
 }
 
-/// The chunks, lowest first, in which an exact lookup clears the `shift` low bits of a `width`-bit input: as large
-/// as the table's own index bits allow (p + 1 bits, p = width − shift), so that they need no more precision from
-/// the parameters than the table does.
-pub fn exact_chunks(width: u32, shift: u32) -> Vec<ExactChunk> {
-    let most = width.saturating_sub(shift) + 1;
-    let mut chunks = vec![];
-    let mut low = 0;
-    while low < shift {
-        let size = most.min(shift - low);
-        chunks.push(ExactChunk { low, size });
-        low += size;
+/// What an exact floor `floor(x / 2^shift)` clears: bits `zero_bits..shift` of the input (the `zero_bits` below are
+/// known to be zero: an input re-encoded by a left shift), in chunks of at most `most` bits; with `sign_at_top`,
+/// the first chunk keeps its sign at the top ([`ExactChunk`]): its multiplier is the largest, while every later
+/// chunk's multiplies the outputs of the chunks before it anyway.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Floor {
+    pub shift: u32,
+    pub zero_bits: u32,
+    pub most: u32,
+    pub sign_at_top: bool,
+}
+
+impl Floor {
+    /// A table lookup's floor of a `width`-bit input: chunks as large as the table's own index bits allow (p + 1
+    /// bits, p = width − shift), so that they need no more precision from the parameters than the table does.
+    pub fn of_lookup(width: u32, shift: u32, zero_bits: u32) -> Floor {
+        Floor { shift, zero_bits, most: width.saturating_sub(shift) + 1, sign_at_top: false }
     }
-    chunks
+
+    /// An exact rescale's floor: chunks of at most `most` bits, the first with its sign at the top.
+    pub fn of_rescale(shift: u32, most: u32) -> Floor {
+        Floor { shift, zero_bits: 0, most, sign_at_top: true }
+    }
+
+    /// The chunks, lowest first. With the sign at the top, a chunk may reach one bit above the floor (its top bit
+    /// is read, not cleared).
+    pub fn chunks(&self) -> Vec<ExactChunk> {
+        let most = self.most.max(1);
+        let mut chunks = vec![];
+        let mut low = self.zero_bits;
+        while low < self.shift {
+            let remaining = self.shift - low;
+            let chunk = match self.sign_at_top && chunks.is_empty() && remaining >= 2 && most >= 2 {
+                true => ExactChunk { low, size: most.min(remaining + 1), sign_at_top: true },
+                false => ExactChunk { low, size: most.min(remaining), sign_at_top: false },
+            };
+            chunks.push(chunk);
+            low += chunk.clears();
+        }
+        chunks
+    }
+
+    /// The bootstraps of all chunks.
+    pub fn bootstraps(&self) -> u64 {
+        self.chunks().iter().map(ExactChunk::bootstraps).sum()
+    }
 }
 
 /// Everything `rt.tfhe` holds.
@@ -207,33 +258,62 @@ mod exact_chunk_tests {
     use super::*;
 
     fn chunks(width: u32, shift: u32) -> Vec<(u32, u32)> {
-        exact_chunks(width, shift).iter().map(|c| (c.low, c.size)).collect()
+        Floor::of_lookup(width, shift, 0).chunks().iter().map(|c| (c.low, c.size)).collect()
     }
 
     #[test]
     fn chunks_are_as_wide_as_the_table_allows_plus_one() {
         // 14-bit accumulator, 4 index bits: two chunks of 5 bits, two bootstraps each, then the table.
         assert_eq!(chunks(14, 10), [(0, 5), (5, 5)]);
-        assert_eq!(Rounding::Exact.pbs_per_lookup(14, 10), 5);
+        assert_eq!(Rounding::Exact.pbs_per_lookup(14, 10, 0), 5);
         // A 1-bit remainder is a sign test alone.
         assert_eq!(chunks(12, 7), [(0, 6), (6, 1)]);
-        assert_eq!(Rounding::Exact.pbs_per_lookup(12, 7), 4);
+        assert_eq!(Rounding::Exact.pbs_per_lookup(12, 7, 0), 4);
         assert_eq!(chunks(6, 2), [(0, 2)]);
         assert_eq!(chunks(8, 0), []);
-        assert_eq!(Rounding::Exact.pbs_per_lookup(8, 0), 1);
-        assert_eq!(Rounding::Approximate.pbs_per_lookup(14, 10), 1);
+        assert_eq!(Rounding::Exact.pbs_per_lookup(8, 0, 0), 1);
+        assert_eq!(Rounding::Approximate.pbs_per_lookup(14, 10, 0), 1);
         // A chunk's top bit lands on the padding bit: bits 0..6 of an i12 times 2^7, bit 6 times 2^6.
-        let [a, b] = exact_chunks(12, 7)[..] else { panic!("two chunks") };
+        let [a, b] = Floor::of_lookup(12, 7, 0).chunks()[..] else { panic!("two chunks") };
         assert_eq!((a.multiplier_log2(12), b.multiplier_log2(12)), (7, 6));
+    }
+
+    #[test]
+    fn known_zero_bits_are_not_cleared() {
+        // An i14 whose 6 low bits are zero (an i8 shifted left by 6), read with 4 index bits: only bits 6..10.
+        let floor = Floor::of_lookup(14, 10, 6);
+        assert_eq!(floor.chunks(), [ExactChunk { low: 6, size: 4, sign_at_top: false }]);
+        assert_eq!(Rounding::Exact.pbs_per_lookup(14, 10, 6), 3);
+        // Every dropped bit known zero: the table alone.
+        assert_eq!(Rounding::Exact.pbs_per_lookup(14, 10, 10), 1);
+        // A floor with its own chunk bound: 9 bits in chunks of 4.
+        let floor = Floor { shift: 9, zero_bits: 0, most: 4, sign_at_top: false };
+        assert_eq!(floor.chunks().iter().map(|c| (c.low, c.size)).collect::<Vec<_>>(), [(0, 4), (4, 4), (8, 1)]);
+        assert_eq!(floor.bootstraps(), 5);
+    }
+
+    #[test]
+    fn a_sign_at_the_top_clears_one_bit_fewer_per_chunk() {
+        let at_top = |shift, most| -> Vec<(u32, u32, bool)> {
+            Floor::of_rescale(shift, most).chunks().iter().map(|c| (c.low, c.size, c.sign_at_top)).collect()
+        };
+        // 9 bits in chunks of 5: bits 0..5 clear 0..4 (bit 4 stays), then bits 4..9 all five.
+        assert_eq!(at_top(9, 5), [(0, 5, true), (4, 5, false)]);
+        assert_eq!(Floor::of_rescale(9, 5).bootstraps(), 4);
+        assert_eq!(at_top(12, 5), [(0, 5, true), (4, 5, false), (9, 3, false)]);
+        // 2 bits in chunks of 5: one chunk of 3 whose top bit is the first kept.
+        assert_eq!(at_top(2, 5), [(0, 3, true)]);
+        assert_eq!(at_top(1, 5), [(0, 1, false)]);
     }
 
     #[test]
     fn tables_negacyclic_up_to_a_constant_read_the_full_domain() {
         // |x| over i3 (entries for x = -4..3): i and i + 4 sum to 4.
         assert_eq!(full_domain_offset(&[4, 3, 2, 1, 0, 1, 2, 3]), Some(2));
-        assert!(reads_full_domain(Rounding::Approximate, 3, &[4, 3, 2, 1, 0, 1, 2, 3]));
-        assert!(reads_full_domain(Rounding::Exact, 0, &[4, 3, 2, 1, 0, 1, 2, 3]));
-        assert!(!reads_full_domain(Rounding::Exact, 3, &[4, 3, 2, 1, 0, 1, 2, 3]), "an exact floor reads a value");
+        assert!(reads_full_domain(Rounding::Approximate, 3, 0, &[4, 3, 2, 1, 0, 1, 2, 3]));
+        assert!(reads_full_domain(Rounding::Exact, 0, 0, &[4, 3, 2, 1, 0, 1, 2, 3]));
+        assert!(!reads_full_domain(Rounding::Exact, 3, 0, &[4, 3, 2, 1, 0, 1, 2, 3]), "an exact floor reads a value");
+        assert!(reads_full_domain(Rounding::Exact, 3, 3, &[4, 3, 2, 1, 0, 1, 2, 3]), "a multiple of 2^3 is exact");
         assert_eq!(full_domain_offset(&[0, 0, 0, 1]), None, "relu");
         assert_eq!(full_domain_offset(&[1, 0, 0, 1]), None, "an odd sum has no integer offset");
         assert_eq!(full_domain_offset(&[5]), None);

@@ -4,8 +4,10 @@
 //! cannot be produced without a bootstrap), so the ciphertexts connected through such ops share one encoding
 //! width: the widest of them (a *partition*, as Concrete calls it). A `lut` starts a new partition (its bootstrap
 //! writes any encoding); a table whose input is narrower than its partition reads it re-encoded
-//! ([`reencode_table_inputs`]). Every non-linear op must already be a table (he-lut-fuse); anything else is an
-//! error naming the op.
+//! ([`reencode_table_inputs`]). Every non-linear op must already be a table (he-lut-fuse) or an exact floor (a
+//! `rescale` with a `chunk`, he-abs-relu's): its result is its input's ciphertext with the low bits cleared, so it
+//! is encoded at exactly `shift` bits fewer than its input, and the two partitions are widened until they are.
+//! Anything else is an error naming the op.
 
 use std::collections::HashMap;
 
@@ -29,6 +31,7 @@ const LUT_MODEL_OPS: &[&OpDef] = &[
     &he::SUM,
     &he::AVG_POOL2D,
     &he::LUT,
+    &he::RESCALE,
     &he::TRIVIAL,
     &he::RESHAPE,
     &he::TRANSPOSE,
@@ -48,6 +51,11 @@ fn unsupported(def: &OpDef) -> String {
     }
 }
 
+/// Whether `op` is an exact floor the lut model runs as such (a `rescale` with a `chunk`).
+fn is_floor(m: &Module, op: OpId) -> bool {
+    m.op(op).def == &he::RESCALE && m.op(op).attr("chunk").is_some()
+}
+
 /// The ops of `m` that the lut model cannot run, as diagnostics.
 fn check_ops(m: &Module) -> Vec<Diagnostic> {
     m.walk()
@@ -57,7 +65,7 @@ fn check_ops(m: &Module) -> Vec<Diagnostic> {
             def.dialect() == he::NAME
                 && !def.is(Traits::CLIENT_ONLY)
                 && def != &he::ENCODE
-                && !LUT_MODEL_OPS.contains(&def)
+                && (!LUT_MODEL_OPS.contains(&def) || (def == &he::RESCALE && !is_floor(m, op)))
         })
         .map(|op| Diagnostic::error(m.op(op).loc.clone(), unsupported(m.op(op).def)))
         .collect()
@@ -106,8 +114,10 @@ pub(crate) const LINEAR_OPS: &[&OpDef] = &[
 
 /// The encoding width of every ciphertext value: the widest he width in its partition. The result of a linear op
 /// read only by tables (a max's difference) stays apart, at its own width, and its operands' partitions are encoded
-/// at least that wide: the linear op re-encodes its operands, and the tables read it at its own width.
-fn encodings(m: &Module) -> HashMap<Value, u32> {
+/// at least that wide: the linear op re-encodes its operands, and the tables read it at its own width. An exact
+/// floor's result is encoded exactly `shift` bits narrower than its input: the narrower of the two partitions is
+/// widened until both agree (an error when they are one partition).
+fn encodings(m: &Module) -> Result<HashMap<Value, u32>, Diagnostics> {
     let apart: Vec<Value> = m
         .walk()
         .into_iter()
@@ -133,7 +143,7 @@ fn encodings(m: &Module) -> HashMap<Value, u32> {
         for &r in data.results.iter().filter(|&&r| cipher(m, r).is_some()) {
             values.push(r);
             parts.root(r);
-            if data.def != &he::LUT && !apart.contains(&r) {
+            if data.def != &he::LUT && !is_floor(m, op) && !apart.contains(&r) {
                 for &x in data.operands.iter().filter(|&&x| cipher(m, x).is_some()) {
                     parts.join(r, x);
                 }
@@ -155,7 +165,44 @@ fn encodings(m: &Module) -> HashMap<Value, u32> {
             widen(&mut parts, x, width(r));
         }
     }
-    values.iter().map(|&v| (v, widest[&parts.root(v)])).collect()
+    let floors: Vec<(OpId, Value, Value, u32)> = m
+        .walk()
+        .into_iter()
+        .filter(|&op| is_floor(m, op))
+        .map(|op| {
+            let shift = m.op(op).attr("shift").and_then(|a| m.attr_as_int(a)).unwrap_or(0).clamp(0, 63) as u32;
+            (op, m.op(op).operands[0], m.op(op).result(), shift)
+        })
+        .collect();
+    // Widening only grows encodings, each step to one another partition needs: at most one step per floor and
+    // partition before every constraint holds, unless a cycle of floors asks for more.
+    let mut rounds = 0;
+    loop {
+        let mut changed = false;
+        for &(op, x, k, shift) in &floors {
+            let (rx, rk) = (parts.root(x), parts.root(k));
+            let (ex, ek) = (widest[&rx], widest[&rk]);
+            if rx == rk || rounds > floors.len() + 1 || ek + shift > he::MAX_WIDTH {
+                let message = format!(
+                    "this exact floor's result must be encoded {shift} bits narrower than its input, which it also \
+                     reaches through leveled ops: no encoding fits both"
+                );
+                return Err(m.report(vec![Diagnostic::error(m.op(op).loc.clone(), message)]));
+            }
+            if ex < ek + shift {
+                widest.insert(rx, ek + shift);
+                changed = true;
+            } else if ek + shift < ex {
+                widest.insert(rk, ex - shift);
+                changed = true;
+            }
+        }
+        if !changed {
+            break;
+        }
+        rounds += 1;
+    }
+    Ok(values.iter().map(|&v| (v, widest[&parts.root(v)])).collect())
 }
 
 /// The he tensor of a ciphertext value.
@@ -167,9 +214,10 @@ fn cipher(m: &Module, v: Value) -> Option<FixedTensor> {
 /// bootstrap reads its input's top bits at its encoding, so an `iW` input encoded at `E > W` bits becomes
 /// `he.shl(x) {shift = E - W}` (leveled: the value times 2^(E - W), its bits at the top of the encoding, the noise
 /// times 2^(E - W) as well) and the table's shift grows by `E - W`: the same entries, read at the same index (with
-/// exact rounding, `E - W` more bits to clear).
-pub(super) fn reencode_table_inputs(m: &mut Module) {
-    let encoding = encodings(m);
+/// exact rounding, `E - W` more bits to clear). Those `E - W` bits are zero: the table's `zero_bits` grows by as
+/// much, and an exact floor does not clear them.
+pub(super) fn reencode_table_inputs(m: &mut Module) -> Result<(), Diagnostics> {
+    let encoding = encodings(m)?;
     let mut shifted: HashMap<Value, Value> = HashMap::new();
     let luts: Vec<OpId> = m.walk().into_iter().filter(|&op| m.op(op).def == &he::LUT).collect();
     for op in luts {
@@ -189,10 +237,14 @@ pub(super) fn reencode_table_inputs(m: &mut Module) {
             }
         };
         m.set_operand(op, 0, y);
-        let shift = m.op(op).attr("shift").and_then(|a| m.attr_as_int(a)).unwrap_or(0);
+        let int = |m: &Module, name: &str| m.op(op).attr(name).and_then(|a| m.attr_as_int(a)).unwrap_or(0);
+        let (shift, zero_bits) = (int(m, "shift"), int(m, "zero_bits"));
         let attr = m.int_attr(shift + k);
         m.set_attr(op, "shift", attr);
+        let attr = m.int_attr(zero_bits + k);
+        m.set_attr(op, "zero_bits", attr);
     }
+    Ok(())
 }
 
 /// Retypes every he value for the lut model: ciphertexts to `!rt.lwe` at their encoding width, plaintexts to
@@ -214,6 +266,6 @@ pub(super) fn retype(m: &mut Module) -> Result<(), Diagnostics> {
     if !errors.is_empty() {
         return Err(m.report(errors));
     }
-    convert_types(m, &encodings(m));
+    convert_types(m, &encodings(m)?);
     Ok(())
 }

@@ -2,8 +2,9 @@
 //! ciphertext under the big key (dimension k·N) encoding a signed W-bit integer as v·Δ_W, Δ_W = 2^(63 − W)
 //! ([`encoding`]). Linear maps with integer weights are leveled (no bootstrap); every non-linear step is a table
 //! lookup, one programmable bootstrap ([`bootstrap`]) per element — or, for a bit-exact floor of a shifted index,
-//! two per chunk of up to p + 1 dropped bits (p the table's index bits) plus one. relu, rescale, max, mul and
-//! square do not exist in this model: the compiler's lut strategy turns them into lookups.
+//! two per chunk of up to p + 1 dropped bits (p the table's index bits) plus one. A rescale is that exact floor
+//! without the table (he-abs-relu's, with exact rounding). relu, max, mul and square do not exist in this model:
+//! the compiler's lut strategy turns them into lookups.
 
 mod bootstrap;
 pub mod encoding;
@@ -38,7 +39,7 @@ pub struct LweValue {
 /// near a box edge, noise may select the neighbouring entry (index ±1); the compiler keeps an index of headroom at
 /// both ends of a table, since past them the negacyclic rotation reads negated entries from the other end.
 pub use veil_rt::tfhe_config::Rounding;
-use veil_rt::tfhe_config::{exact_chunks, full_domain_offset, reads_full_domain};
+use veil_rt::tfhe_config::{full_domain_offset, reads_full_domain, Floor};
 
 /// Evaluates rt kernels on LWE ciphertexts with the server key.
 pub struct LweBackend {
@@ -109,26 +110,29 @@ impl LweBackend {
     /// doubling y puts its W bits on all of it (the padding bit included), and 2^63 moves index 0 to the middle, so
     /// index j of the 2^q entries falls in box j of the full torus. A bootstrap of the 2^(q−1) entries table[i] − c
     /// reads table[j] − c below half the torus and −(table[j − 2^(q−1)] − c) = table[j] − c above it; c is added.
-    /// The boxes are as wide as those of a 2^(q−1)-entry table with a padding bit.
+    /// The boxes are as wide as those of a 2^(q−1)-entry table with a padding bit. `centred` as for
+    /// [`Self::lookup`]; an exact multiple of 2^s is read uncentred, at the middle of its box.
+    #[allow(clippy::too_many_arguments)]
     fn full_domain_lookup(
         &self,
         y: &LweCiphertextOwned<u64>,
         w: u32,
         s: u32,
+        centred: bool,
         table: &[i64],
         c: i64,
         out: u32,
     ) -> LweValue {
         let mut doubled = y.clone();
         lwe_ciphertext_cleartext_mul_assign(&mut doubled, Cleartext(2));
-        let centring = ((1u64 << s) - 1) * delta(w);
+        let centring = if centred { ((1u64 << s) - 1) * delta(w) } else { 0 };
         let entries: Vec<u64> = table[..table.len() / 2].iter().map(|&t| encode(t.wrapping_sub(c), out)).collect();
         let mut v = self.bootstrap(&doubled, (1u64 << 63).wrapping_sub(centring), &entries, out);
         lwe_ciphertext_plaintext_add_assign(&mut v.ct, Plaintext(encode(c, out)));
         v
     }
 
-    /// `x − (x mod 2^s)` at Δ_W, bit for bit, chunk by chunk ([`exact_chunks`]). For the chunk of bits
+    /// `x − (x mod 2^s)` at Δ_W, bit for bit, chunk by chunk ([`Floor::chunks`]). For the chunk of bits
     /// `l..l + c` (those below l already cleared from z), z·2^(W + 1 − l − c) drops the bits above it and puts its
     /// value v = b·2^(c−1) + r on the torus as v / 2^c, b on the padding bit:
     /// - a sign test (one entry, boxes [−1/4, 1/4) and its negation) of that phase minus 1/4 − 2^-(c+1) reads b with
@@ -137,24 +141,40 @@ impl LweBackend {
     /// - when c > 1, the phase is now r / 2^c ∈ [0, 1/2): a table of 2^(c−1) entries (r at the centre of box r)
     ///   returns r·2^l·Δ_W, which is subtracted.
     ///
+    /// With the sign at the top ([`veil_rt::tfhe_config::ExactChunk`]), the sign bootstrap returns b·2^63 at the
+    /// moved scale, subtracted from that phase only; b stays in z for the next chunk.
+    ///
     /// Both margins are those of a (c − 1)-bit table, c − 1 at most the final table's index bits. The noise of x is
     /// multiplied by up to 2^W, so x must decrypt exactly (its noise well below Δ_W / 2), which an exact floor
     /// needs anyway.
-    fn clear_low_bits(&self, x: &LweCiphertextOwned<u64>, w: u32, s: u32) -> LweCiphertextOwned<u64> {
+    fn clear_low_bits(&self, x: &LweCiphertextOwned<u64>, w: u32, floor: Floor) -> LweCiphertextOwned<u64> {
         let mut z = x.clone();
-        for chunk in exact_chunks(w, s) {
+        for chunk in floor.chunks() {
             let (low, c) = (chunk.low, chunk.size);
             let multiplier = Cleartext(1u64 << chunk.multiplier_log2(w));
             let mut top = z.clone();
             lwe_ciphertext_cleartext_mul_assign(&mut top, multiplier);
-            let half_bit = (1u64 << (low + c - 1)) * (delta(w) / 2);
+            let half_bit = match chunk.sign_at_top {
+                // The top bit at the moved scale: b·2^63 after adding 2^62.
+                true => 1u64 << 62,
+                false => (1u64 << (low + c - 1)) * (delta(w) / 2),
+            };
             let inside = (1u64 << 62) - (1u64 << (63 - c));
             let mut bit = self.bootstrap(&top, inside.wrapping_neg(), &[half_bit.wrapping_neg()], w).ct;
             lwe_ciphertext_plaintext_add_assign(&mut bit, Plaintext(half_bit));
-            lwe_ciphertext_sub_assign(&mut z, &bit);
+            let rest = match chunk.sign_at_top {
+                true => {
+                    lwe_ciphertext_sub_assign(&mut top, &bit);
+                    top
+                }
+                false => {
+                    lwe_ciphertext_sub_assign(&mut z, &bit);
+                    let mut rest = z.clone();
+                    lwe_ciphertext_cleartext_mul_assign(&mut rest, multiplier);
+                    rest
+                }
+            };
             if c > 1 {
-                let mut rest = z.clone();
-                lwe_ciphertext_cleartext_mul_assign(&mut rest, multiplier);
                 let entries: Vec<u64> = (0..1i64 << (c - 1)).map(|r| encode(r << low, w)).collect();
                 let low_bits = self.bootstrap(&rest, 0, &entries, w).ct;
                 lwe_ciphertext_sub_assign(&mut z, &low_bits);
@@ -214,8 +234,21 @@ impl Primitives for LweBackend {
         Err(unsupported("square"))
     }
 
-    fn rescale(&self, _: &LweValue, _: u32, _: Width) -> ElemResult<LweValue> {
-        Err(unsupported("rescale"))
+    /// Exact in both roundings: the low `shift` bits cleared chunk by chunk (at most `chunk` bits each, two
+    /// bootstraps), and the multiple of 2^shift left at Δ_W is the quotient at Δ_(W − shift): the same ciphertext.
+    /// So the result is encoded at exactly `shift` bits fewer than the operand (the compiler encodes them so).
+    fn rescale(&self, a: &LweValue, shift: u32, chunk: Option<u32>, out: Width) -> ElemResult<LweValue> {
+        let out = check_bits(out)?;
+        let Some(chunk) = chunk else { return Err(unsupported("a rescale without a chunk size")) };
+        if a.bits.checked_sub(shift) != Some(out) {
+            return Err(ElemError::Unsupported(format!(
+                "a rescale by {shift} of an input encoded at i{} is encoded at i{}, not i{out}",
+                a.bits,
+                a.bits.saturating_sub(shift)
+            )));
+        }
+        let floor = Floor::of_rescale(shift, chunk);
+        Ok(LweValue { ct: self.clear_low_bits(&a.ct, a.bits, floor), bits: out })
     }
 
     fn trivial(&self, value: i64, out: Width) -> ElemResult<LweValue> {
@@ -232,8 +265,16 @@ impl Primitives for LweBackend {
     }
 
     /// One bootstrap at the value's box (centred), or with [`Rounding::Exact`] and a shift s > 0, the low bits
-    /// cleared chunk by chunk and one bootstrap at the exact multiple of 2^s.
-    fn lut(&self, a: &LweValue, input: Width, shift: u32, table: &[i64], out: Width) -> ElemResult<LweValue> {
+    /// (those above `zero_bits`) cleared chunk by chunk and one bootstrap at the exact multiple of 2^s.
+    fn lut(
+        &self,
+        a: &LweValue,
+        input: Width,
+        shift: u32,
+        zero_bits: u32,
+        table: &[i64],
+        out: Width,
+    ) -> ElemResult<LweValue> {
         let (w, out) = (check_bits(input)?, check_bits(out)?);
         if a.bits != w {
             return Err(ElemError::Unsupported(format!("the operand is encoded at i{}, not {input}", a.bits)));
@@ -251,15 +292,16 @@ impl Primitives for LweBackend {
                 "a table of 2^{index_bits} entries needs a polynomial size N ≥ 2^{index_bits}, not {n}"
             )));
         }
-        if let Some(c) = full_domain_offset(table).filter(|_| reads_full_domain(self.rounding, shift, table)) {
-            return Ok(self.full_domain_lookup(&a.ct, w, shift, table, c, out));
+        let exact = self.rounding == Rounding::Exact && shift > 0;
+        if let Some(c) = full_domain_offset(table).filter(|_| reads_full_domain(self.rounding, shift, zero_bits, table))
+        {
+            return Ok(self.full_domain_lookup(&a.ct, w, shift, !exact, table, c, out));
         }
-        Ok(match (self.rounding, shift) {
-            (Rounding::Exact, s) if s > 0 => {
-                let y = self.clear_low_bits(&a.ct, w, s);
-                self.lookup(&y, w, s, false, table, out)
-            }
-            (_, s) => self.lookup(&a.ct, w, s, true, table, out),
+        Ok(if exact {
+            let y = self.clear_low_bits(&a.ct, w, Floor::of_lookup(w, shift, zero_bits));
+            self.lookup(&y, w, shift, false, table, out)
+        } else {
+            self.lookup(&a.ct, w, shift, true, table, out)
         })
     }
 

@@ -232,7 +232,7 @@ impl Primitives for TfheBackend {
 
     /// Whole blocks are dropped from the bottom (an arithmetic shift by 2 bits each, free); an odd remaining bit
     /// costs one arithmetic shift by 1 (a PBS per remaining block).
-    fn rescale(&self, a: &Self::Ct, shift: u32, out: Width) -> ElemResult<Self::Ct> {
+    fn rescale(&self, a: &Self::Ct, shift: u32, _: Option<u32>, out: Width) -> ElemResult<Self::Ct> {
         let a = self.clean(a);
         let have = a.blocks().len();
         let shift = shift.min(BITS_PER_BLOCK * have as u32 - 1);
@@ -272,7 +272,7 @@ impl Primitives for TfheBackend {
 
     /// A shift first rescales the input (free for whole blocks, see `rescale`) to the even width that holds the
     /// index; then tfhe's `match_value` over all its entries.
-    fn lut(&self, a: &Self::Ct, input: Width, shift: u32, table: &[i64], out: Width) -> ElemResult<Self::Ct> {
+    fn lut(&self, a: &Self::Ct, input: Width, shift: u32, _: u32, table: &[i64], out: Width) -> ElemResult<Self::Ct> {
         if a.blocks().len() != input.blocks() {
             return Err(ElemError::Unsupported(format!("the operand has {} blocks, not {input}", a.blocks().len())));
         }
@@ -283,7 +283,7 @@ impl Primitives for TfheBackend {
         let bits = input.bits() - shift;
         let index = Width::from_blocks(bits.div_ceil(BITS_PER_BLOCK) as usize)
             .map_err(|e| ElemError::Unsupported(e.to_string()))?;
-        let rescaled = self.rescale(a, shift, index)?;
+        let rescaled = self.rescale(a, shift, None, index)?;
         // Index values beyond `bits` bits never occur; their entries repeat the nearest end of the table.
         let half = 1i64 << (bits - 1);
         let wide: Vec<i64> = (index.min_value() as i64..=index.max_value() as i64)

@@ -566,6 +566,22 @@ func.func @lut_shift_range(%x: !he.ct<4xi8, frac = 0>) {
 
 // -----
 
+func.func @lut_zero_bits_range(%x: !he.ct<4xi8, frac = 0>) {
+  // expected-error @+1 {{zero_bits = 3 must be in 0..=2 (at most the dropped bits)}}
+  %0 = "he.lut"(%x) {shift = 2, zero_bits = 3, table = dense<0> : tensor<64xi8>} : (!he.ct<4xi8, frac = 0>) -> !he.ct<4xi3, frac = 0>
+  func.return
+}
+
+// -----
+
+func.func @rescale_chunk_range(%x: !he.ct<4xi8, frac = 4>) {
+  // expected-error @+1 {{chunk = 0 must be in 1..=63}}
+  %0 = "he.rescale"(%x) {shift = 2, chunk = 0} : (!he.ct<4xi8, frac = 4>) -> !he.ct<4xi6, frac = 2>
+  func.return
+}
+
+// -----
+
 func.func @lut_shift_entries(%x: !he.ct<4xi8, frac = 0>) {
   // expected-error @+1 {{table must have 16 entries (one per i8 input >> 4) as a 1-D tensor, got shape 256}}
   %0 = "he.lut"(%x) {shift = 4, table = dense<0> : tensor<256xi8>} : (!he.ct<4xi8, frac = 0>) -> !he.ct<4xi3, frac = 0>

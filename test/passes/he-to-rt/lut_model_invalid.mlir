@@ -19,3 +19,16 @@ func.func @pool(%x: !he.ct<1x1x2x2xi8, frac = 0>) -> !he.ct<1x1x1x1xi8, frac = 0
   %0 = "he.max_pool2d"(%x) {kernel = [2, 2]} : (!he.ct<1x1x2x2xi8, frac = 0>) -> !he.ct<1x1x1x1xi8, frac = 0>
   func.return %0 : !he.ct<1x1x1x1xi8, frac = 0>
 }
+
+// -----
+
+// An exact floor whose quotient flows back into its own input's partition: no encoding is both x's and 2 bits
+// narrower than x's.
+func.func @floor_cycle(%x: !he.ct<4xi8, frac = 0>) -> !he.ct<4xi9, frac = 0> {
+  // expected-error @+1 {{this exact floor's result must be encoded 2 bits narrower than its input}}
+  %k = "he.rescale"(%x) {chunk = 4, shift = 2} : (!he.ct<4xi8, frac = 0>) -> !he.ct<4xi6, frac = -2>
+  %four = "he.encode"() {value = dense<4> : tensor<i4>} : () -> !he.pt<i4, frac = 2>
+  %up = "he.mul_plain"(%k, %four) : (!he.ct<4xi6, frac = -2>, !he.pt<i4, frac = 2>) -> !he.ct<4xi8, frac = 0>
+  %s = "he.add"(%x, %up) : (!he.ct<4xi8, frac = 0>, !he.ct<4xi8, frac = 0>) -> !he.ct<4xi9, frac = 0>
+  func.return %s : !he.ct<4xi9, frac = 0>
+}

@@ -440,7 +440,7 @@ fn kernels(keys: &Keys, bits: u32) -> Result<Vec<KernelRow>, String> {
         ("square of half the width", 8, Box::new(|| b.square(&half, w))),
         ("relu", 8, Box::new(|| b.relu(&x8, w))),
         ("max", 8, Box::new(|| b.max(&x8, &y8, w))),
-        ("rescale by 3 bits", 8, Box::new(|| b.rescale(&x8, 3, w))),
+        ("rescale by 3 bits", 8, Box::new(|| b.rescale(&x8, 3, None, w))),
     ];
     let mut rows = vec![];
     for (kernel, elements, run) in runs {
