@@ -343,7 +343,14 @@ fn no_params(m: &Module, collected: &Collected, e: NoParams) -> Diagnostics {
     }
     .map_or(m.top(), |i| collected.ops[i]);
     let what = m.op(op).attr("callee").and_then(|a| m.attr_as_str(a)).map_or_else(|| m.op(op).name().to_string(), |c| format!("@{c}"));
-    error(m, op, &format!("no TFHE parameters for {what}: {e}"))
+    let floor = what == "@rescale" && m.op(op).attr("chunk").is_some();
+    let hint = if floor {
+        "; this exact floor is he-abs-relu's exact form, whose input is encoded wide: he-abs-relu{exact-floor=false} \
+         compiles the plain form (veil compile and veil run try both)"
+    } else {
+        ""
+    };
+    error(m, op, &format!("no TFHE parameters for {what}: {e}{hint}"))
 }
 
 #[cfg(test)]

@@ -18,3 +18,14 @@ func.func @too_precise(%x: !rt.lwe<1x4xi12, frac = 0>) -> !rt.lwe<1x4xi12, frac 
   %1 = "rt.call"(%0) {callee = @lut, signed = true, table = dense<1> : tensor<4096xi12>} : (!rt.lwe<1x4xi12, frac = 0>) -> !rt.lwe<1x4xi12, frac = 0>
   func.return %1 : !rt.lwe<1x4xi12, frac = 0>
 }
+
+// -----
+
+// An exact floor (he-abs-relu's, exact rounding) of 30 bits of an input encoded at 40: its chunks move bits to the
+// top by up to 2^35, and the bootstrap outputs of the chunks before are multiplied with them. The error says how to
+// compile without the floor.
+func.func @wide_floor(%x: !rt.lwe<4xi40, frac = 0>) -> !rt.lwe<4xi10, frac = -30> {
+  // expected-error @+1 {{compiles the plain form (veil compile and veil run try both)}}
+  %0 = "rt.call"(%x) {callee = @rescale, chunk = 5, shift = 30, signed = true} : (!rt.lwe<4xi40, frac = 0>) -> !rt.lwe<4xi10, frac = -30>
+  func.return %0 : !rt.lwe<4xi10, frac = -30>
+}
