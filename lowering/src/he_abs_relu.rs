@@ -137,9 +137,12 @@ impl HeAbsRelu {
         let p = self.index_bits;
         let d = i64::from(yt.width.saturating_sub(p));
         let (floor_shift, middle) = (s + d, i64::from(d > 0));
-        let Some(bits) = u32::try_from(i64::from(xt.width) - floor_shift).ok().filter(|&b| b >= 2) else {
+        // k = floor(y / 2^d), y the rescale's proven i(q): it fits q − d = min(q, p) bits (fewer than x's width less
+        // s' when the ranges proved y narrower than that).
+        let bits = yt.width - d as u32;
+        if bits < 2 {
             return false;
-        };
+        }
         let k_frac = xt.frac - floor_shift as i32;
         // The sum (v + |v|) at frac(k) + 1 + middle; the result's frac is `deferred` bits coarser or finer.
         let sum_frac = k_frac + 1 + middle as i32;

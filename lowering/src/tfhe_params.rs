@@ -194,10 +194,10 @@ fn collect(m: &Module, rounding: Rounding) -> Result<Collected, Diagnostics> {
             let b = data.operands.get(i).and_then(|&v| lwe(m, v)).map_or(out.width, |t| t.width);
             own(i).scaled(f64::from(2 * b.saturating_sub(out.width)).exp2())
         };
+        let int = |name: &str| data.attr(name).and_then(|a| m.attr_as_int(a)).unwrap_or(0).clamp(0, 63) as u32;
         let nu2 = match callee {
             "lut" => {
                 let x = lwe(m, data.operands[0]).ok_or_else(|| error(m, op, "the table's input is not !rt.lwe"))?;
-                let int = |name: &str| data.attr(name).and_then(|a| m.attr_as_int(a)).unwrap_or(0) as u32;
                 let (shift, zero_bits) = (int("shift"), int("zero_bits"));
                 let table = data.attr("table").and_then(|a| m.attr_as_dense(a)).map(|d| match &d.values {
                     DenseValues::Int(values) => values.clone(),
@@ -213,7 +213,6 @@ fn collect(m: &Module, rounding: Rounding) -> Result<Collected, Diagnostics> {
                 // An exact floor without a table (he-abs-relu's, exact rounding): the chunks' bootstrap outputs are
                 // subtracted from the input, whose ciphertext is the result.
                 let x = lwe(m, data.operands[0]).ok_or_else(|| error(m, op, "the rescale's input is not !rt.lwe"))?;
-                let int = |name: &str| data.attr(name).and_then(|a| m.attr_as_int(a)).unwrap_or(0) as u32;
                 let floor = Floor::of_rescale(int("shift"), int("chunk"));
                 c.pbs += out.numel() * floor.bootstraps();
                 let extracted = floor_constraints(&mut c, op, x.width, floor, own(0), out.numel());

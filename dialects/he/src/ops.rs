@@ -23,8 +23,9 @@ pub mod attrs {
     /// `he.lut`: the input's lowest bits known to be zero (an input re-encoded by a left shift), `0..=shift`
     /// (default 0): an exact floor clears only the dropped bits above them. The clear backend checks it.
     pub const ZERO_BITS: AttrSpec = AttrSpec::optional("zero_bits", AttrType::Int);
-    /// `he.rescale` in the lookup-table model with exact rounding: the most bits one step of the floor clears (two
-    /// bootstraps, the noise margin of a table of `chunk − 1` bits); default: as many as the result's width.
+    /// `he.rescale`: marks an exact floor of the lookup-table model (he-abs-relu's, exact rounding), `1..=63`: the
+    /// most bits one step of the floor clears (two bootstraps, the noise margin of a table of `chunk − 1` bits).
+    /// Without it the lut model has no rescale kernel (he-lut-fuse makes rescales tables).
     pub const CHUNK: AttrSpec = AttrSpec::optional("chunk", AttrType::Int);
     /// Window strides `[sh, sw]` (default 1).
     pub const STRIDES: AttrSpec = AttrSpec::optional("strides", AttrType::IntArray);

@@ -182,11 +182,15 @@ fn encodings(m: &Module) -> Result<HashMap<Value, u32>, Diagnostics> {
         for &(op, x, k, shift) in &floors {
             let (rx, rk) = (parts.root(x), parts.root(k));
             let (ex, ek) = (widest[&rx], widest[&rk]);
-            if rx == rk || rounds > floors.len() + 1 || ek + shift > he::MAX_WIDTH {
-                let message = format!(
-                    "this exact floor's result must be encoded {shift} bits narrower than its input, which it also \
-                     reaches through leveled ops: no encoding fits both"
-                );
+            let why = if rx == rk || rounds > floors.len() + 1 {
+                "which it also reaches through leveled ops: no encoding fits both".to_string()
+            } else if ek + shift > he::MAX_WIDTH {
+                format!("i{}, wider than the widest encoding, i{}", ek + shift, he::MAX_WIDTH)
+            } else {
+                String::new()
+            };
+            if !why.is_empty() {
+                let message = format!("this exact floor's result must be encoded {shift} bits narrower than its input, {why}");
                 return Err(m.report(vec![Diagnostic::error(m.op(op).loc.clone(), message)]));
             }
             if ex < ek + shift {

@@ -32,3 +32,14 @@ func.func @floor_cycle(%x: !he.ct<4xi8, frac = 0>) -> !he.ct<4xi9, frac = 0> {
   %s = "he.add"(%x, %up) : (!he.ct<4xi8, frac = 0>, !he.ct<4xi8, frac = 0>) -> !he.ct<4xi9, frac = 0>
   func.return %s : !he.ct<4xi9, frac = 0>
 }
+
+// -----
+
+// An exact floor whose quotient's partition (i10) would put its input at i70: wider than any encoding.
+func.func @floor_too_wide(%x: !he.ct<4xi62, frac = 0>) -> !he.ct<4xi10, frac = -60> {
+  // expected-error @+1 {{this exact floor's result must be encoded 60 bits narrower than its input, i70, wider than the widest encoding, i64}}
+  %k = "he.rescale"(%x) {chunk = 4, shift = 60} : (!he.ct<4xi62, frac = 0>) -> !he.ct<4xi2, frac = -60>
+  %c = "he.encode"() {value = dense<200> : tensor<i9>} : () -> !he.pt<i9, frac = 0>
+  %y = "he.mul_plain"(%k, %c) : (!he.ct<4xi2, frac = -60>, !he.pt<i9, frac = 0>) -> !he.ct<4xi10, frac = -60>
+  func.return %y : !he.ct<4xi10, frac = -60>
+}
