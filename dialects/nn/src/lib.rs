@@ -6,6 +6,7 @@
 
 pub mod args;
 pub mod attrs;
+pub mod build;
 mod check;
 pub mod eval;
 pub mod ops;

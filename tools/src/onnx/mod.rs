@@ -106,12 +106,12 @@ pub fn import_model(name: &str, model: &ModelProto, options: &ImportOptions) -> 
         .collect::<Result<_, ImportError>>()?;
     let shapes: Vec<Vec<u64>> = args.iter().map(|(_, s)| s.clone()).collect();
     let mut imp = Importer::new(name, &shapes);
-    imp.m.limits = limits;
+    imp.b.m.limits = limits;
     imp.notes = notes;
     for (i, ((arg, shape), value)) in args.iter().zip(imp.args()).enumerate() {
-        veil_nn::args::set_secret(&mut imp.m, imp.func, i, true);
+        veil_nn::args::set_secret(&mut imp.b.m, imp.b.func, i, true);
         let range = input_range(arg, shape, i == 0, options, &mut imp.notes)?;
-        veil_nn::args::set_input_range(&mut imp.m, imp.func, i, range);
+        veil_nn::args::set_input_range(&mut imp.b.m, imp.b.func, i, range);
         imp.define(arg, Val::Ir { value, shape: shape.clone() });
     }
     for (name, value) in constants {
@@ -122,9 +122,9 @@ pub fn import_model(name: &str, model: &ModelProto, options: &ImportOptions) -> 
     imp.finish(&outputs)?;
     let mut registry = Registry::new();
     registry.register(&veil_nn::DIALECT);
-    let verified = veil_ir::verify(&imp.m, &registry).and_then(|()| veil_nn::args::verify_args(&imp.m));
+    let verified = veil_ir::verify(&imp.b.m, &registry).and_then(|()| veil_nn::args::verify_args(&imp.b.m));
     verified.map_err(|d| ImportError::Invalid { context: "the imported IR".into(), message: d.to_string() })?;
-    Ok(Imported { module: imp.m, notes: imp.notes })
+    Ok(Imported { module: imp.b.m, notes: imp.notes })
 }
 
 fn translate_nodes(imp: &mut Importer, graph: &GraphProto) -> Result<(), ImportError> {

@@ -70,7 +70,7 @@ pub fn batch_norm(imp: &mut Importer, node: &Node) -> Result<Vec<Val>, ImportErr
         let s: Vec<f32> =
             (0..channels as usize).map(|c| p[0].data()[c] / (p[3].data()[c] + epsilon as f32).sqrt()).collect();
         let t: Vec<f32> = (0..s.len()).map(|c| p[1].data()[c] - p[2].data()[c] * s[c]).collect();
-        let folded = match fold_plan(&imp.m, *value, &s, &t).map_err(|e| node.shape_error(e))? {
+        let folded = match fold_plan(&imp.b.m, *value, &s, &t).map_err(|e| node.shape_error(e))? {
             Some(Folded::Conv { input, attrs, w, b }) => {
                 let input = imp.ir_val(input);
                 Some((imp.emit(node, Op::Conv2d(attrs), &[input, Val::float(w), Val::float(b)])?, "Conv"))
