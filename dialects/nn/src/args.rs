@@ -69,3 +69,34 @@ pub fn verify_args(m: &Module) -> Result<(), Diagnostics> {
         Err(m.report(errors))
     }
 }
+
+/// The range an argument of shape `shape` gets from a front end's options: `range` as given (it must be
+/// `lo <= hi`, finite), or the minimum and maximum of calibration samples (whole inputs of that shape, finite
+/// values), or `None` without either. Errors say what is wrong with the range or the samples.
+pub fn input_range_from(
+    range: Option<(f64, f64)>,
+    samples: Option<&crate::eval::Tensor<f32>>,
+    shape: &[u64],
+) -> Result<Option<(f64, f64)>, String> {
+    if let Some((lo, hi)) = range {
+        if !(lo.is_finite() && hi.is_finite() && lo <= hi) {
+            return Err(format!("the input range [{lo}, {hi}] is not lo <= hi"));
+        }
+        return Ok(Some((lo, hi)));
+    }
+    let Some(data) = samples else { return Ok(None) };
+    let per_input = crate::shapes::num_elements(shape).unwrap_or(0) as usize;
+    if data.is_empty() || per_input == 0 || !data.len().is_multiple_of(per_input) {
+        return Err(format!(
+            "{} values of shape {:?} do not make whole inputs of shape {shape:?} ({per_input} values each)",
+            data.len(),
+            data.shape()
+        ));
+    }
+    if data.data().iter().any(|v| !v.is_finite()) {
+        return Err("the data holds NaN or infinite values".into());
+    }
+    let lo = data.data().iter().copied().fold(f32::INFINITY, f32::min);
+    let hi = data.data().iter().copied().fold(f32::NEG_INFINITY, f32::max);
+    Ok(Some((f64::from(lo), f64::from(hi))))
+}

@@ -235,37 +235,18 @@ fn input_range(
     options: &ImportOptions,
     notes: &mut Vec<String>,
 ) -> Result<Option<(f64, f64)>, ImportError> {
-    if let Some((lo, hi)) = options.input_range {
-        if !(lo.is_finite() && hi.is_finite() && lo <= hi) {
-            return Err(ImportError::Calibration { message: format!("the input range [{lo}, {hi}] is not lo <= hi") });
-        }
-        return Ok(Some((lo, hi)));
-    }
-    let Some(data) = options.calibration.as_ref().filter(|_| first) else {
-        notes.push(format!(
+    let samples = options.calibration.as_ref().filter(|_| first);
+    let range = veil_nn::args::input_range_from(options.input_range, samples, shape)
+        .map_err(|message| ImportError::Calibration { message })?;
+    match (range, samples) {
+        (None, _) => notes.push(format!(
             "input '{name}' has no range; the precision pass needs one (give --input-range LO,HI or --calibration FILE.npy)"
-        ));
-        return Ok(None);
-    };
-    let per_input = num_elements(shape).unwrap_or(0) as usize;
-    if data.is_empty() || per_input == 0 || !data.len().is_multiple_of(per_input) {
-        return Err(ImportError::Calibration {
-            message: format!(
-                "{} values of shape {:?} do not make whole inputs of shape {shape:?} ({per_input} values each)",
-                data.len(),
-                data.shape()
-            ),
-        });
+        )),
+        (Some((lo, hi)), Some(data)) if options.input_range.is_none() => notes.push(format!(
+            "input '{name}': range [{lo}, {hi}] from the calibration data ({} samples)",
+            data.len() / num_elements(shape).unwrap_or(1).max(1) as usize
+        )),
+        _ => {}
     }
-    if data.data().iter().any(|v| !v.is_finite()) {
-        return Err(ImportError::Calibration { message: "the data holds NaN or infinite values".into() });
-    }
-    let lo = data.data().iter().copied().fold(f32::INFINITY, f32::min);
-    let hi = data.data().iter().copied().fold(f32::NEG_INFINITY, f32::max);
-    let (lo, hi) = (f64::from(lo), f64::from(hi));
-    notes.push(format!(
-        "input '{name}': range [{lo}, {hi}] from the calibration data ({} samples)",
-        data.len() / per_input
-    ));
-    Ok(Some((lo, hi)))
+    Ok(range)
 }
