@@ -40,6 +40,13 @@ pub fn run_in(dir: &Path, args: &[String], stdin: &mut dyn FnMut() -> std::io::R
         Err(Exit::Info(text)) => return OptOutput { stdout: text, ..OptOutput::default() },
         Err(Exit::Error(text)) => return fail(text),
     };
+    if config.verify_with_mlir && !veil_mlir::AVAILABLE {
+        return fail(
+            "error: --verify-with-mlir needs veil-opt built with the MLIR front end (`--features mlir`; \
+             docs/mlir-frontend.md)\n"
+                .into(),
+        );
+    }
     let (name, text) = match read_input(dir, &config.input, stdin) {
         Ok(input) => input,
         Err(e) => return fail(format!("error: {e}\n")),
@@ -77,7 +84,14 @@ pub fn run_in(dir: &Path, args: &[String], stdin: &mut dyn FnMut() -> std::io::R
             }
             run.ir.is_none()
         };
-        if failed {
+        let rejected = match (&run.ir, config.verify_with_mlir) {
+            (Some(ir), true) => veil_mlir::verify_text(&format!("{name} (output)"), ir).err(),
+            _ => None,
+        };
+        if let Some(e) = &rejected {
+            out.stderr.push_str(&format!("error: MLIR rejects the output:\n{e}\n"));
+        }
+        if failed || rejected.is_some() {
             out.code = 1;
         }
         ir_parts.push(run.ir.unwrap_or_default());

@@ -56,9 +56,9 @@ impl Level {
 /// How to load and compile a model.
 #[derive(Clone, Debug, Default)]
 pub struct Options {
-    /// The range of every input element (ONNX models: the inputs' `veil.range`).
+    /// The range of every input element (ONNX models and upstream MLIR programs: the inputs' `veil.range`).
     pub input_range: Option<(f64, f64)>,
-    /// Sample inputs whose extremes give the input range (ONNX models).
+    /// Sample inputs whose extremes give the input range (ONNX models and upstream MLIR programs).
     pub calibration: Option<FloatTensor<f32>>,
     /// Options of passes of the `nn-to-rt` pipeline: (pass name, option text such as `act-frac=6`).
     pub pass_options: Vec<(String, String)>,
@@ -83,7 +83,7 @@ pub type PublicInput = (usize, IntTensor<i64>);
 pub struct Loaded {
     pub level: Level,
     pub module: Module,
-    /// The importer's notes (ONNX models).
+    /// The importer's notes (ONNX models, upstream MLIR programs).
     pub notes: Vec<String>,
 }
 
@@ -161,7 +161,8 @@ pub fn detect_level(m: &Module) -> Result<Level, String> {
     }
 }
 
-/// Loads an ONNX model (by its `.onnx` extension or its contents) or an MLIR file of any level.
+/// Loads an ONNX model (by its `.onnx` extension or its contents), an upstream MLIR program (TOSA, linalg: the MLIR
+/// front end, [`veil_mlir`]) or a Veil program of any level.
 pub fn load(path: &Path, options: &Options) -> Result<Loaded, String> {
     let shown = path.display();
     let bytes = std::fs::read(path).map_err(|e| format!("cannot read '{shown}': {e}"))?;
@@ -180,6 +181,15 @@ pub fn load(path: &Path, options: &Options) -> Result<Loaded, String> {
         return Ok(Loaded { level: Level::Nn, module: imported.module, notes: imported.notes });
     };
     let name = path.to_string_lossy();
+    if veil_mlir::upstream_op(text).is_some() {
+        let import = veil_mlir::ImportOptions {
+            input_range: options.input_range,
+            calibration: options.calibration.clone(),
+            limits: options.limits,
+        };
+        let imported = veil_mlir::import_text(&name, text, &import).map_err(|e| e.to_string())?;
+        return Ok(Loaded { level: Level::Nn, module: imported.module, notes: imported.notes });
+    }
     let module = parse_and_verify_with_limits(&name, text, &veil_lowering::registry(), options.limits)
         .map_err(|d| render(&d))?;
     let level = detect_level(&module).map_err(|e| format!("'{shown}': {e}"))?;

@@ -12,7 +12,9 @@
 //! snapshotted with insta in `snapshots/` next to the file (`<stem>.snap`, `<stem>.run<N>.snap` for the N-th
 //! RUN line). Bless changed outputs with `cargo insta review`, or `INSTA_UPDATE=always cargo test -p veil-tools
 //! --test filetests`; under `CI=true` a missing snapshot fails. `VEIL_FILETEST=substring` runs only the
-//! matching files. All failing files are reported together.
+//! matching files. All failing files are reported together. Built with the `mlir` feature, every module a RUN line
+//! prints (each `// -----` chunk of stdout that Veil reads back as IR) is also parsed and verified by MLIR itself
+//! (`veil_mlir::verify_text`, Veil's dialects unregistered there).
 
 mod common;
 
@@ -114,6 +116,9 @@ fn check_run(
         (true, false) => ("<stderr>", out.stderr.clone()),
         (false, false) => ("<stdout>", out.stdout.clone()),
     };
+    if cfg!(feature = "mlir") && !run.expect_failure {
+        verify_with_mlir(rel, &out.stdout)?;
+    }
     let prefixes: Vec<&str> = run.prefixes.iter().map(String::as_str).collect();
     if run.explicit_filecheck || filecheck::has_directives(text, &prefixes) {
         filecheck::check(rel, text, &prefixes, stream, &checked)?;
@@ -141,6 +146,18 @@ fn check_run(
     settings.set_omit_expression(true);
     catch_unwind(AssertUnwindSafe(|| settings.bind(|| insta::assert_snapshot!(name.as_str(), content))))
         .map_err(|_| format!("{problem}; review with `cargo insta review` or bless with INSTA_UPDATE=always"))
+}
+
+/// MLIR's parser and verifiers on every chunk of `stdout` that is a module Veil reads back.
+fn verify_with_mlir(rel: &str, stdout: &str) -> Result<(), String> {
+    for chunk in stdout.split(&format!("{}\n", opt::SPLIT_MARKER)) {
+        if veil_ir::parse_and_verify(rel, chunk, &veil_lowering::registry()).is_err() {
+            continue; // a report or a dump, not a module
+        }
+        veil_mlir::verify_text(&format!("{rel} (output)"), chunk)
+            .map_err(|e| format!("MLIR rejects the output:\n{e}"))?;
+    }
+    Ok(())
 }
 
 /// The RUN lines of a file, continuation lines joined.

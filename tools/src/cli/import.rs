@@ -1,5 +1,6 @@
-//! `veil import MODEL.onnx [-o OUT.mlir] [--input-range LO,HI] [--calibration FILE.npy]`: prints (or writes)
-//! the nn IR of the model; the importer's notes go to stderr.
+//! `veil import MODEL [-o OUT.mlir] [--input-range LO,HI] [--calibration FILE.npy]`: prints (or writes) the nn
+//! IR of an ONNX model or an upstream MLIR program (TOSA, linalg: the MLIR front end); the importer's notes go to
+//! stderr.
 
 use std::path::PathBuf;
 
@@ -8,12 +9,12 @@ use veil_ir::print_module;
 
 use super::model_args::LimitsFlag;
 use super::{npy, Output};
-use crate::onnx::{import_file, ImportOptions};
+use crate::pipeline::{self, Options};
 
 #[derive(Args, Debug)]
 pub struct ImportArgs {
-    /// The ONNX model
-    #[arg(value_name = "MODEL.onnx")]
+    /// The model: an ONNX file, or an MLIR file in upstream dialects (TOSA, linalg; needs the mlir feature)
+    #[arg(value_name = "MODEL")]
     pub model: PathBuf,
     /// Write the IR to this file instead of stdout
     #[arg(short, long, value_name = "OUT.mlir")]
@@ -49,8 +50,17 @@ pub fn run(args: &ImportArgs) -> Output {
         Ok(l) => l,
         Err(e) => return Output::error(e),
     };
-    let options = ImportOptions { input_range: args.input_range, calibration, limits, ..ImportOptions::default() };
-    let imported = match import_file(&args.model, &options) {
+    let is_program = std::fs::read_to_string(&args.model).ok().is_some_and(|text| {
+        args.model.extension().is_some_and(|e| e == "mlir") && veil_mlir::upstream_op(&text).is_none()
+    });
+    if is_program {
+        return Output::error(format!(
+            "'{}' is not an ONNX model nor an upstream MLIR program (TOSA, linalg): a Veil program needs no import",
+            args.model.display()
+        ));
+    }
+    let options = Options { input_range: args.input_range, calibration, limits, ..Options::default() };
+    let imported = match pipeline::load(&args.model, &options) {
         Ok(i) => i,
         Err(e) => return Output::error(e),
     };

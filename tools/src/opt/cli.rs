@@ -16,6 +16,7 @@ const DRIVER_FLAGS: &[&str] = &[
     "print-ir-after-all",
     "split-input-file",
     "verify-diagnostics",
+    "verify-with-mlir",
     "limits",
     "help",
 ];
@@ -29,6 +30,8 @@ pub struct Config {
     pub print_ir_after_all: bool,
     pub split_input_file: bool,
     pub verify_diagnostics: bool,
+    /// Parse and verify every printed module with MLIR itself (the `mlir` feature).
+    pub verify_with_mlir: bool,
     /// The resource limits: the defaults, then `VEIL_LIMITS`, then `--limits`.
     pub limits: Limits,
 }
@@ -85,6 +88,9 @@ pub fn command(passes: &PassRegistry) -> Command {
                 .action(ArgAction::SetTrue)
                 .help("Check the diagnostics against the input's expected-error/warning/remark comments"),
         )
+        .arg(Arg::new("verify-with-mlir").long("verify-with-mlir").action(ArgAction::SetTrue).help(
+            "Parse and verify the output with MLIR itself, Veil's dialects unregistered there (needs the mlir feature)",
+        ))
         .arg(
             Arg::new("limits")
                 .long("limits")
@@ -146,6 +152,7 @@ pub fn parse(passes: &PassRegistry, args: &[String]) -> Result<Config, Exit> {
         print_ir_after_all: matches.get_flag("print-ir-after-all"),
         split_input_file: matches.get_flag("split-input-file"),
         verify_diagnostics: matches.get_flag("verify-diagnostics"),
+        verify_with_mlir: matches.get_flag("verify-with-mlir"),
         limits,
     })
 }
