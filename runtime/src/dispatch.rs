@@ -50,6 +50,15 @@ impl<'a, C> Call<'a, C> {
         self.int(name).ok_or_else(|| RuntimeError::Program(format!("missing attribute '{name}'")))
     }
 
+    /// A boolean attribute (`true`/`false`, or an integer), `default` when absent.
+    fn flag(&self, name: &str, default: bool) -> bool {
+        let Some(a) = self.m.op(self.op).attr(name) else { return default };
+        match self.m.attr(a) {
+            veil_ir::AttrKind::Bool(b) => *b,
+            _ => self.m.attr_as_int(a).map_or(default, |i| i != 0),
+        }
+    }
+
     fn ints(&self, name: &str) -> Option<Vec<i64>> {
         self.m.op(self.op).attr(name).and_then(|a| self.m.attr_as_int_array(a))
     }
@@ -123,7 +132,7 @@ pub(crate) fn call<B: Backend + ?Sized>(
             };
             backend.conv2d_plain(c.ct(0)?, c.pt(1)?, c.optional_pt(2)?, &attrs, out)
         }
-        "sum" => backend.sum(c.ct(0)?, &c.ints("axes").unwrap_or_default(), c.int("keepdims").unwrap_or(0) != 0, out),
+        "sum" => backend.sum(c.ct(0)?, &c.ints("axes").unwrap_or_default(), c.flag("keepdims", true), out),
         "rescale" => {
             let positive = |k: i64| u32::try_from(k).ok().filter(|&k| k >= 1);
             let chunk = c.int("chunk").map(|k| positive(k).ok_or(k)).transpose();

@@ -65,3 +65,20 @@ func.func @bias(%x: !rt.ct<1x3xi8, frac = 0>) -> !rt.ct<1x3xi8, frac = 0> {
     let out = run(&m, None, vec![Buffer::Ct(t(&[1, 3], &[1, -2, 5]))], &CLEAR).unwrap();
     assert_eq!(out, vec![Buffer::Ct(t(&[1, 3], &[4, 1, 8]))]);
 }
+
+#[test]
+fn a_sum_keeps_its_axes_unless_keepdims_is_false() {
+    // he.sum's default, which he-to-rt leaves implicit, is keepdims = true (the kernel used to default to false and
+    // return [1, 2] for this [1, 2, 1] result).
+    let m = parse(
+        r#"
+func.func @sums(%x: !rt.ct<1x2x3xi8, frac = 0>) -> (!rt.ct<1x2x1xi8, frac = 0>, !rt.ct<1x2xi8, frac = 0>) {
+  %0 = "rt.call"(%x) {callee = @sum, axes = [2], blocks = 4, signed = true} : (!rt.ct<1x2x3xi8, frac = 0>) -> !rt.ct<1x2x1xi8, frac = 0>
+  %1 = "rt.call"(%x) {callee = @sum, axes = [2], keepdims = false, blocks = 4, signed = true} : (!rt.ct<1x2x3xi8, frac = 0>) -> !rt.ct<1x2xi8, frac = 0>
+  func.return %0, %1 : !rt.ct<1x2x1xi8, frac = 0>, !rt.ct<1x2xi8, frac = 0>
+}
+"#,
+    );
+    let out = run(&m, None, vec![Buffer::Ct(t(&[1, 2, 3], &[1, 2, 3, -4, 5, -6]))], &CLEAR).unwrap();
+    assert_eq!(out, vec![Buffer::Ct(t(&[1, 2, 1], &[6, -5])), Buffer::Ct(t(&[1, 2], &[6, -5]))]);
+}
