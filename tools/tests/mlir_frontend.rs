@@ -361,8 +361,8 @@ fn tosa_misc_reference(x: &[f32]) -> Vec<f32> {
     let mut out = vec![];
     for ch in 0..8 {
         let sign = if ch < 4 { 1.0 } else { -1.0 };
-        for row in 0..2 {
-            out.push((0..2).map(|col| sign * dw[ch % 4][row][col] * scale[ch] - 0.25).sum());
+        for row in &dw[ch % 4] {
+            out.push(row.iter().map(|v| sign * v * scale[ch] - 0.25).sum());
         }
     }
     out
