@@ -591,6 +591,29 @@ fn dynamic_shapes_and_missing_functions_are_refused() {
 }
 
 #[test]
+fn resource_limits_hold_before_and_during_the_conversion() {
+    // Deep nesting is refused before MLIR parses (its parser overflows the stack on it).
+    let deep = format!(
+        "func.func @main(%x: tensor<1xf32>) -> tensor<1xf32> {{\n  %c = arith.constant dense<{}1.0{}> : tensor<1xf32>\n  return %x : tensor<1xf32>\n}}\n",
+        "[".repeat(100_000),
+        "]".repeat(100_000)
+    );
+    let e = import_error("deep.mlir", &deep);
+    assert!(e.starts_with("deep.mlir:2: brackets nested more than 256 levels deep, the limit"), "{e}");
+    // A fill of 10^11 elements: an error at the op, not an allocation.
+    let huge = "func.func @main(%x: tensor<1xf32>) -> tensor<1xf32> {\n  %z = arith.constant 0.0 : f32\n  %e = tensor.empty() : tensor<100000x1000000xf32>\n  %f = linalg.fill ins(%z : f32) outs(%e : tensor<100000x1000000xf32>) -> tensor<100000x1000000xf32>\n  return %x : tensor<1xf32>\n}\n";
+    let e = import_error("huge.mlir", huge);
+    assert!(e.starts_with("huge.mlir:3:8: error: 'tensor.empty': a tensor of shape [100000, 1000000] has"), "{e}");
+    // The bytes of all constants: the MLP's four weight tensors take 204 bytes.
+    let limits = veil_ir::Limits { max_constant_bytes: 100, ..veil_ir::Limits::default() };
+    let e = match import_text("mlp.mlir", &tosa_mlp(), &ImportOptions { limits, ..ImportOptions::default() }) {
+        Ok(_) => panic!("imported beyond the limit"),
+        Err(e) => e.to_string(),
+    };
+    assert!(e.contains("'tosa.const': the constants of this module take more than 100 bytes"), "{e}");
+}
+
+#[test]
 fn veil_import_converts_upstream_programs_and_refuses_veil_programs() {
     let dir = scratch("mlir_import");
     let (path, _) = write_program(&dir, "mlp.tosa.mlir", &tosa_mlp(), &[1, 8], 1);

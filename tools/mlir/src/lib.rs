@@ -61,9 +61,47 @@ pub fn upstream_op(text: &str) -> Option<(String, usize)> {
     None
 }
 
+/// The deepest nesting of `(`, `[` and `{` in an MLIR text (string literals and comments skipped), checked against
+/// the limit before MLIR sees the text: MLIR's recursive-descent parser overflows the stack (a segfault) on a
+/// constant nested a few hundred thousand levels deep.
+pub fn check_nesting(name: &str, text: &str, max_nesting: usize) -> Result<(), ImportError> {
+    let (mut depth, mut in_string, mut escaped) = (0usize, false, false);
+    for (number, line) in text.lines().enumerate() {
+        let mut chars = line.chars().peekable();
+        while let Some(c) = chars.next() {
+            if in_string {
+                match c {
+                    _ if escaped => escaped = false,
+                    '\\' => escaped = true,
+                    '"' => in_string = false,
+                    _ => {}
+                }
+                continue;
+            }
+            match c {
+                '"' => in_string = true,
+                '/' if chars.peek() == Some(&'/') => break,
+                '(' | '[' | '{' => depth += 1,
+                ')' | ']' | '}' => depth = depth.saturating_sub(1),
+                _ => {}
+            }
+            if depth > max_nesting {
+                return Err(ImportError::Options(format!(
+                    "{name}:{}: brackets nested more than {max_nesting} levels deep, the limit; raise it with \
+                     --limits nesting=N or {}=nesting=N (docs/limits.md)",
+                    number + 1,
+                    veil_ir::limits::ENV_VAR
+                )));
+            }
+        }
+    }
+    Ok(())
+}
+
 /// Parses `text` (the file `name`) with MLIR, verifies it with MLIR's verifiers and converts its function to the
 /// nn dialect.
 pub fn import_text(name: &str, text: &str, options: &ImportOptions) -> Result<Imported, ImportError> {
+    check_nesting(name, text, options.limits.max_nesting)?;
     #[cfg(feature = "mlir")]
     return mlir::import(name, text, options);
     #[cfg(not(feature = "mlir"))]
@@ -76,6 +114,7 @@ pub fn import_text(name: &str, text: &str, options: &ImportOptions) -> Result<Im
 /// Parses `text` (the file `name`) with MLIR and runs MLIR's verifiers on it, with every dialect registered and
 /// unregistered ops allowed (Veil's own dialects are unregistered there): `veil-opt --verify-with-mlir`.
 pub fn verify_text(name: &str, text: &str) -> Result<(), ImportError> {
+    check_nesting(name, text, Limits::default().max_nesting)?;
     #[cfg(feature = "mlir")]
     return mlir::verify(name, text);
     #[cfg(not(feature = "mlir"))]
@@ -87,7 +126,17 @@ pub fn verify_text(name: &str, text: &str) -> Result<(), ImportError> {
 
 #[cfg(test)]
 mod tests {
-    use super::upstream_op;
+    use super::{check_nesting, upstream_op};
+
+    #[test]
+    fn deep_nesting_is_refused_before_mlir_parses() {
+        let deep = format!("%c = arith.constant dense<{}1.0{}> : tensor<1xf32>", "[".repeat(300), "]".repeat(300));
+        let e = check_nesting("deep.mlir", &deep, 256).unwrap_err().to_string();
+        assert!(e.starts_with("deep.mlir:1: brackets nested more than 256 levels deep"), "{e}");
+        // Brackets inside strings and comments do not count.
+        let quoted = format!("%s = \"x\" {{note = \"{}\"}} // {}", "[".repeat(300), "(".repeat(300));
+        assert!(check_nesting("q.mlir", &quoted, 256).is_ok());
+    }
 
     #[test]
     fn upstream_ops_are_found_by_dialect() {

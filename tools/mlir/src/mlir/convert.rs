@@ -23,6 +23,8 @@ pub(crate) struct Converter<'s> {
     vals: HashMap<usize, Val>,
     source: &'s Source,
     pub limits: Limits,
+    /// The bytes of the program's constants read so far, against `limits.max_constant_bytes`.
+    constant_bytes: u64,
 }
 
 /// A value's identity, for the map of converted values.
@@ -79,10 +81,25 @@ impl Converter<'_> {
         self.emit(Op::Reshape(shape.to_vec()), std::slice::from_ref(v))
     }
 
-    /// Reads a dense constant attribute of `op`.
-    pub fn dense_attr(&self, op: OperationRef, name: &str) -> Result<Val, String> {
+    /// Reads a dense constant attribute of `op`, counting its bytes against the limit on all constants.
+    pub fn dense_attr(&mut self, op: OperationRef, name: &str) -> Result<Val, String> {
         let attr = op.attribute(name).map_err(|_| format!("the attribute '{name}' is missing"))?;
-        read::dense(attr, &self.limits)
+        self.constant(attr)
+    }
+
+    /// [`Self::dense_attr`] of an attribute in hand.
+    pub fn constant(&mut self, attr: melior::ir::Attribute) -> Result<Val, String> {
+        let value = read::dense(attr, &self.limits)?;
+        let bytes = value.shape().iter().product::<u64>().saturating_mul(4);
+        self.limits.add_constant_bytes(&mut self.constant_bytes, bytes).map_err(|e| e.to_sentence())?;
+        Ok(value)
+    }
+
+    /// A constant tensor of `shape` filled with `value`, its size checked against the limits.
+    pub fn full(&self, shape: &[u64], value: f32) -> Result<Val, String> {
+        let dims: Vec<Option<u64>> = shape.iter().map(|&d| Some(d)).collect();
+        self.limits.check_elements(|| format!("a tensor of shape {shape:?}"), &dims).map_err(|e| e.to_sentence())?;
+        Ok(Val::float(veil_nn::eval::Tensor::full(shape.to_vec(), value)?))
     }
 
     /// A diagnostic at `op`'s location in the source.
@@ -183,8 +200,13 @@ pub(crate) fn convert(module: &MlirModule, source: &Source, options: &ImportOpti
     }
     let region = func.region(0).map_err(|_| func_error("the function has no body".into()))?;
     let body = region.first_block().ok_or_else(|| func_error("the function has no body".into()))?;
-    let mut cv =
-        Converter { b: FuncBuilder::new(&source.name, &shapes), vals: HashMap::new(), source, limits: options.limits };
+    let mut cv = Converter {
+        b: FuncBuilder::new(&source.name, &shapes),
+        vals: HashMap::new(),
+        source,
+        limits: options.limits,
+        constant_bytes: 0,
+    };
     cv.b.m.limits = options.limits;
     let mut notes = vec![];
     for (i, (value, shape)) in cv.b.args().into_iter().zip(&shapes).enumerate() {

@@ -52,7 +52,7 @@ pub(crate) fn convert(cv: &mut Converter, op: OperationRef, name: &str) -> Resul
         "arith.constant" => {
             let attr = op.attribute("value").map_err(|_| "the attribute 'value' is missing".to_string())?;
             if unsafe { sys::mlirAttributeIsAElements(attr.to_raw()) } {
-                read::dense(attr, &cv.limits)?
+                cv.constant(attr)?
             } else {
                 read::scalar(attr)?
             }
@@ -70,7 +70,7 @@ pub(crate) fn convert(cv: &mut Converter, op: OperationRef, name: &str) -> Resul
         "linalg.fill" => {
             let shape = cv.result_shape(op, 0)?;
             match cv.operand(op, 0)? {
-                Val::Float(v) if v.len() == 1 => Val::float(Tensor::full(shape, v.data()[0])?),
+                Val::Float(v) if v.len() == 1 => cv.full(&shape, v.data()[0])?,
                 _ => return Err("fills with a value that is not a float constant".into()),
             }
         }
@@ -123,9 +123,7 @@ pub(crate) fn convert(cv: &mut Converter, op: OperationRef, name: &str) -> Resul
 }
 
 fn zeros(cv: &Converter, shape: &[u64]) -> Result<Val, String> {
-    let dims: Vec<Option<u64>> = shape.iter().map(|&d| Some(d)).collect();
-    cv.limits.check_elements(|| format!("a tensor of shape {shape:?}"), &dims).map_err(|e| e.to_sentence())?;
-    Ok(Val::float(Tensor::full(shape.to_vec(), 0.0)?))
+    cv.full(shape, 0.0)
 }
 
 /// Whether `v` is a constant of zeros (an `outs` operand that adds nothing).
@@ -484,11 +482,14 @@ fn channel_bias(init: &Val) -> Option<Val> {
     let &[n, c, h, w] = t.shape() else { return None };
     let data = t.data();
     let plane = (h * w) as usize;
+    if data.is_empty() || plane == 0 {
+        return None;
+    }
     let per_channel: Vec<f32> = (0..c as usize).map(|ch| data[ch * plane]).collect();
     let constant = (0..n as usize).all(|i| {
         (0..c as usize).all(|ch| data[(i * c as usize + ch) * plane..][..plane].iter().all(|&v| v == per_channel[ch]))
     });
-    constant.then(|| Val::float(Tensor::new(vec![c], per_channel).expect("c values")))
+    constant.then(|| Tensor::new(vec![c], per_channel).ok().map(Val::float)).flatten()
 }
 
 fn conv(cv: &mut Converter, op: OperationRef, name: &str) -> Result<Val, String> {

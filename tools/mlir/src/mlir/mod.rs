@@ -57,12 +57,11 @@ impl Source {
         Location::FileLineCol { file, line: line as u32, col: col as u32 }
     }
 
-    /// The byte offset of a 1-based line and column.
+    /// The byte offset of a 1-based line and column (the column clamped to the line).
     fn offset(&self, line: usize, col: usize) -> Option<usize> {
         let start: usize = self.text.split_inclusive('\n').take(line.checked_sub(1)?).map(str::len).sum();
-        let length = self.text[start..].split('\n').next()?.len();
-        (start + col.saturating_sub(1).min(length) <= self.text.len())
-            .then_some(start + col.saturating_sub(1).min(length))
+        let length = self.text.get(start..)?.split('\n').next()?.len();
+        Some(start + col.saturating_sub(1).min(length))
     }
 
     /// Renders diagnostics against this source.
