@@ -4,9 +4,9 @@
 use veil_nn::eval::Op;
 use veil_nn::shapes::{AvgPool2dAttrs, Conv2dAttrs, MaxPool2dAttrs};
 
-use crate::onnx::error::ImportError;
-use crate::onnx::graph::{Importer, Val};
-use crate::onnx::node::Node;
+use crate::error::ImportError;
+use crate::graph::{Importer, Val};
+use crate::node::Node;
 
 /// A two-element attribute (`strides`, `dilations`, `kernel_shape`), or `default`.
 fn pair(node: &Node, name: &str, default: [u64; 2]) -> Result<[u64; 2], ImportError> {

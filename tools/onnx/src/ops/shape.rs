@@ -8,10 +8,10 @@ use veil_nn::eval::Tensor;
 use veil_nn::shapes::normalize_axis;
 
 use super::layout::reshape_val;
-use crate::onnx::error::ImportError;
-use crate::onnx::graph::{Importer, Val};
-use crate::onnx::node::Node;
-use crate::onnx::tensor::{dtype_name, is_float};
+use crate::error::ImportError;
+use crate::graph::{Importer, Val};
+use crate::node::Node;
+use crate::tensor::{dtype_name, is_float};
 
 fn ints(node: &Node, shape: Vec<u64>, data: Vec<i64>) -> Result<Val, ImportError> {
     Ok(Val::Int(Rc::new(Tensor::new(shape, data).map_err(|e| node.shape_error(e))?)))

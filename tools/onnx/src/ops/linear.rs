@@ -7,9 +7,9 @@ use veil_ir::{Module, OpId, Value};
 use veil_nn::eval::{self, kernels, Op, Tensor};
 use veil_nn::shapes::{BatchNormAttrs, Conv2dAttrs, TransposeAttrs};
 
-use crate::onnx::error::ImportError;
-use crate::onnx::graph::{Importer, Val};
-use crate::onnx::node::{decimal, Node};
+use crate::error::ImportError;
+use crate::graph::{Importer, Val};
+use crate::node::{decimal, Node};
 
 const TRANSPOSE_2D: fn() -> Op = || Op::Transpose(TransposeAttrs { perm: vec![1, 0] });
 

@@ -3,10 +3,10 @@
 
 use veil_nn::eval::{kernels, Op, Tensor};
 
-use crate::onnx::error::ImportError;
-use crate::onnx::graph::{Importer, Val};
-use crate::onnx::node::Node;
-use crate::onnx::tensor::tensor_from_proto;
+use crate::error::ImportError;
+use crate::graph::{Importer, Val};
+use crate::node::Node;
+use crate::tensor::tensor_from_proto;
 
 fn binary(imp: &mut Importer, node: &Node, op: Op) -> Result<Vec<Val>, ImportError> {
     let (a, b) = (imp.input(node, 0)?, imp.input(node, 1)?);

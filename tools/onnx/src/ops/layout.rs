@@ -6,9 +6,9 @@ use std::rc::Rc;
 use veil_nn::eval::{kernels, Op};
 use veil_nn::shapes::{normalize_axis, num_elements, ConcatAttrs, PadAttrs, TransposeAttrs};
 
-use crate::onnx::error::ImportError;
-use crate::onnx::graph::{Importer, Val};
-use crate::onnx::node::{decimal, Node};
+use crate::error::ImportError;
+use crate::graph::{Importer, Val};
+use crate::node::{decimal, Node};
 
 /// Reshapes any value: integer constants directly, others through `nn.reshape` (folded on constants).
 pub(super) fn reshape_val(imp: &mut Importer, node: &Node, x: Val, shape: Vec<u64>) -> Result<Val, ImportError> {
