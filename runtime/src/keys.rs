@@ -5,6 +5,7 @@
 //! `trivial` kernel makes trivial (noiseless, public) ciphertexts.
 
 use crate::error::{Result, RuntimeError};
+use crate::file_format::fnv1a;
 use crate::tensor::{unravel, Tensor};
 use crate::width::Width;
 use rayon::prelude::*;
@@ -25,13 +26,6 @@ pub fn parameters() -> AtomicPatternParameters {
 /// that a key or ciphertext made under other parameters is rejected before anything is deserialized.
 pub fn parameter_fingerprint() -> u64 {
     fnv1a(&[format!("{:?}", parameters()).as_bytes()])
-}
-
-/// FNV-1a, 64 bits, of the concatenation of `parts` (without copying them: a server key is hundreds of MB): the
-/// checksum of our file headers (detects truncation and corruption, not tampering).
-pub(crate) fn fnv1a(parts: &[&[u8]]) -> u64 {
-    let step = |h: u64, &b: &u8| (h ^ b as u64).wrapping_mul(0x0100_0000_01b3);
-    parts.iter().fold(0xcbf2_9ce4_8422_2325, |h, part| part.iter().fold(h, step))
 }
 
 /// The client's secret key.

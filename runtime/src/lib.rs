@@ -7,6 +7,7 @@ pub mod backend;
 pub mod clear;
 mod dispatch;
 pub mod error;
+pub mod file_format;
 #[cfg(feature = "tfhe")]
 pub mod files;
 pub mod interp;

@@ -70,6 +70,14 @@ fn wrong_kind_truncation_and_corruption_are_errors() {
     let at = corrupted.len() - 100;
     corrupted[at] ^= 0x40;
     assert!(message(EncryptedTensor::from_bytes(&corrupted).unwrap_err()).contains("corrupted"));
+    // A payload length whose sum with the meta's overflows a u64 (found by the runtime_files fuzz target: it
+    // panicked in the sum).
+    let mut overflowing = file.clone();
+    overflowing[24..32].copy_from_slice(&u64::MAX.to_le_bytes());
+    assert_eq!(
+        message(EncryptedTensor::from_bytes(&overflowing).unwrap_err()),
+        "cannot read ciphertext tensor: the file is truncated"
+    );
     let mut bad_magic = file;
     bad_magic[0] = b'X';
     assert!(message(ClientKey::from_bytes(&bad_magic).unwrap_err()).contains("magic"));

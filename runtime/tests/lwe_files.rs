@@ -10,7 +10,7 @@ use std::sync::Arc;
 
 use common::{t, w, CLEAR};
 use veil_rt::tfhe_config::LutParams;
-use veil_runtime::files::describe_lut_params;
+use veil_runtime::files::{check, describe_lut_params, reseal, Kind};
 use veil_runtime::lwe_backend::Rounding;
 use veil_runtime::{
     Backend, LweBackend, LweClientKey, LweCompressedServerKey, LweEncryptedTensor, Persist, RuntimeError,
@@ -104,4 +104,80 @@ fn other_kinds_and_keys_unlike_their_parameters_are_refused() {
         message(LweClientKey::from_bytes(&liar.to_bytes().unwrap()).unwrap_err()),
         "cannot read client key: the keys do not conform to the parameters the file records"
     );
+}
+
+/// Every file kind of the lut model, truncated inside its payload or with a length inside the payload made huge,
+/// then resealed (lengths, checksum and fingerprint made consistent, as the runtime_files fuzz target does) so that
+/// the damage reaches TFHE-rs's deserializer: an error each time, never a panic. Bytes flipped across the payload
+/// give an error or a value, never a panic.
+#[test]
+fn resealed_damaged_payloads_are_errors() {
+    let params = small();
+    let client = LweClientKey::generate(params).unwrap();
+    let x = t(&[1, 2], &[1, -2]);
+    let tensor = LweEncryptedTensor { params, width: w(3), frac: 1, tensor: client.encrypt(&x, w(3)).unwrap() };
+    let files: [(&str, Vec<u8>, Reader); 3] = [
+        ("client key", client.to_bytes().unwrap(), |b| LweClientKey::from_bytes(b).map(drop)),
+        ("server key", client.compressed_server_key().to_bytes().unwrap(), |b| {
+            LweCompressedServerKey::from_bytes(b).map(drop)
+        }),
+        ("ciphertexts", tensor.to_bytes().unwrap(), |b| LweEncryptedTensor::from_bytes(b).map(drop)),
+    ];
+    for (what, bytes, read) in files {
+        assert_eq!(reseal(&bytes).as_deref(), Some(bytes.as_slice()), "{what}: resealing an intact file changes it");
+        read(&bytes).unwrap();
+        let start = bytes.len() - payload_len(&bytes);
+        // The first u64 of a payload is its first item's length.
+        let mut huge = bytes.clone();
+        huge[start..start + 8].copy_from_slice(&u64::MAX.to_le_bytes());
+        assert!(read(&reseal(&huge).unwrap()).is_err(), "{what}: a huge item length reads");
+        let mut flipped_errors = 0;
+        for cut in (start..bytes.len()).step_by(bytes.len() / 97 + 1) {
+            let truncated = reseal(&bytes[..cut]).unwrap();
+            assert!(read(&truncated).is_err(), "{what}: truncated at {cut} of {} reads", bytes.len());
+            let mut flipped = bytes.clone();
+            flipped[cut] ^= 0x5a;
+            flipped_errors += usize::from(read(&reseal(&flipped).unwrap()).is_err());
+        }
+        assert!(flipped_errors > 0, "{what}: no flipped byte was noticed");
+    }
+}
+
+/// Reads a file as one kind, dropping what it read.
+type Reader = fn(&[u8]) -> Result<(), RuntimeError>;
+
+/// The payload length a file's header records.
+fn payload_len(bytes: &[u8]) -> usize {
+    u64::from_le_bytes(bytes[24..32].try_into().unwrap()) as usize
+}
+
+/// `file_format::check` (the framing the fuzzers exercise without TFHE-rs) reads what each lut file holds: its kind,
+/// the parameters it records, a tensor's meta and the count of payload items; a file whose items do not make up
+/// its tensor is refused.
+#[test]
+fn check_reads_the_framing_of_every_lut_file() {
+    let params = small();
+    let client = LweClientKey::generate(params).unwrap();
+    let x = t(&[1, 3], &[1, -2, 0]);
+    let tensor = LweEncryptedTensor { params, width: w(3), frac: 1, tensor: client.encrypt(&x, w(3)).unwrap() };
+    let key = check(&client.to_bytes().unwrap()).unwrap();
+    assert_eq!((key.kind, key.lut_params, key.tensor, key.items), (Kind::LutClientKey, Some(params), None, 2));
+    let server = check(&client.compressed_server_key().to_bytes().unwrap()).unwrap();
+    assert_eq!((server.kind, server.items), (Kind::LutServerKey, 1));
+    let bytes = tensor.to_bytes().unwrap();
+    let framing = check(&bytes).unwrap();
+    assert_eq!(framing.tensor, Some((w(3), 1, vec![1, 3])));
+    assert_eq!(framing.items, 3);
+    // The meta says 1 x 3; drop the last item (its length prefix and bytes) and reseal.
+    let last = bytes.len() - item_len(&bytes);
+    assert_eq!(
+        message(check(&reseal(&bytes[..last]).unwrap()).unwrap_err()),
+        "cannot read file: the payload does not hold a tensor of shape [1, 3]"
+    );
+}
+
+/// The length of the last payload item of a file whose items all have the same length, prefix included.
+fn item_len(bytes: &[u8]) -> usize {
+    let start = bytes.len() - payload_len(bytes);
+    8 + u64::from_le_bytes(bytes[start..start + 8].try_into().unwrap()) as usize
 }

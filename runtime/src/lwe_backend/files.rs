@@ -12,10 +12,8 @@
 use super::keys::{LweClientKey, LweCompressedServerKey};
 use super::{LweValue, MAX_BITS};
 use crate::error::{Result, RuntimeError};
-use crate::files::{
-    decode_lut, deserialize, encode, item_count, push_item, read_tensor_meta, serialize, tensor_meta, Kind, Persist,
-    Reader, ELEMENT_LIMIT, KEY_LIMIT,
-};
+use crate::file_format::{decode_lut, item_count, read_tensor_meta, Kind, Reader};
+use crate::files::{deserialize, encode, push_item, serialize, tensor_meta, Persist, ELEMENT_LIMIT, KEY_LIMIT};
 use crate::tensor::Tensor;
 use crate::width::Width;
 use serde::{Deserialize, Serialize};
