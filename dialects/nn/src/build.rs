@@ -139,16 +139,22 @@ impl FuncBuilder {
 
     /// Applies an nn op: evaluated now when every operand is a float constant, else created in the function.
     pub fn emit(&mut self, op: Op, operands: &[Val]) -> Result<Val, BuildError> {
+        let shapes: Vec<&[u64]> = operands.iter().map(Val::shape).collect();
+        let shape = op.output_shape(&shapes).map_err(BuildError::Shape)?;
         let consts: Option<Vec<&Tensor<f32>>> = operands.iter().map(Val::as_float).collect();
         if let Some(consts) = consts {
             return op.apply(&consts).map(Val::float).map_err(BuildError::Shape);
         }
-        let shapes: Vec<&[u64]> = operands.iter().map(Val::shape).collect();
-        let shape = op.output_shape(&shapes).map_err(BuildError::Shape)?;
         let values = operands.iter().map(|v| self.value(v)).collect::<Result<Vec<_>, _>>()?;
         let ty = self.tensor_type(&shape);
         let attrs = op.to_attrs(&mut self.m);
         let created = self.m.create(InsertPoint::End(self.body), op.def(), &values, &[ty], attrs, self.loc.clone());
+        // The op's own verifier holds the rules shape inference does not (attribute combinations, bias shapes), so
+        // that a front end reports them at the op rather than the module failing verification at the end.
+        if let Err(message) = (op.def().verify)(&self.m, created) {
+            self.m.erase(created);
+            return Err(BuildError::Shape(message));
+        }
         Ok(Val::Ir { value: self.m.op(created).result(), shape })
     }
 

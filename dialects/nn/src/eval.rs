@@ -17,9 +17,9 @@ use veil_ir::{Arity, Attr, Module, OpDef, OpId};
 use crate::attrs::VALUE;
 use crate::ops::*;
 use crate::shapes::{
-    broadcast_shapes, concat_shape, conv2d_output_shape, matmul_output_shape, num_elements, pad_shape,
-    pool2d_output_shape, reduce_shape, transpose_shape, AvgPool2dAttrs, BatchNormAttrs, ConcatAttrs, Conv2dAttrs,
-    MaxPool2dAttrs, PadAttrs, ReduceSumAttrs, TransposeAttrs,
+    avg_pool2d_output_shape, broadcast_shapes, concat_shape, conv2d_output_shape, matmul_output_shape, num_elements,
+    pad_shape, pool2d_output_shape, reduce_shape, transpose_shape, AvgPool2dAttrs, BatchNormAttrs, ConcatAttrs,
+    Conv2dAttrs, MaxPool2dAttrs, PadAttrs, ReduceSumAttrs, TransposeAttrs,
 };
 
 pub use scalar::{Interval, Scalar};
@@ -132,7 +132,7 @@ impl Op {
             Op::Neg | Op::Relu | Op::BatchNorm(_) => Ok(x.to_vec()),
             Op::MatMul => matmul_output_shape(x, operands[1]),
             Op::Conv2d(a) => conv2d_output_shape(x, operands[1], a),
-            Op::AvgPool2d(a) => pool2d_output_shape(x, &a.window()),
+            Op::AvgPool2d(a) => avg_pool2d_output_shape(x, a),
             Op::MaxPool2d(a) => pool2d_output_shape(x, &a.window()),
             Op::GlobalAvgPool2d => match x {
                 [n, c, _, _] => Ok(vec![*n, *c, 1, 1]),

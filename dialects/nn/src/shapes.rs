@@ -123,6 +123,19 @@ pub fn pool2d_output_shape(input: &[u64], window: &Window2d) -> Result<Vec<u64>,
     Ok(vec![n, c, oh, ow])
 }
 
+/// The output of an average pooling, as [`pool2d_output_shape`]; without `count_include_pad` every pad must be
+/// smaller than the kernel, or a window lying wholly in the padding would average zero cells.
+pub fn avg_pool2d_output_shape(input: &[u64], attrs: &AvgPool2dAttrs) -> Result<Vec<u64>, String> {
+    let [kh, kw] = attrs.kernel;
+    if !attrs.count_include_pad && attrs.pads.iter().zip([kh, kw, kh, kw]).any(|(&p, k)| p >= k) {
+        return Err(format!(
+            "each pad must be smaller than the kernel when 'count_include_pad' is false, got pads {:?} for kernel {:?}",
+            attrs.pads, attrs.kernel
+        ));
+    }
+    pool2d_output_shape(input, &attrs.window())
+}
+
 /// The output `[N, O, OH, OW]` of a 2-d convolution of an `[N, C, H, W]` input with `[O, C / groups, kh, kw]`
 /// weights; checks the channel and group rules.
 pub fn conv2d_output_shape(input: &[u64], weight: &[u64], attrs: &Conv2dAttrs) -> Result<Vec<u64>, String> {

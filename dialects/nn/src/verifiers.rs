@@ -10,8 +10,8 @@ use crate::attrs::{
 };
 use crate::check::{element_count, expect_rank, expect_result, signature};
 use crate::shapes::{
-    broadcast_shapes, concat_shape, conv2d_output_shape, matmul_output_shape, pad_shape, pool2d_output_shape,
-    reduce_shape, transpose_shape,
+    avg_pool2d_output_shape, broadcast_shapes, concat_shape, conv2d_output_shape, matmul_output_shape, pad_shape,
+    pool2d_output_shape, reduce_shape, transpose_shape,
 };
 
 pub(crate) fn constant(m: &Module, op: OpId) -> Result<(), String> {
@@ -76,18 +76,7 @@ pub(crate) fn conv2d(m: &Module, op: OpId) -> Result<(), String> {
 pub(crate) fn avg_pool2d(m: &Module, op: OpId) -> Result<(), String> {
     let sig = signature(m, op)?;
     let attrs = AvgPool2dAttrs::try_read(m, op)?;
-    // Without counting padded cells, a window lying wholly in the padding would average zero cells.
-    if !attrs.count_include_pad {
-        let [kh, kw] = attrs.kernel;
-        if attrs.pads.iter().zip([kh, kw, kh, kw]).any(|(&p, k)| p >= k) {
-            return Err(format!(
-                "each pad must be smaller than the kernel when 'count_include_pad' is false, got pads {:?} for \
-                 kernel {:?}",
-                attrs.pads, attrs.kernel
-            ));
-        }
-    }
-    let shape = pool2d_output_shape(sig.operand(0)?, &attrs.window())?;
+    let shape = avg_pool2d_output_shape(sig.operand(0)?, &attrs)?;
     expect_result(&sig, &shape)
 }
 

@@ -173,3 +173,35 @@ conv.mlir:2:3: error: 'nn.conv2d' the weight has 2 input channel(s) per group, e
 ";
     assert_eq!(err, expected);
 }
+
+/// `FuncBuilder::emit` refuses an op its verifier refuses, on IR operands and on constants alike (found by the
+/// nn_programs fuzz target: an average pooling whose pads reach its kernel without `count_include_pad` was built,
+/// and the module failed verification only at the end, at no op).
+#[test]
+fn the_builder_refuses_what_the_verifier_refuses() {
+    use veil_nn::build::{BuildError, FuncBuilder, Val};
+    use veil_nn::eval::{Op, Tensor};
+    let pool = || {
+        Op::AvgPool2d(AvgPool2dAttrs { kernel: [1, 1], strides: [1, 1], pads: [1, 1, 1, 1], count_include_pad: false })
+    };
+    let expected = BuildError::Shape(
+        "each pad must be smaller than the kernel when 'count_include_pad' is false, got pads [1, 1, 1, 1] for kernel \
+         [1, 1]"
+            .into(),
+    );
+    let mut b = FuncBuilder::new("t.mlir", &[vec![1, 1, 2, 2]]);
+    let x = b.ir_val(b.args()[0]);
+    assert_eq!(b.emit(pool(), std::slice::from_ref(&x)).unwrap_err(), expected);
+    let constant = Val::float(Tensor::new(vec![1, 1, 2, 2], vec![1.0; 4]).unwrap());
+    assert_eq!(b.emit(pool(), &[constant]).unwrap_err(), expected);
+    // A conv whose bias does not match its output channels: a rule of the verifier alone.
+    let w = Val::float(Tensor::new(vec![2, 1, 1, 1], vec![1.0; 2]).unwrap());
+    let bias = Val::float(Tensor::new(vec![3], vec![0.0; 3]).unwrap());
+    let err = b.emit(Op::Conv2d(Conv2dAttrs::default()), &[x.clone(), w, bias]).unwrap_err();
+    assert_eq!(err, BuildError::Shape("the bias must have shape [2] (output channels), got [3]".into()));
+    // Nothing refused is left in the function: it returns its argument and verifies.
+    let arg = b.args()[0];
+    b.finish(&[arg]);
+    verify(&b.m, &registry()).unwrap();
+    assert_eq!(b.m.walk().len(), 2, "only the function and its return");
+}
