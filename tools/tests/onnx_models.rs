@@ -231,3 +231,32 @@ fn bundled_example_predicts_its_labels() {
         assert_eq!(argmax(out[0].data()) as i64, label, "row {i}");
     }
 }
+
+/// `veil accuracy` calls its bound proven only where it covers the program: the radix model's; on a lookup-table
+/// program (coarser tables, not in the bound yet) the line and the JSON say that the bound is the radix model's.
+#[test]
+fn accuracy_calls_the_bound_proven_only_for_the_radix_model() {
+    let path = |suffix: &str| file("digits_mlp", suffix).display().to_string();
+    let accuracy = |strategy: &str, json: bool| {
+        let mut args = vec!["accuracy".to_string(), path("onnx"), "--inputs".into(), path("inputs.npy")];
+        args.extend(["--limit", "4", "--input-range", "0,16", "--strategy", strategy].map(String::from));
+        // The README's precision and rounding, for which the lookup-table model finds parameters.
+        args.extend(
+            ["--pass-option", "assign-precision{act-frac=4 weight-frac=4}", "--rounding", "approximate"]
+                .map(String::from),
+        );
+        args.extend(json.then(|| "--json".to_string()));
+        let out = veil_tools::cli::run(&args);
+        assert_eq!(out.code, 0, "{strategy}: {}", out.stderr);
+        out.stdout
+    };
+    let report = |strategy| -> serde_json::Value { serde_json::from_str(&accuracy(strategy, true)).expect("JSON") };
+    assert_eq!(report("radix")["bound_covers_program"], true);
+    assert_eq!(report("lut")["bound_covers_program"], false);
+    let line = |strategy| accuracy(strategy, false).lines().find(|l| l.starts_with("max |")).map(String::from);
+    let radix = line("radix").expect("the error line");
+    assert!(radix.contains("(proven bound ") && radix.ends_with(", 0 violations)"), "{radix}");
+    let lut = line("lut").expect("the error line");
+    assert!(!lut.contains("proven"), "{lut}");
+    assert!(lut.ends_with("the radix model's bound, which does not cover the lookup tables' rounding)"), "{lut}");
+}
