@@ -294,14 +294,15 @@ pub struct Framing {
     pub lut_params: Option<LutParams>,
     /// A tensor file's (width, fraction bits, shape).
     pub tensor: Option<(Width, i32, Vec<usize>)>,
-    /// The payload's length-prefixed items.
-    pub items: usize,
+    /// The payload's length-prefixed items, for the kinds whose payload is a list of them (lut client keys and
+    /// ciphertext tensors); the other payloads (radix keys, the lut server key) are one serialized value.
+    pub items: Option<usize>,
 }
 
 /// Reads a file as far as Veil's own format goes, with the checks every reader makes before TFHE-rs deserializes
 /// anything: header, checksum, a lut file's recorded parameters against its fingerprint, a tensor file's meta and
-/// the framing of its payload into items (as many as the shape needs, for a tensor). A radix file's parameter
-/// fingerprint is not compared (that needs TFHE-rs's parameters); the items are not deserialized.
+/// the framing of its payload into items (as many as a tensor's shape or a lut client key needs). A radix file's
+/// parameter fingerprint is not compared (that needs TFHE-rs's parameters); nothing is deserialized.
 pub fn check(bytes: &[u8]) -> Result<Framing> {
     const WHAT: &str = "file";
     let file = unwrap(WHAT, bytes, &Kind::ALL)?;
@@ -314,17 +315,35 @@ pub fn check(bytes: &[u8]) -> Result<Framing> {
         Kind::Ciphertexts | Kind::LutCiphertexts => Some(read_tensor_meta(WHAT, meta)?),
         _ => None,
     };
-    let mut r = Reader::new(WHAT, payload);
+    let items = match kind {
+        Kind::LutClientKey | Kind::Ciphertexts | Kind::LutCiphertexts => Some(count_items(payload)?),
+        _ => None,
+    };
+    let expected = match (&tensor, kind) {
+        (_, Kind::LutClientKey) => Some(2),
+        (Some((width, _, shape)), _) => {
+            let per_element = if kind == Kind::Ciphertexts { width.blocks() } else { 1 };
+            Some(item_count(WHAT, shape, per_element, payload)?)
+        }
+        _ => None,
+    };
+    if expected.is_some() && items != expected {
+        let holds = match &tensor {
+            Some((_, _, shape)) => format!("a tensor of shape {shape:?}"),
+            None => "the two keys of a lut client key".to_string(),
+        };
+        return Err(RuntimeError::format(WHAT, format!("the payload does not hold {holds}")));
+    }
+    Ok(Framing { kind, lut_params, tensor, items })
+}
+
+/// How many length-prefixed items make up a payload; an error when the last one is cut short.
+fn count_items(payload: &[u8]) -> Result<usize> {
+    let mut r = Reader::new("file", payload);
     let mut items = 0;
     while !r.bytes.is_empty() {
         r.item()?;
         items += 1;
     }
-    if let Some((width, _, shape)) = &tensor {
-        let per_element = if kind == Kind::Ciphertexts { width.blocks() } else { 1 };
-        if item_count(WHAT, shape, per_element, payload)? != items {
-            return Err(RuntimeError::format(WHAT, format!("the payload does not hold a tensor of shape {shape:?}")));
-        }
-    }
-    Ok(Framing { kind, lut_params, tensor, items })
+    Ok(items)
 }

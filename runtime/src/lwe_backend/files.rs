@@ -1,9 +1,9 @@
 //! The lut model's files, in `crate::files`' format (its header records the program's `LutParams` and their
 //! fingerprint; a file made for other parameters is rejected naming both sets):
 //! - the client key: two payload items, the small LWE secret key and the GLWE secret key;
-//! - the server key: one item, the seeded bootstrap key in the standard domain (the server converts it to the
-//!   Fourier domain with its own FFT, so that files do not depend on one machine's FFT) and the seeded keyswitch
-//!   key, decompressed by [`LweCompressedServerKey::decompress`];
+//! - the server key: one serialized value (not an item): the seeded bootstrap key in the standard domain (the
+//!   server converts it to the Fourier domain with its own FFT, so that files do not depend on one machine's FFT)
+//!   and the seeded keyswitch key, decompressed by [`LweCompressedServerKey::decompress`];
 //! - ciphertext tensors: the tensor's meta, then one item per element, an `LweCiphertextOwned<u64>` under the big
 //!   key encoded at the tensor's width.
 //!
