@@ -109,7 +109,7 @@ impl Pass for AssignPrecision {
         let data = match &self.calibration {
             None => None,
             Some(path) => {
-                let bytes = std::fs::read(path).map_err(|e| {
+                let bytes = veil_ir::limits::read_file(path, &m.limits).map_err(|e| {
                     m.report(vec![Diagnostic::error(
                         m.op(m.top()).loc.clone(),
                         format!("cannot read calibration data '{}': {e}", path.display()),

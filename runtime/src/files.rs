@@ -115,7 +115,7 @@ pub trait Persist: Sized {
 
     /// Reads a file made for `params`; errors name the file.
     fn load_for(path: &Path, params: &Self::Params) -> Result<Self> {
-        let bytes = std::fs::read(path).map_err(|e| RuntimeError::io(path, e))?;
+        let bytes = veil_ir::limits::read_file_env(path).map_err(|e| RuntimeError::io(path, e))?;
         Self::from_bytes_for(&bytes, params).map_err(|e| match e {
             RuntimeError::Format { what, message } => {
                 RuntimeError::Format { what: format!("{what} {}", path.display()), message }

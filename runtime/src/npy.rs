@@ -116,7 +116,7 @@ pub fn f64_from_npy_bytes(what: &str, bytes: &[u8]) -> Result<Tensor<f64>> {
 }
 
 fn read(path: &Path) -> Result<Vec<u8>> {
-    std::fs::read(path).map_err(|e| RuntimeError::io(path, e))
+    veil_ir::limits::read_file_env(path).map_err(|e| RuntimeError::io(path, e))
 }
 
 /// Reads an integer `.npy` file; with `expected`, its shape must match.

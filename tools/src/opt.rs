@@ -28,12 +28,12 @@ pub struct OptOutput {
 /// Runs veil-opt with `args` (without the program name); `-` reads `stdin`. Paths are relative to the
 /// current directory.
 pub fn run(args: &[String], stdin: &str) -> OptOutput {
-    run_in(Path::new(""), args, &mut || Ok(stdin.to_string()))
+    run_in(Path::new(""), args, &mut |_| Ok(stdin.to_string()))
 }
 
 /// Runs veil-opt with relative paths resolved against `dir` (and reported as given); stdin is read only when
 /// the input is `-`.
-pub fn run_in(dir: &Path, args: &[String], stdin: &mut dyn FnMut() -> std::io::Result<String>) -> OptOutput {
+pub fn run_in(dir: &Path, args: &[String], stdin: &mut dyn FnMut(&Limits) -> std::io::Result<String>) -> OptOutput {
     let passes = veil_lowering::passes();
     let config = match cli::parse(&passes, args) {
         Ok(c) => c,
@@ -47,7 +47,7 @@ pub fn run_in(dir: &Path, args: &[String], stdin: &mut dyn FnMut() -> std::io::R
                 .into(),
         );
     }
-    let (name, text) = match read_input(dir, &config.input, stdin) {
+    let (name, text) = match read_input(dir, &config.input, &config.limits, stdin) {
         Ok(input) => input,
         Err(e) => return fail(format!("error: {e}\n")),
     };
@@ -126,13 +126,15 @@ fn with_newline(text: &str) -> String {
 fn read_input(
     dir: &Path,
     input: &str,
-    stdin: &mut dyn FnMut() -> std::io::Result<String>,
+    limits: &Limits,
+    stdin: &mut dyn FnMut(&Limits) -> std::io::Result<String>,
 ) -> Result<(String, String), String> {
     if input == "-" {
-        let text = stdin().map_err(|e| format!("cannot read stdin: {e}"))?;
+        let text = stdin(limits).map_err(|e| format!("cannot read stdin: {e}"))?;
         return Ok(("<stdin>".to_string(), text));
     }
-    let bytes = std::fs::read(dir.join(input)).map_err(|e| format!("cannot read '{input}': {e}"))?;
+    let bytes =
+        veil_ir::limits::read_file(&dir.join(input), limits).map_err(|e| format!("cannot read '{input}': {e}"))?;
     let text = String::from_utf8(bytes).map_err(|_| format!("cannot read '{input}': it is not UTF-8 text"))?;
     Ok((input.to_string(), text))
 }

@@ -165,7 +165,7 @@ pub fn detect_level(m: &Module) -> Result<Level, String> {
 /// front end, [`veil_mlir`]) or a Veil program of any level.
 pub fn load(path: &Path, options: &Options) -> Result<Loaded, String> {
     let shown = path.display();
-    let bytes = std::fs::read(path).map_err(|e| format!("cannot read '{shown}': {e}"))?;
+    let bytes = veil_ir::limits::read_file(path, &options.limits).map_err(|e| format!("cannot read '{shown}': {e}"))?;
     let is_onnx = path.extension().is_some_and(|e| e.eq_ignore_ascii_case("onnx"));
     let text = (!is_onnx).then(|| std::str::from_utf8(&bytes).ok()).flatten();
     let Some(text) = text else {

@@ -104,7 +104,7 @@ fn check_run(
     count: usize,
     snapshots: &mut BTreeSet<PathBuf>,
 ) -> Result<(), String> {
-    let out = opt::run_in(root, &run.args, &mut || Ok(String::new()));
+    let out = opt::run_in(root, &run.args, &mut |_| Ok(String::new()));
     if run.expect_failure && out.code == 0 {
         return Err(format!("`{}` succeeded but the RUN line says `not`\nstdout:\n{}", run.text, out.stdout));
     }

@@ -349,6 +349,49 @@ fn cli_refuses_adversarial_files_under_a_memory_cap() {
     assert!(failures.is_empty(), "{}", failures.join("\n\n"));
 }
 
+/// Files read whole stop at the `file-bytes` limit: a device that never ends, as a model, an input, IR on stdin,
+/// and an oversized key file (a valid header, then padding), each an error naming the limit. The limit is lowered
+/// to 1 MB here: the default (4 GiB) is above the memory cap.
+#[test]
+fn files_read_whole_stop_at_the_file_bytes_limit() {
+    let dir = std::env::temp_dir().join(format!("veil-file-bytes-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    let mut key = b"VEILRT\0\0\x01\x00\x01\x00".to_vec();
+    key.resize(2_000_000, 0);
+    std::fs::write(dir.join("client.key"), key).expect("write");
+    let keys = dir.to_string_lossy().into_owned();
+    let model = workspace_root().join("examples/digits_mlp.onnx").to_string_lossy().into_owned();
+    let (opt, veil) = (env!("CARGO_BIN_EXE_veil-opt"), env!("CARGO_BIN_EXE_veil"));
+    let env = [("VEIL_LIMITS", "file-bytes=1000000")];
+    let cases: Vec<(&str, Vec<&str>)> = vec![
+        (opt, vec!["/dev/zero", "--nn-to-rt"]),
+        (veil, vec!["compile", "/dev/zero"]),
+        (veil, vec!["run", &model, "--backend", "clear", "--input", "/dev/zero"]),
+        (veil, vec!["decrypt", "--keys", &keys, "/dev/zero"]),
+    ];
+    let mut failures = vec![];
+    let expected = "more than 1000000 bytes, the limit; raise the limit with VEIL_LIMITS=file-bytes=N";
+    for (binary, args) in &cases {
+        let out = run_capped(binary, args, &env);
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        if out.status.code() != Some(1) || !stderr.contains(expected) {
+            failures.push(format!("{binary} {}: {:?}\n{stderr}", args.join(" "), out.status));
+        }
+    }
+    let stdin = std::process::Command::new(opt)
+        .arg("-")
+        .env("VEIL_LIMITS", "file-bytes=1000000")
+        .stdin(std::fs::File::open("/dev/zero").expect("/dev/zero"))
+        .output()
+        .expect("veil-opt runs");
+    let stdin_err = String::from_utf8_lossy(&stdin.stderr);
+    if stdin.status.code() != Some(1) || !stdin_err.contains(expected) {
+        failures.push(format!("veil-opt - < /dev/zero: {:?}\n{stdin_err}", stdin.status));
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+    assert!(failures.is_empty(), "{}", failures.join("\n\n"));
+}
+
 /// `VEIL_LIMITS` is read by both binaries: it raises a limit, and a malformed value is a clear error.
 #[test]
 fn veil_limits_environment_variable_raises_limits() {

@@ -53,15 +53,15 @@ fn writes_the_output_file() {
     std::fs::create_dir_all(&dir).unwrap();
     std::fs::write(dir.join("in.mlir"), DUPLICATES).unwrap();
     let args: Vec<String> = ["in.mlir", "--cse", "-o", "out.mlir"].iter().map(|s| s.to_string()).collect();
-    let out = run_in(&dir, &args, &mut || Ok(String::new()));
+    let out = run_in(&dir, &args, &mut |_| Ok(String::new()));
     assert_eq!((out.code, out.stdout.as_str()), (0, ""), "{}", out.stderr);
     let written = std::fs::read_to_string(dir.join("out.mlir")).unwrap();
     assert_eq!(written.matches("nn.relu").count(), 1);
-    let out = run_in(&dir, &["missing.mlir".to_string()], &mut || Ok(String::new()));
+    let out = run_in(&dir, &["missing.mlir".to_string()], &mut |_| Ok(String::new()));
     assert_eq!(out.code, 1);
     assert!(out.stderr.starts_with("error: cannot read 'missing.mlir': "), "{}", out.stderr);
     std::fs::write(dir.join("binary.mlir"), [0xff, 0xfe, 0x00]).unwrap();
-    let out = run_in(&dir, &["binary.mlir".to_string()], &mut || Ok(String::new()));
+    let out = run_in(&dir, &["binary.mlir".to_string()], &mut |_| Ok(String::new()));
     assert_eq!(out.stderr, "error: cannot read 'binary.mlir': it is not UTF-8 text\n");
     let _ = std::fs::remove_dir_all(&dir);
 }

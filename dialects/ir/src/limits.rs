@@ -20,13 +20,23 @@ pub struct Limits {
     pub max_nesting: usize,
     /// The most ops of a module, functions included (`ops`).
     pub max_ops: usize,
+    /// The most bytes of one file read whole: a model, IR text, a .npy array, a key or ciphertext file
+    /// (`file-bytes`).
+    pub max_file_bytes: u64,
 }
 
 impl Default for Limits {
     /// Generous for every model Veil targets: the MNIST CNNs have tensors of a few hundred thousand elements,
-    /// a few hundred kilobytes of weights and a few dozen ops.
+    /// a few hundred kilobytes of weights and a few dozen ops; their largest key files (lut server keys at
+    /// N = 4096) are under 1 GiB.
     fn default() -> Limits {
-        Limits { max_elements: 1 << 24, max_constant_bytes: 1 << 30, max_nesting: 256, max_ops: 1_000_000 }
+        Limits {
+            max_elements: 1 << 24,
+            max_constant_bytes: 1 << 30,
+            max_nesting: 256,
+            max_ops: 1_000_000,
+            max_file_bytes: 1 << 32,
+        }
     }
 }
 
@@ -36,6 +46,7 @@ pub const KEYS: &[(&str, &str)] = &[
     ("constant-bytes", "bytes of all constants of a module"),
     ("nesting", "nesting depth of brackets"),
     ("ops", "ops of a module"),
+    ("file-bytes", "bytes of one file read whole"),
 ];
 
 impl Limits {
@@ -60,7 +71,7 @@ impl Limits {
     /// The help of a `--limits` flag: the keys and their defaults.
     pub fn flag_help() -> String {
         let d = Limits::default();
-        let defaults = [d.max_elements, d.max_constant_bytes, d.max_nesting as u64, d.max_ops as u64];
+        let defaults = [d.max_elements, d.max_constant_bytes, d.max_nesting as u64, d.max_ops as u64, d.max_file_bytes];
         let keys: Vec<String> =
             KEYS.iter().zip(defaults).map(|((key, what), n)| format!("{key} ({what}, default {n})")).collect();
         format!("Raise or lower resource limits, KEY=N,... (also {ENV_VAR}=KEY=N,...): {}", keys.join(", "))
@@ -81,6 +92,7 @@ impl Limits {
                 "constant-bytes" => self.max_constant_bytes = n,
                 "nesting" => self.max_nesting = usize::try_from(n).unwrap_or(usize::MAX),
                 "ops" => self.max_ops = usize::try_from(n).unwrap_or(usize::MAX),
+                "file-bytes" => self.max_file_bytes = n,
                 _ => {
                     let keys: Vec<&str> = KEYS.iter().map(|(k, _)| *k).collect();
                     return Err(format!("unknown limit '{key}'; the limits are {}", keys.join(", ")));
@@ -135,6 +147,42 @@ impl Limits {
         }
         Ok(())
     }
+}
+
+/// Reads a whole file of at most `limits.max_file_bytes` bytes. A larger file, or a device that never ends
+/// (`/dev/zero`), is an error of kind `InvalidData` once the limit is passed, before more is read; its message says
+/// how to raise the limit. Callers add the file's name, as they do for every other read error.
+pub fn read_file(path: &std::path::Path, limits: &Limits) -> std::io::Result<Vec<u8>> {
+    read_all(std::fs::File::open(path)?, limits)
+}
+
+/// Reads a stream to its end under the same limit as [`read_file`] (for stdin).
+pub fn read_all(reader: impl std::io::Read, limits: &Limits) -> std::io::Result<Vec<u8>> {
+    read_capped(reader, limits.max_file_bytes, true)
+}
+
+/// [`read_file`] under the limits of the environment ([`Limits::from_env`]), for readers that are not given
+/// limits (key, ciphertext and .npy files): only `VEIL_LIMITS` raises it, and the error says so. A malformed
+/// `VEIL_LIMITS` is an error of kind `InvalidInput`.
+pub fn read_file_env(path: &std::path::Path) -> std::io::Result<Vec<u8>> {
+    let limits = Limits::from_env().map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidInput, e))?;
+    read_capped(std::fs::File::open(path)?, limits.max_file_bytes, false)
+}
+
+/// Reads at most `max` bytes; one more is an error whose hint names the flag too when `flag` says it applies.
+fn read_capped(reader: impl std::io::Read, max: u64, flag: bool) -> std::io::Result<Vec<u8>> {
+    use std::io::Read;
+    let mut bytes = Vec::new();
+    reader.take(max.saturating_add(1)).read_to_end(&mut bytes)?;
+    if bytes.len() as u64 <= max {
+        return Ok(bytes);
+    }
+    let message = format!("the file has more than {max} bytes, the limit");
+    let sentence = match flag {
+        true => LimitError { message, key: Some("file-bytes") }.to_sentence(),
+        false => format!("{message}; raise the limit with {ENV_VAR}=file-bytes=N (docs/limits.md)"),
+    };
+    Err(std::io::Error::new(std::io::ErrorKind::InvalidData, sentence))
 }
 
 /// The bytes one element of a tensor takes in a file (booleans one byte, `iN` rounded up to whole bytes).
@@ -201,7 +249,11 @@ mod tests {
         assert_eq!(l.max_constant_bytes, Limits::default().max_constant_bytes);
         assert_eq!(Limits::default().with_spec("").unwrap(), Limits::default());
         let unknown = Limits::default().with_spec("element=3").unwrap_err();
-        assert_eq!(unknown, "unknown limit 'element'; the limits are elements, constant-bytes, nesting, ops");
+        assert_eq!(
+            unknown,
+            "unknown limit 'element'; the limits are elements, constant-bytes, nesting, ops, file-bytes"
+        );
+        assert_eq!(Limits::default().with_spec("file-bytes=7").unwrap().max_file_bytes, 7);
         assert_eq!(Limits::default().with_spec("ops").unwrap_err(), "expected KEY=VALUE, got 'ops'");
         assert_eq!(
             Limits::default().with_spec("ops=-1").unwrap_err(),
@@ -231,5 +283,19 @@ mod tests {
         assert_eq!(total, 12);
         assert_eq!(element_bytes(&TypeKind::Int { width: 1, signedness: crate::Signedness::Signless }), 1);
         assert_eq!(element_bytes(&TypeKind::Float(FloatKind::F32)), 4);
+    }
+
+    #[test]
+    fn files_read_whole_stop_at_the_limit() {
+        let path = std::env::temp_dir().join(format!("veil_limits_{}.bin", std::process::id()));
+        std::fs::write(&path, [7u8; 10]).unwrap();
+        let at = |n| Limits { max_file_bytes: n, ..Limits::default() };
+        assert_eq!(read_file(&path, &at(10)).unwrap(), vec![7u8; 10]);
+        let over = read_file(&path, &at(9)).unwrap_err();
+        assert_eq!(over.kind(), std::io::ErrorKind::InvalidData);
+        assert!(over.to_string().starts_with("the file has more than 9 bytes, the limit; raise the limit with"));
+        std::fs::remove_file(&path).unwrap();
+        let endless = read_file(std::path::Path::new("/dev/zero"), &at(1000)).unwrap_err();
+        assert!(endless.to_string().contains("more than 1000 bytes"), "{endless}");
     }
 }

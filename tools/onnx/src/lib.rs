@@ -67,7 +67,8 @@ pub fn decode_model(name: &str, bytes: &[u8]) -> Result<ModelProto, ImportError>
 /// Reads and imports an `.onnx` file.
 pub fn import_file(path: &Path, options: &ImportOptions) -> Result<Imported, ImportError> {
     let shown = path.display().to_string();
-    let bytes = std::fs::read(path).map_err(|e| ImportError::Io { path: shown.clone(), message: e.to_string() })?;
+    let bytes = veil_ir::limits::read_file(path, &options.limits)
+        .map_err(|e| ImportError::Io { path: shown.clone(), message: e.to_string() })?;
     let name = path.file_name().map_or(shown, |n| n.to_string_lossy().into_owned());
     import_model(&name, &decode_model(&name, &bytes)?, options)
 }

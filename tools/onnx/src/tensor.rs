@@ -120,7 +120,8 @@ pub fn tensor_from_proto(t: &TensorProto) -> Result<TensorData, String> {
 /// name and value.
 pub fn read_tensor_file(path: &Path) -> Result<(String, TensorData), ImportError> {
     let shown = path.display().to_string();
-    let bytes = std::fs::read(path).map_err(|e| ImportError::Io { path: shown.clone(), message: e.to_string() })?;
+    let bytes = veil_ir::limits::read_file_env(path)
+        .map_err(|e| ImportError::Io { path: shown.clone(), message: e.to_string() })?;
     let proto = TensorProto::decode(bytes.as_slice())
         .map_err(|e| ImportError::Malformed { what: format!("'{shown}' (a TensorProto)"), message: e.to_string() })?;
     let data = tensor_from_proto(&proto).map_err(|message| ImportError::Invalid { context: shown, message })?;

@@ -44,8 +44,8 @@ pub struct CompileFlags {
 /// `--limits KEY=N,...`, over `VEIL_LIMITS` and the defaults (docs/limits.md).
 #[derive(Args, Debug, Clone, Default)]
 pub struct LimitsFlag {
-    /// Raise or lower resource limits: elements (of one tensor), constant-bytes (of all constants), nesting, ops
-    /// (also VEIL_LIMITS=KEY=N,...; docs/limits.md)
+    /// Raise or lower resource limits: elements (of one tensor), constant-bytes (of all constants), nesting, ops,
+    /// file-bytes (of one file read whole) (also VEIL_LIMITS=KEY=N,...; docs/limits.md)
     #[arg(long = "limits", value_name = "KEY=N,...")]
     pub specs: Vec<String>,
 }

@@ -13,7 +13,7 @@ type Npy = NpyFile<std::io::Cursor<Vec<u8>>>;
 /// errors name the file.
 fn open(path: &Path) -> Result<(Npy, String), String> {
     let shown = path.display();
-    let bytes = std::fs::read(path).map_err(|e| format!("cannot read '{shown}': {e}"))?;
+    let bytes = veil_ir::limits::read_file_env(path).map_err(|e| format!("cannot read '{shown}': {e}"))?;
     veil_runtime::npy::check_header(&shown.to_string(), &bytes).map_err(|e| e.to_string())?;
     let npy = NpyFile::new(std::io::Cursor::new(bytes)).map_err(|e| format!("'{shown}' is not a .npy file: {e}"))?;
     if npy.order() != Order::C {
