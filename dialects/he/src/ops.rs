@@ -92,7 +92,7 @@ he_ops! {
         "Encrypts a plaintext (client side, with the secret key)";
     DECRYPT = "he.decrypt", Operands::fixed(&[Ct]) => Pt, [CLIENT_ONLY], [], rules::same_tensor,
         "Decrypts a ciphertext (client side, with the secret key)";
-    TRIVIAL = "he.trivial", Operands::fixed(&[Pt]) => Ct, [ELEMENTWISE], [], rules::same_tensor,
+    TRIVIAL = "he.trivial", Operands::fixed(&[Pt]) => Ct, [ELEMENTWISE], [], rules::trivial,
         "A trivial (noiseless, public) encryption of a plaintext";
     ADD = "he.add", Operands::fixed(&[Ct, Ct]) => Ct, [ELEMENTWISE, COMMUTATIVE], [], rules::same_scale_broadcast,
         "Sum of two ciphertexts (equal scales, broadcasting)";

@@ -1,7 +1,7 @@
 //! The shape and scale rules of every he op, written once over an [`OpView`] (the op's operand and result
 //! tensors and its attributes) so that the rt dialect checks its kernel calls with the same code.
 
-use veil_ir::{type_to_string, AttrKind, DenseElements, DenseValues, Module, OpId, Type};
+use veil_ir::{type_to_string, AttrKind, DenseElements, DenseValues, Module, OpId, Type, TypeKind};
 
 use crate::shape::{self, format_shape, Window2d};
 use crate::signature::Operands;
@@ -228,6 +228,26 @@ pub fn same_tensor(v: &OpView) -> Result<(), String> {
         return Err(format!(
             "result must have the operand's shape, width and frac: expected {}, got {}",
             x.with_kind(v.result.kind),
+            v.result
+        ));
+    }
+    Ok(())
+}
+
+/// trivial: as [`same_tensor`], except that an LWE result (`!rt.lwe`, the lookup-table model) is encoded at the
+/// width of its partition (the ciphertexts its leveled ops connect), which need not be the plaintext's whole
+/// radix blocks: its width is free, and the value must fit it like every result's (the backends check).
+pub fn trivial(v: &OpView) -> Result<(), String> {
+    let result = v.m.op(v.op).results.first().map(|&r| v.m.value_type(r));
+    let lwe = result.is_some_and(|t| matches!(v.m.ty(t), TypeKind::Dialect(d) if d.name == crate::LWE_TYPE_NAME));
+    if !lwe {
+        return same_tensor(v);
+    }
+    let x = v.operand(0)?;
+    if (&x.shape, x.frac) != (&v.result.shape, v.result.frac) {
+        return Err(format!(
+            "result must have the operand's shape and frac: expected {}, got {}",
+            x.with_kind(v.result.kind).with_width(v.result.width),
             v.result
         ));
     }

@@ -411,6 +411,14 @@ func.func @lwe_mixed(%x: !rt.lwe<4xi6, frac = 0>, %y: !rt.ct<4xi6, frac = 0>) {
 
 // -----
 
+func.func @lwe_trivial_frac(%p: !rt.pt<4xi4, frac = 0>) {
+  // expected-error @+1 {{@trivial: result must have the operand's shape and frac: expected ct<4xi5, frac = 0>, got ct<4xi5, frac = 1>}}
+  %0 = "rt.call"(%p) {callee = @trivial, signed = true} : (!rt.pt<4xi4, frac = 0>) -> !rt.lwe<4xi5, frac = 1>
+  func.return
+}
+
+// -----
+
 // he has no lwe type.
 // expected-error @+1 {{unknown type !he.lwe; expected !he.ct or !he.pt}}
 func.func @he_lwe(%x: !he.lwe<4xi6, frac = 0>) {

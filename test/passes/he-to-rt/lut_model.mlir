@@ -76,3 +76,15 @@ func.func @floor(%x: !he.ct<4xi8, frac = 0>) -> !he.ct<4xi10, frac = -2> {
   %z = "he.mul_plain"(%s, %three) : (!he.ct<4xi7, frac = -2>, !he.pt<i3, frac = 0>) -> !he.ct<4xi10, frac = -2>
   func.return %z : !he.ct<4xi10, frac = -2>
 }
+
+// A trivial encryption joined to a wider ciphertext (a constant concatenated with the argument, ONNX's
+// test_concat_2d_axis_0) is encoded at the partition's i11; its plaintext keeps its whole radix blocks (i10).
+// CHECK-LABEL: func.func @trivial
+// CHECK: "rt.call"(%0) {callee = @trivial, signed = true} : (!pt{{[0-9]+}}) -> !lwe{{[0-9]+}}
+// CHECK-NEXT: "rt.call"(%arg0, %1) {axis = 0, callee = @concat, signed = true}
+func.func @trivial(%x: !he.ct<2x2xi11, frac = 8>) -> !he.ct<4x2xi11, frac = 8> {
+  %0 = "he.encode"() {value = dense<[[384, -64], [192, 256]]> : tensor<2x2xi10>} : () -> !he.pt<2x2xi10, frac = 8>
+  %1 = "he.trivial"(%0) : (!he.pt<2x2xi10, frac = 8>) -> !he.ct<2x2xi10, frac = 8>
+  %2 = "he.concat"(%x, %1) {axis = 0} : (!he.ct<2x2xi11, frac = 8>, !he.ct<2x2xi10, frac = 8>) -> !he.ct<4x2xi11, frac = 8>
+  func.return %2 : !he.ct<4x2xi11, frac = 8>
+}
