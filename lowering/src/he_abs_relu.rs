@@ -110,7 +110,7 @@ impl HeAbsRelu {
         let wide = xt.with_width(w + 1).with_frac(xt.frac + 1);
         let x_half = build(m, at, &he::MUL_PLAIN, &[x, one], &wide.with_width(w), vec![]);
         let (shift, table) = abs_table(w, self.index_bits);
-        let abs = super::he_lut_fuse::lut(m, at, x, shift, table, &wide);
+        let abs = super::he_lut_fuse::lut(m, at, x, shift, table, &wide, Some("abs,half"));
         let sum = build(m, at, &he::ADD, &[x_half, abs], &wide, vec![]);
         defer(m, result, k);
         m.replace_all_uses(result, sum);
@@ -160,7 +160,7 @@ impl HeAbsRelu {
         let leveled = build(m, at, &he::MUL_PLAIN, &[k, factor], &wide, vec![]);
         let half = 1i64 << (bits - 1);
         let table = (-half..half).map(|k| ((k << middle) + middle).abs() + middle).collect();
-        let abs = super::he_lut_fuse::lut(m, at, k, 0, table, &wide);
+        let abs = super::he_lut_fuse::lut(m, at, k, 0, table, &wide, Some("abs,half"));
         let sum = build(m, at, &he::ADD, &[leveled, abs], &wide, vec![]);
         let replacement = match deferred {
             0 => sum,

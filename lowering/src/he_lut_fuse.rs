@@ -106,8 +106,9 @@ enum Step {
     Relu,
     Square,
     Neg,
-    /// `table[floor(v / 2^shift) + 2^(bits - 1)]`, `bits` index bits.
-    Table { table: Vec<i64>, shift: i64, bits: u32 },
+    /// `table[floor(v / 2^shift) + 2^(bits - 1)]`, `bits` index bits, standing for the real function `real`
+    /// (unknown when the table records none).
+    Table { table: Vec<i64>, shift: i64, bits: u32, real: Option<String> },
 }
 
 impl Step {
@@ -133,9 +134,21 @@ impl Step {
                 DenseValues::Int(values) => values.clone(),
                 _ => return None,
             };
-            Some(Step::Table { table, shift, bits })
+            Some(Step::Table { table, shift, bits, real: real_of(m, op) })
         } else {
             None
+        }
+    }
+
+    /// The real function the step applies ([`REAL_ATTR`]'s form; a rescale is the identity in real terms), unless
+    /// it is a table that records none.
+    fn real(&self) -> Option<String> {
+        match self {
+            Step::Rescale(_) => Some(String::new()),
+            Step::Relu => Some("relu".into()),
+            Step::Square => Some("square".into()),
+            Step::Neg => Some("neg".into()),
+            Step::Table { real, .. } => real.clone(),
         }
     }
 
@@ -145,7 +158,7 @@ impl Step {
             Step::Relu => v.max(0),
             Step::Square => v.saturating_mul(v),
             Step::Neg => -v,
-            Step::Table { table, shift, bits } => {
+            Step::Table { table, shift, bits, .. } => {
                 let half = 1i128 << (bits - 1);
                 let index = ((v >> shift) + half).clamp(0, table.len() as i128 - 1);
                 i128::from(table[index as usize])
@@ -169,10 +182,11 @@ impl HeLutFuse {
         let Some(out) = tensor(m, result) else { return false };
         if let Some(inner) = defined_by(m, x, &he::LUT).filter(|_| m.uses(x).len() == 1) {
             // lut then step: one table.
-            let Some(Step::Table { table, shift, .. }) = Step::of(m, inner) else { return false };
+            let Some(Step::Table { table, shift, real, .. }) = Step::of(m, inner) else { return false };
             let table = table.iter().map(|&t| clamp(step.apply(i128::from(t)), &out)).collect();
             let source = m.op(inner).operands[0];
-            let new = lut(m, op, source, shift, table, &out);
+            let real = real.zip(step.real()).map(|(first, then)| compose(&first, &then));
+            let new = lut(m, op, source, shift, table, &out, real.as_deref());
             replace(m, result, new);
             erase_dead(m, inner);
             return true;
@@ -188,12 +202,13 @@ impl HeLutFuse {
         if shift >= i64::from(input.width) {
             return false;
         }
+        let real = step.real();
         let after = match step {
             Step::Rescale(_) => None,
             other => Some(other),
         };
         let (shift, table) = self.table(input.width, shift, after.as_ref(), &out, ranges.get(&x).copied(), Entry::Middle);
-        let new = lut(m, op, x, shift, table, &out);
+        let new = lut(m, op, x, shift, table, &out, real.as_deref());
         replace(m, result, new);
         true
     }
@@ -254,14 +269,48 @@ fn clamp(v: i128, t: &FixedTensor) -> i64 {
     v.clamp(t.min_int(), t.max_int()) as i64
 }
 
-/// A `he.lut` of `x` before `at` with `shift` and `table`, of type `out`.
-pub(crate) fn lut(m: &mut Module, at: OpId, x: Value, shift: i64, table: Vec<i64>, out: &FixedTensor) -> Value {
+/// The attribute that records on each `he.lut` the real function its table stands for, of its input's real value:
+/// steps from [`REAL_STEPS`] applied left to right, comma-separated (`relu`, `abs,half`; empty: the identity, a
+/// rescale). The error bound of `veil accuracy` compares every table with it (`crate::lut_deviation`).
+pub const REAL_ATTR: &str = "veil.real";
+
+/// The steps a [`REAL_ATTR`] may name: `half` is multiplication by 1/2 (he-abs-relu's `|x| / 2`).
+pub const REAL_STEPS: &[&str] = &["relu", "square", "neg", "abs", "half"];
+
+/// The real function recorded on a table op, if any.
+pub fn real_of(m: &Module, op: OpId) -> Option<String> {
+    m.op(op).attr(REAL_ATTR).and_then(|a| m.attr_as_str(a)).map(str::to_string)
+}
+
+/// `first` then `then`, as a [`REAL_ATTR`] value.
+fn compose(first: &str, then: &str) -> String {
+    match (first.is_empty(), then.is_empty()) {
+        (true, _) => then.to_string(),
+        (_, true) => first.to_string(),
+        _ => format!("{first},{then}"),
+    }
+}
+
+/// A `he.lut` of `x` before `at` with `shift` and `table`, of type `out`, standing for the real function `real`
+/// ([`REAL_ATTR`], none when unknown).
+pub(crate) fn lut(
+    m: &mut Module,
+    at: OpId,
+    x: Value,
+    shift: i64,
+    table: Vec<i64>,
+    out: &FixedTensor,
+    real: Option<&str>,
+) -> Value {
     let elem = m.int_type(out.width);
     let ty = m.tensor_type(&[table.len() as u64], elem);
     let table = m.dense_attr(ty, DenseValues::Int(table));
     let mut attrs = vec![("table".to_string(), table)];
     if shift > 0 {
         attrs.push(("shift".to_string(), m.int_attr(shift)));
+    }
+    if let Some(real) = real {
+        attrs.push((REAL_ATTR.to_string(), m.string_attr(real)));
     }
     build(m, at, &he::LUT, &[x], out, attrs)
 }

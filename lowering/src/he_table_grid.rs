@@ -27,13 +27,18 @@ use veil_he::{self as he, FixedTensor, Kind};
 use veil_ir::{DenseValues, Diagnostics, Module, OpDef, OpId, Value};
 use veil_rt::tfhe_config::full_domain_offset;
 
-use crate::he_lut_fuse::lut;
+use crate::he_lut_fuse::{lut, real_of};
 use crate::he_narrow_widths::HeNarrowWidths;
 use crate::he_plaintext_bypass::shared::{
     build, constant, defined_by, discard_if_unused, encode, erase_dead, retype_all, shift, tensor,
 };
 use crate::he_ranges::{integer_ranges, type_width_for, Interval};
 use crate::pass::{Changed, Pass, PassOptions};
+
+/// The attribute that records on an op whose constant operand this pass rounded the largest change of the real
+/// value that rounding adds to any element of the result (a float): the error bound of `veil accuracy` adds it
+/// (`crate::lut_deviation`).
+pub const ROUNDED_ATTR: &str = "veil.rounded";
 
 /// The pass.
 pub struct HeTableGrid;
@@ -202,7 +207,7 @@ fn sink_into_table(m: &mut Module, op: OpId, f: OpId) -> Sunk {
     let last = table.len() as i64 - 1;
     let new_table =
         (0..1i64 << bits).map(|j| table[(((j - new_half) << spread) + old_half).clamp(0, last) as usize]).collect();
-    let new = lut(m, op, u, new_shift, new_table, &out);
+    let new = lut(m, op, u, new_shift, new_table, &out, real_of(m, op).as_deref());
     m.replace_all_uses(m.op(op).result(), new);
     m.erase(op);
     discard_if_unused(m, x);
@@ -245,12 +250,16 @@ fn sink_into_linear(m: &mut Module, op: OpId, constants: &[usize]) -> Sunk {
         }
     }
     let Some(sunk) = factors.iter().map(|&(_, _, t)| t).min() else { return Sunk::No };
+    // The constants rounded, and the largest change of the real value any of them adds to the result.
+    let mut moved = 0f64;
     let rounded: Vec<(usize, Vec<i64>, FixedTensor)> = {
         let mut out = vec![];
         for &i in constants.iter().filter(|&&i| i < operands.len()) {
             let Some(c) = constant(m, operands[i]) else { return Sunk::No };
             let half = 1i64 << (sunk - 1);
-            let values = c.values.iter().map(|&v| v.saturating_add(half) >> sunk).collect();
+            let values: Vec<i64> = c.values.iter().map(|&v| v.saturating_add(half) >> sunk).collect();
+            let change = c.values.iter().zip(&values).map(|(&v, &q)| ((q << sunk) - v).unsigned_abs()).max();
+            moved += change.unwrap_or(0) as f64 * (-f64::from(c.tensor.frac)).exp2();
             out.push((i, values, c.tensor.with_frac(c.tensor.frac - sunk as i32)));
         }
         out
@@ -273,7 +282,13 @@ fn sink_into_linear(m: &mut Module, op: OpId, constants: &[usize]) -> Sunk {
     // A provisional width: the final he-narrow-widths sets every width from the ranges.
     let width = (old.width + 2).saturating_sub(sunk as u32).clamp(he::MIN_WIDTH, he::MAX_WIDTH);
     let quotient = old.with_frac(old.frac - sunk as i32).with_width(width);
-    let attrs = m.op(op).attrs.clone();
+    let mut attrs = m.op(op).attrs.clone();
+    if moved > 0.0 {
+        let before = m.op(op).attr(ROUNDED_ATTR).and_then(|a| m.attr_as_float(a)).unwrap_or(0.0);
+        let total = m.float_attr(before + moved);
+        attrs.retain(|(name, _)| name != ROUNDED_ATTR);
+        attrs.push((ROUNDED_ATTR.to_string(), total));
+    }
     let new = build(m, op, m.op(op).def, &new_operands, &quotient, attrs);
     let scaled = up(m, op, new, sunk, &old);
     m.replace_all_uses(m.op(op).result(), scaled);
@@ -307,7 +322,7 @@ fn factor(m: &mut Module, op: OpId, f: OpId) -> bool {
         return false;
     }
     let quotient = out.with_frac(out.frac - t as i32).with_width(out.width - t as u32);
-    let new = lut(m, op, x, s, table.iter().map(|&e| e >> t).collect(), &quotient);
+    let new = lut(m, op, x, s, table.iter().map(|&e| e >> t).collect(), &quotient, real_of(m, op).as_deref());
     let scaled = up(m, op, new, t, &out);
     m.replace_all_uses(m.op(op).result(), scaled);
     m.erase(op);
@@ -331,7 +346,7 @@ fn fold_stuck_factors(m: &mut Module) -> usize {
         let Some(table) = table_of(m, table_op) else { continue };
         let x = m.op(table_op).operands[0];
         let s = shift(m, table_op).unwrap_or(0);
-        let new = lut(m, op, x, s, table.iter().map(|&e| e << t).collect(), &out);
+        let new = lut(m, op, x, s, table.iter().map(|&e| e << t).collect(), &out, real_of(m, table_op).as_deref());
         m.replace_all_uses(v, new);
         erase_dead(m, op);
         folded += 1;

@@ -2,6 +2,7 @@
 
 pub mod cost_model;
 pub mod he_ranges;
+pub mod lut_deviation;
 pub mod pass;
 
 use veil_ir::Registry;

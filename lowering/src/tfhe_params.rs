@@ -26,10 +26,21 @@
 #[cfg(feature = "search")]
 mod constraints;
 
+use veil_he::FixedTensor;
 use veil_ir::{Diagnostics, Module};
 use veil_rt::tfhe_config::Rounding;
 
 use crate::pass::{Changed, Pass, PassOption, PassOptions};
+
+/// The low bits of a decrypted result `t` that approximate rounding leaves to the noise: those of its frac beyond
+/// the activations' `act_frac` (an output rescale the client's decryption replaces), so that it may be off by
+/// 2^(spare − 1) units; none with exact rounding.
+pub fn spare_bits(rounding: Rounding, t: &FixedTensor, act_frac: Option<i32>) -> u32 {
+    match (rounding, act_frac) {
+        (Rounding::Approximate, Some(f)) => (t.frac - f).clamp(0, t.width as i32 - 1) as u32,
+        _ => 0,
+    }
+}
 
 /// The parameter choice pass.
 #[cfg_attr(not(feature = "search"), allow(dead_code))]

@@ -104,6 +104,40 @@ fn digits_mlp_lut_approximate_within_its_bound() {
         );
     }
     assert_eq!(number_after(&tfhe, "PBS: "), 32, "{tfhe}");
+    within_the_compilers_bound(&model, &x, &program, &t);
+}
+
+/// The decrypted logits `ints` of `program` (digits_mlp compiled as [`lut_args`] with approximate rounding) lie
+/// within the compiler's error bound of the float model (docs/accuracy.md: its tables' deviations, a neighbouring
+/// entry, the decryption's dropped bits).
+fn within_the_compilers_bound(model: &str, x: &str, program: &str, ints: &[i64]) {
+    use veil_lowering::he_to_rt::Strategy;
+    use veil_nn::eval::Interval;
+    use veil_rt::tfhe_config::Rounding;
+    use veil_tools::cli::accuracy::{error_bound, Bounded, Lowering};
+    use veil_tools::pipeline;
+    let pass = |name: &str, options: &str| (name.to_string(), options.to_string());
+    let options = pipeline::Options {
+        input_range: Some((0.0, 1.0)),
+        pass_options: vec![pass("assign-precision", "act-frac=4 weight-frac=4"), pass("he-lut-fuse", "index-bits=4")],
+        strategy: Some(Strategy::Lut),
+        rounding: Some(Rounding::Approximate),
+        ..Default::default()
+    };
+    let compiled = pipeline::load_and_compile(std::path::Path::new(model), &options).expect("compiles");
+    assert_eq!(veil_ir::print_module(&compiled.rt).trim(), program.trim(), "the program the CLI ran");
+    let nn = compiled.nn.as_ref().expect("an nn program");
+    let input = veil_tools::cli::npy::read_f32(std::path::Path::new(x)).expect("the input");
+    let float = pipeline::run_float(nn, std::slice::from_ref(&input)).expect("float");
+    let lowering = Lowering::of(&compiled).expect("the tables' deviations");
+    let bounded = input.map(|v| Bounded::input(Interval::point(f64::from(v)), 4));
+    let bound = error_bound(nn, &[bounded], 4, 4, &lowering).expect("a bound");
+    let frac = pipeline::encoding(&compiled.rt).expect("an encoding").results[0].frac;
+    for (o, ((&i, &f), b)) in ints.iter().zip(float[0].data()).zip(bound[0].data()).enumerate() {
+        let value = i as f64 / f64::from(frac).exp2();
+        let tolerance = b.err + 1e-3 + 1e-4 * f64::from(f.abs());
+        assert!((value - f64::from(f)).abs() <= tolerance, "logit {o}: {value} vs float {f} beyond {}", b.err);
+    }
 }
 
 #[test]

@@ -187,12 +187,12 @@ pub fn constant<T: Scalar>(m: &Module, op: OpId) -> Result<Tensor<T>, String> {
 
 /// Evaluates function `f` on `args`, returning the values of its `func.return`. Every op must be an nn op.
 pub fn eval_func<T: Scalar>(m: &Module, f: OpId, args: &[Tensor<T>]) -> Result<Vec<Tensor<T>>, String> {
-    eval_func_with(m, f, args, &|_, _, result| result)
+    eval_func_with(m, f, args, &|_, _, _, result| result)
 }
 
-/// What [`eval_func_with`] calls after each computed (non-constant) op: the op, its operands and its result,
-/// returning the value to use instead (e.g. with the error a fixed-point rounding adds).
-pub type AfterOp<'a, T> = &'a dyn Fn(&Op, &[&Tensor<T>], Tensor<T>) -> Tensor<T>;
+/// What [`eval_func_with`] calls after each computed (non-constant) op: the op's id and kind, its operands and its
+/// result, returning the value to use instead (e.g. with the error a fixed-point rounding adds).
+pub type AfterOp<'a, T> = &'a dyn Fn(OpId, &Op, &[&Tensor<T>], Tensor<T>) -> Tensor<T>;
 
 /// [`eval_func`], passing every computed op's result through `after`.
 pub fn eval_func_with<T: Scalar>(
@@ -226,7 +226,7 @@ pub fn eval_func_with<T: Scalar>(
         }
         let result = match data.def == &CONSTANT {
             true => constant(m, op),
-            false => Op::from_ir(m, op).and_then(|o| o.apply(&operands).map(|r| after(&o, &operands, r))),
+            false => Op::from_ir(m, op).and_then(|o| o.apply(&operands).map(|r| after(op, &o, &operands, r))),
         };
         let result = result.map_err(|e| format!("'{}': {e}", data.name()))?;
         let expected = m.static_shape(m.value_type(data.result()));

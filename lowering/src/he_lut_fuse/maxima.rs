@@ -98,7 +98,7 @@ impl HeLutFuse {
         let diff = typed(m, ranges, diff);
         let (dt, range) = (tensor(m, diff)?, ranges.hull(diff)?);
         let (shift, table) = self.table(dt.width, 0, Some(&Step::Relu), &dt, Some(range), Entry::Low);
-        let relu = lut(m, at, diff, shift, table, &dt);
+        let relu = lut(m, at, diff, shift, table, &dt, Some("relu"));
         ranges.visit(m, m.defining_op(relu)?).ok()?;
         let sum = build(m, at, &he::ADD, &[a, relu], &wide, vec![]);
         Some(typed(m, ranges, sum))

@@ -100,10 +100,7 @@ fn collect(m: &Module, rounding: Rounding) -> Result<Collected, Diagnostics> {
             for &v in &data.operands {
                 let Some(t) = lwe(m, v) else { continue };
                 let nu2 = norm.get(&v).copied().unwrap_or(Norms::BOOTSTRAPPED);
-                let spare = match (rounding, act_frac) {
-                    (Rounding::Approximate, Some(f)) => (t.frac - f).clamp(0, t.width as i32 - 1) as u32,
-                    _ => 0,
-                };
+                let spare = super::spare_bits(rounding, &t, act_frac);
                 c.push(op, ConstraintKind::Decrypt, (t.width - spare, 0, 0), nu2, t.numel());
             }
             continue;

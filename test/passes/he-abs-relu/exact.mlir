@@ -13,7 +13,7 @@
 // CHECK-NEXT: %2 = "he.rescale"(%1) {chunk = 4, shift = 1}
 // CHECK-NEXT: %3 = "he.encode"() {value = dense<1> : tensor<i3>}
 // CHECK-NEXT: %4 = "he.mul_plain"(%2, %3)
-// CHECK-NEXT: %5 = "he.lut"(%2) {table = dense<[8, 7, 6, 5, 4, 3, 2, 1, 0, 1, 2, 3, 4, 5, 6, 7]> : tensor<16xi6>}
+// CHECK-NEXT: %5 = "he.lut"(%2) {table = dense<[8, 7, 6, 5, 4, 3, 2, 1, 0, 1, 2, 3, 4, 5, 6, 7]> : tensor<16xi6>, veil.real = "abs,half"}
 // CHECK-NEXT: %6 = "he.add"(%4, %5)
 // CHECK: "he.encode"() {value = dense<2> : tensor<1xi3>}
 // CHECK: func.return
@@ -36,7 +36,7 @@ func.func @fits(%x: !he.ct<1x2xi3, frac = 1> {veil.range = [0.0, 1.0]}) -> !he.c
 // CHECK-NEXT: %0 = "he.rescale"(%arg0) {chunk = 4, shift = 4}
 // CHECK-NEXT: %1 = "he.encode"() {value = dense<2> : tensor<i3>}
 // CHECK-NEXT: %2 = "he.mul_plain"(%0, %1)
-// CHECK-NEXT: %3 = "he.lut"(%0) {table = dense<[16, 14, 12, 10, 8, 6, 4, 2, 2, 4, 6, 8, 10, 12, 14, 16]> : tensor<16xi7>}
+// CHECK-NEXT: %3 = "he.lut"(%0) {table = dense<[16, 14, 12, 10, 8, 6, 4, 2, 2, 4, 6, 8, 10, 12, 14, 16]> : tensor<16xi7>, veil.real = "abs,half"}
 // CHECK-NEXT: %4 = "he.add"(%2, %3)
 // CHECK-NEXT: func.return %4
 func.func @middle(%x: !he.ct<4xi8, frac = 0>) -> !he.ct<4xi6, frac = -2> {

@@ -19,7 +19,7 @@
 // CHECK: %1 = "he.matmul_plain"(%arg0, %0) : (!ct0, !pt0) -> !ct2
 // CHECK-NEXT: %2 = "he.encode"() {value = dense<1> : tensor<i2>} : () -> !pt1
 // CHECK-NEXT: %3 = "he.mul_plain"(%1, %2) : (!ct2, !pt1) -> !ct3
-// CHECK-NEXT: %4 = "he.lut"(%1) {shift = 2, table = dense<[14, 10, 6, 2, 2, 6, 10, 14]> : tensor<8xi6>} : (!ct2) -> !ct4
+// CHECK-NEXT: %4 = "he.lut"(%1) {shift = 2, table = dense<[14, 10, 6, 2, 2, 6, 10, 14]> : tensor<8xi6>, veil.real = "abs,half"} : (!ct2) -> !ct4
 // CHECK-NEXT: %5 = "he.add"(%3, %4) : (!ct3, !ct4) -> !ct4
 // CHECK: %7 = "he.encode"() {value = dense<4> : tensor<1xi4>} : () -> !pt3
 // CHECK-NEXT: %8 = "he.matmul_plain"(%5, %6, %7) : (!ct4, !pt2, !pt3) -> !ct1
@@ -38,7 +38,7 @@ func.func @first_layer(%x: !he.ct<1x2xi3, frac = 1> {veil.range = [0.0, 1.0]}) -
 // A later rescale or table takes the deferred bits: its shift grows by k = 1 (relu at frac 0 of x at frac 0). The
 // i4 x drops 1 bit for 3 index bits: entries |(j - 4) * 2 + 1| = 7, 5, 3, 1, 1, 3, 5, 7.
 // CHECK-LABEL: func.func @rescale_after
-// CHECK: "he.lut"(%arg0) {shift = 1, table = dense<[7, 5, 3, 1, 1, 3, 5, 7]> : tensor<8xi5>}
+// CHECK: "he.lut"(%arg0) {shift = 1, table = dense<[7, 5, 3, 1, 1, 3, 5, 7]> : tensor<8xi5>, veil.real = "abs,half"}
 // CHECK: "he.rescale"(%{{[0-9]+}}) {shift = 2}
 func.func @rescale_after(%x: !he.ct<4xi4, frac = 0>) -> !he.ct<4xi3, frac = -1> {
   %a = "he.relu"(%x) : (!he.ct<4xi4, frac = 0>) -> !he.ct<4xi4, frac = 0>

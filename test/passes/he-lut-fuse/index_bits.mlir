@@ -5,7 +5,7 @@
 // shift 5, and one more for the headroom (the argument's range is its whole width): shift 6, entries
 // relu(i * 16 + 8) at frac 2 for i = -2..1.
 // CHECK-LABEL: func.func @coarse
-// CHECK-NEXT: %0 = "he.lut"(%arg0) {shift = 6, table = dense<[0, 0, 8, 24]> : tensor<4xi7>} : (!ct0) -> !ct1
+// CHECK-NEXT: %0 = "he.lut"(%arg0) {shift = 6, table = dense<[0, 0, 8, 24]> : tensor<4xi7>, veil.real = "relu"} : (!ct0) -> !ct1
 func.func @coarse(%x: !he.ct<4xi8, frac = 4>) -> !he.ct<4xi7, frac = 2> {
   %0 = "he.rescale"(%x) {shift = 2} : (!he.ct<4xi8, frac = 4>) -> !he.ct<4xi7, frac = 2>
   %1 = "he.relu"(%0) : (!he.ct<4xi7, frac = 2>) -> !he.ct<4xi7, frac = 2>
@@ -14,7 +14,7 @@ func.func @coarse(%x: !he.ct<4xi8, frac = 4>) -> !he.ct<4xi7, frac = 2> {
 
 // exact-outputs=false keeps an output rescale; it becomes an identity table.
 // CHECK-LABEL: func.func @kept_rescale
-// CHECK-NEXT: %0 = "he.lut"(%arg0) {shift = 6, table = dense<[-24, -8, 8, 24]> : tensor<4xi7>} : (!ct0) -> !ct1
+// CHECK-NEXT: %0 = "he.lut"(%arg0) {shift = 6, table = dense<[-24, -8, 8, 24]> : tensor<4xi7>, veil.real = ""} : (!ct0) -> !ct1
 func.func @kept_rescale(%x: !he.ct<4xi8, frac = 4>) -> !he.ct<4xi7, frac = 2> {
   %0 = "he.rescale"(%x) {shift = 2} : (!he.ct<4xi8, frac = 4>) -> !he.ct<4xi7, frac = 2>
   func.return %0 : !he.ct<4xi7, frac = 2>

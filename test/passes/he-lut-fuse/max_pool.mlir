@@ -33,13 +33,13 @@
 // CHECK-NEXT: %6 = "he.encode"() {value = dense<{{\[\[\[\[}}0, 0], [0, 1]]]]> : tensor<1x1x2x2xi2>} : () -> !pt0
 // CHECK-NEXT: %7 = "he.conv2d_plain"(%arg0, %6) {strides = [2, 2]} : (!ct0, !pt0) -> !ct1
 // CHECK-NEXT: %8 = "he.sub"(%3, %1) : (!ct1, !ct1) -> !ct1
-// CHECK-NEXT: %9 = "he.lut"(%8) {table = dense<[0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 2, 3, 4, 5, 6, 7]> : tensor<16xi4>} : (!ct1) -> !ct1
+// CHECK-NEXT: %9 = "he.lut"(%8) {table = dense<[0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 2, 3, 4, 5, 6, 7]> : tensor<16xi4>, veil.real = "relu"} : (!ct1) -> !ct1
 // CHECK-NEXT: %10 = "he.add"(%1, %9) : (!ct1, !ct1) -> !ct1
 // CHECK-NEXT: %11 = "he.sub"(%7, %5) : (!ct1, !ct1) -> !ct1
-// CHECK-NEXT: %12 = "he.lut"(%11) {table = dense<[0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 2, 3, 4, 5, 6, 7]> : tensor<16xi4>} : (!ct1) -> !ct1
+// CHECK-NEXT: %12 = "he.lut"(%11) {table = dense<[0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 2, 3, 4, 5, 6, 7]> : tensor<16xi4>, veil.real = "relu"} : (!ct1) -> !ct1
 // CHECK-NEXT: %13 = "he.add"(%5, %12) : (!ct1, !ct1) -> !ct1
 // CHECK-NEXT: %14 = "he.sub"(%13, %10) : (!ct1, !ct1) -> !ct1
-// CHECK-NEXT: %15 = "he.lut"(%14) {table = dense<[0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 2, 3, 4, 5, 6, 7]> : tensor<16xi4>} : (!ct1) -> !ct1
+// CHECK-NEXT: %15 = "he.lut"(%14) {table = dense<[0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 2, 3, 4, 5, 6, 7]> : tensor<16xi4>, veil.real = "relu"} : (!ct1) -> !ct1
 // CHECK-NEXT: %16 = "he.add"(%10, %15) : (!ct1, !ct1) -> !ct1
 // CHECK-NEXT: func.return %16 : !ct1
 func.func @pool_2x2(%x: !he.ct<1x1x2x4xi4, frac = 0> {veil.range = [0.0, 7.0]}) -> !he.ct<1x1x1x2xi4, frac = 0> {
@@ -87,7 +87,7 @@ func.func @pool_2x2(%x: !he.ct<1x1x2x4xi4, frac = 0> {veil.range = [0.0, 7.0]}) 
 // CHECK-NEXT: %[[RR:[0-9]+]] = "he.lut"
 // CHECK-NEXT: %[[RIGHT:[0-9]+]] = "he.add"(%[[M45]], %[[RR]])
 // CHECK-NEXT: "he.sub"(%[[RIGHT]], %[[LEFT]])
-// CHECK-NEXT: %[[R:[0-9]+]] = "he.lut"(%{{[0-9]+}}) {table = dense<[0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 2, 3, 4, 5, 6, 7]> : tensor<16xi4>} : (!ct3) -> !ct3
+// CHECK-NEXT: %[[R:[0-9]+]] = "he.lut"(%{{[0-9]+}}) {table = dense<[0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 2, 3, 4, 5, 6, 7]> : tensor<16xi4>, veil.real = "relu"} : (!ct3) -> !ct3
 // CHECK-NEXT: %[[MAX:[0-9]+]] = "he.add"(%[[LEFT]], %[[R]]) : (!ct3, !ct3) -> !ct3
 // CHECK-NEXT: %[[BACK:[0-9]+]] = "he.encode"() {value = dense<-3> : tensor<1xi3>} : () -> !pt1
 // CHECK-NEXT: %[[OUT:[0-9]+]] = "he.add_plain"(%[[MAX]], %[[BACK]]) : (!ct3, !pt1) -> !ct3
@@ -138,7 +138,7 @@ func.func @window_of_one_strided(%x: !he.ct<1x2x3x3xi4, frac = 0>) -> !he.ct<1x2
 // CHECK-NEXT: %4 = "he.encode"() {value = dense<{{\[\[\[\[}}0, 0, 1]]], {{\[\[\[}}0, 0, 1]]]]> : tensor<2x1x1x3xi2>} : () -> !pt4
 // CHECK-NEXT: %5 = "he.conv2d_plain"(%arg0, %4) {groups = 2, strides = [1, 3]} : (!ct6, !pt4) -> !ct7
 // CHECK-NEXT: %6 = "he.sub"(%5, %3) : (!ct7, !ct7) -> !ct8
-// CHECK-NEXT: %7 = "he.lut"(%6) {table = dense<[0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15]> : tensor<32xi5>} : (!ct8) -> !ct8
+// CHECK-NEXT: %7 = "he.lut"(%6) {table = dense<[0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15]> : tensor<32xi5>, veil.real = "relu"} : (!ct8) -> !ct8
 // CHECK-NEXT: %8 = "he.add"(%3, %7) : (!ct7, !ct8) -> !ct7
 // CHECK-NEXT: %9 = "he.sub"(%8, %1) : (!ct7, !ct7) -> !ct8
 // CHECK-NEXT: %10 = "he.lut"(%9)

@@ -15,7 +15,7 @@
 // CHECK-NEXT: %2 = "he.encode"() {value = dense<{{\[\[\[\[}}0], [1]]]]> : tensor<1x1x2x1xi2>} : () -> !pt0
 // CHECK-NEXT: %3 = "he.conv2d_plain"(%arg0, %2) {strides = [2, 1]} : (!ct0, !pt0) -> !ct1
 // CHECK-NEXT: %4 = "he.sub"(%3, %1) : (!ct1, !ct1) -> !ct1
-// CHECK-NEXT: %5 = "he.lut"(%4) {shift = 2, table = dense<[0, 0, 0, 4]> : tensor<4xi4>} : (!ct1) -> !ct1
+// CHECK-NEXT: %5 = "he.lut"(%4) {shift = 2, table = dense<[0, 0, 0, 4]> : tensor<4xi4>, veil.real = "relu"} : (!ct1) -> !ct1
 // CHECK-NEXT: %6 = "he.add"(%1, %5) : (!ct1, !ct1) -> !ct1
 // CHECK-NEXT: func.return %6 : !ct1
 func.func @coarse(%x: !he.ct<1x1x2x1xi4, frac = 0> {veil.range = [0.0, 7.0]}) -> !he.ct<1x1x1x1xi4, frac = 0> {
@@ -28,7 +28,7 @@ func.func @coarse(%x: !he.ct<1x1x2x1xi4, frac = 0> {veil.range = [0.0, 7.0]}) ->
 // CHECK-LABEL: func.func @exact_by_range
 // CHECK-SAME: -> !ct2
 // CHECK: %4 = "he.sub"(%3, %1) : (!ct2, !ct2) -> !ct2
-// CHECK-NEXT: %5 = "he.lut"(%4) {table = dense<[0, 0, 0, 0, 0, 1, 2, 3]> : tensor<8xi3>} : (!ct2) -> !ct2
+// CHECK-NEXT: %5 = "he.lut"(%4) {table = dense<[0, 0, 0, 0, 0, 1, 2, 3]> : tensor<8xi3>, veil.real = "relu"} : (!ct2) -> !ct2
 // CHECK-NEXT: %6 = "he.add"(%1, %5) : (!ct2, !ct2) -> !ct2
 func.func @exact_by_range(%x: !he.ct<1x1x2x1xi4, frac = 0> {veil.range = [0.0, 3.0]}) -> !he.ct<1x1x1x1xi4, frac = 0> {
   %0 = "he.max_pool2d"(%x) {kernel = [2, 1], strides = [2, 1]} : (!he.ct<1x1x2x1xi4, frac = 0>) -> !he.ct<1x1x1x1xi4, frac = 0>

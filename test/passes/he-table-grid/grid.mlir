@@ -3,12 +3,13 @@
 // A ReLU table whose entries are multiples of 4 (the middle of each box of 8 values, re-quantized) returns the
 // quotients at 2 fewer fraction bits. The next layer computes on them: its result has 2 fewer fraction bits too,
 // its bias is rounded to the nearest multiple of 4 (5, -3, 8 at frac 6 -> 1, -1, 2 at frac 4), and the returned
-// value is the quotient, which the client decodes to the same real numbers.
+// value is the quotient, which the client decodes to the same real numbers. The layer records what the rounding
+// moved a result by at most (veil.rounded: one unit of frac 6), for the error bound.
 // CHECK-LABEL: func.func @layer
 // CHECK-NEXT: "he.lut"(%arg0) {shift = 3, table = dense<[0, 0, 0, 0, 1, 3, 5, 7]> : tensor<8xi4>}
 // CHECK-NEXT: "he.encode"() {value = dense<{{\[\[}}1, -2, 3], [2, 1, -1]]>
 // CHECK-NEXT: "he.encode"() {value = dense<[1, -1, 2]>
-// CHECK-NEXT: "he.matmul_plain"
+// CHECK-NEXT: "he.matmul_plain"(%0, %1, %2) {veil.rounded = 0.015625}
 // CHECK-NEXT: func.return
 func.func @layer(%x: !he.ct<1x2xi6, frac = 4>) -> !he.ct<1x3xi12, frac = 6> {
   %h = "he.lut"(%x) {shift = 3, table = dense<[0, 0, 0, 0, 4, 12, 20, 28]> : tensor<8xi6>} : (!he.ct<1x2xi6, frac = 4>) -> !he.ct<1x2xi6, frac = 4>

@@ -20,9 +20,19 @@
 //!   that errs by less than one unit of its result: + 2^-Fa. The he optimizations only merge rescales (a floor of
 //!   a floor is one floor) or fold biases at a finer frac, so they never add error.
 //!
+//! That is the radix model ([`Lowering::Radix`]). A lookup-table program computes its non-linear steps with tables
+//! instead ([`Lowering::Lut`]): no floor is added after the ops that multiply; instead, at each nn op, what the
+//! compiled program's tables, exact floors and rounded constants lowered from it deviate from the real functions
+//! they stand for, measured on the program over its proven ranges ([`veil_lowering::lut_deviation`]: coarse
+//! indices, re-quantized entries, a neighbouring entry under approximate rounding); batch norm's folded offset
+//! still adds half a unit; and each result, under approximate rounding, the error of its decryption (its bits
+//! beyond the activations' precision are left to the noise: up to half a unit of `2^-Fa`). Both bounds hold
+//! except with the program's stated failure probability.
+//!
 //! Evaluated on an input's own values (point ranges), the bound is one row's; on the input range, every row's.
 
 use std::cell::Cell;
+use std::collections::HashMap;
 use std::fmt::Write as _;
 use std::ops::{Add, Div, Mul, Neg, Sub};
 use std::path::PathBuf;
@@ -30,9 +40,10 @@ use std::path::PathBuf;
 use clap::{Args, ValueEnum};
 use indicatif::{ProgressBar, ProgressStyle};
 
-use veil_ir::Module;
+use veil_ir::{Location, Module};
 use veil_lowering::he_to_rt::Strategy;
 use veil_nn::eval::{Interval, Op, Scalar, Tensor};
+use veil_rt::tfhe_config::Rounding;
 
 use super::model_args::CompileFlags;
 use super::{npy, Output};
@@ -141,30 +152,85 @@ fn rescales(op: &Op) -> bool {
     matches!(op, Op::MatMul | Op::Conv2d(_) | Op::Mul | Op::AvgPool2d(_) | Op::GlobalAvgPool2d | Op::BatchNorm(_))
 }
 
-/// The sound per-element error bound of `@main`'s results compiled at `act_frac` / `weight_frac`, for inputs
-/// given as [`Bounded`] tensors (see [`Bounded::input`]); the results' ranges come with it.
+/// What lowering adds to the nn program's arithmetic (see the module doc).
+#[derive(Clone, Debug, Default)]
+pub enum Lowering {
+    /// The radix model: a floor of one unit after every op that multiplies.
+    #[default]
+    Radix,
+    /// A lookup-table program: the summed deviations of its tables, exact floors and rounded constants by the
+    /// location of the nn op they come from, and per result the error its decryption may add.
+    Lut { deviations: HashMap<Location, f64>, decryption: Vec<f64> },
+}
+
+impl Lowering {
+    /// What lowering added to `compiled`: its he program's deviations, for a lookup-table program.
+    pub fn of(compiled: &pipeline::Compiled) -> Result<Lowering, String> {
+        if compiled.strategy == Strategy::Radix {
+            return Ok(Lowering::Radix);
+        }
+        let he = compiled.he.as_ref().ok_or("the lookup-table program's he form is needed for its error bound")?;
+        let rounding = pipeline::lut_config(&compiled.rt)?.map_or(Rounding::Exact, |c| c.rounding);
+        let deviations = veil_lowering::lut_deviation::deviations(he, rounding)?;
+        let act_frac = veil_lowering::assign_precision::recorded_precision(&compiled.rt).map(|(act, _, _)| act);
+        let decryption = pipeline::encoding(&compiled.rt)?
+            .results
+            .iter()
+            .map(|t| match veil_lowering::tfhe_params::spare_bits(rounding, t, act_frac) {
+                0 => 0.0,
+                spare => (f64::from(spare) - 1.0 - f64::from(t.frac)).exp2(),
+            })
+            .collect();
+        Ok(Lowering::Lut { deviations, decryption })
+    }
+}
+
+/// The sound per-element error bound of `@main`'s results compiled at `act_frac` / `weight_frac` with `lowering`,
+/// for inputs given as [`Bounded`] tensors (see [`Bounded::input`]); the results' ranges come with it.
 pub fn error_bound(
     m: &Module,
     inputs: &[Tensor<Bounded>],
     act_frac: i32,
     weight_frac: i32,
+    lowering: &Lowering,
 ) -> Result<Vec<Tensor<Bounded>>, String> {
     FRACS.with(|f| f.set((act_frac, weight_frac)));
-    let floor = (-f64::from(act_frac)).exp2();
-    veil_nn::eval::eval_func_with(m, veil_nn::eval::main_func(m)?, inputs, &|op, operands, out| {
-        rescale_floor(op, operands, out, floor)
-    })
+    let unit = (-f64::from(act_frac)).exp2();
+    let results = veil_nn::eval::eval_func_with(m, veil_nn::eval::main_func(m)?, inputs, &|id, op, operands, out| {
+        let added = match lowering {
+            Lowering::Radix => rescale_floor(op, operands, unit),
+            Lowering::Lut { deviations, .. } => {
+                let offset = if matches!(op, Op::BatchNorm(_)) { unit / 2.0 } else { 0.0 };
+                deviations.get(&m.op(id).loc).copied().unwrap_or(0.0) + offset
+            }
+        };
+        match added > 0.0 {
+            true => out.map(|b| Bounded { err: b.err + added, ..b }),
+            false => out,
+        }
+    })?;
+    match lowering {
+        Lowering::Radix => Ok(results),
+        Lowering::Lut { decryption, .. } => Ok(results
+            .into_iter()
+            .enumerate()
+            .map(|(i, t)| {
+                let e = decryption.get(i).copied().unwrap_or(0.0);
+                t.map(|b| Bounded { err: b.err + e, ..b })
+            })
+            .collect()),
+    }
 }
 
-/// An op's bounded result plus its rescale's floor, when lowering ends the op with one (and it has a secret
-/// operand).
-fn rescale_floor(op: &Op, operands: &[&Tensor<Bounded>], out: Tensor<Bounded>, floor: f64) -> Tensor<Bounded> {
+/// What the radix model's rescale adds to an op's result: its floor, when lowering ends the op with one (and it has
+/// a secret operand).
+fn rescale_floor(op: &Op, operands: &[&Tensor<Bounded>], unit: f64) -> f64 {
     let secret = operands.iter().any(|t| t.data().iter().any(|b| b.range.lo != b.range.hi || b.err != 0.0));
     // Batch norm's folded offset `bias - mean * factor` is rounded once more (half a unit).
-    let extra = if matches!(op, Op::BatchNorm(_)) { floor * 1.5 } else { floor };
+    let extra = if matches!(op, Op::BatchNorm(_)) { unit * 1.5 } else { unit };
     match rescales(op) && secret {
-        true => out.map(|b| Bounded { err: b.err + extra, ..b }),
-        false => out,
+        true => extra,
+        false => 0.0,
     }
 }
 
@@ -239,10 +305,6 @@ pub struct Report {
     pub max_bound: f64,
     /// Elements where |backend − float| exceeds the bound plus the float evaluator's own rounding.
     pub bound_violations: usize,
-    /// Whether the bound covers the compiled program: true for the radix model; false for the lookup-table model,
-    /// whose tables read their inputs at fewer bits than the bound (the radix program's) assumes, so that elements
-    /// beyond it are expected there, not violations of a proof.
-    pub bound_covers_program: bool,
     pub max_error: Option<f64>,
     pub mean_error: Option<f64>,
     /// The widest ciphertext of the compiled program, in bits.
@@ -270,13 +332,7 @@ impl Report {
             let _ = writeln!(s, "{:<21} {r:.4}", format!("{} RMSE:", self.backend));
         }
         let _ = writeln!(s, "argmax agreement:     {}", pct(self.agreement));
-        let bound = match self.bound_covers_program {
-            true => format!("proven bound {:.6}, {} violations", self.max_bound, self.bound_violations),
-            false => format!(
-                "{} elements beyond {:.6}, the radix model's bound, which does not cover the lookup tables' rounding",
-                self.bound_violations, self.max_bound
-            ),
-        };
+        let bound = format!("proven bound {:.6}, {} violations", self.max_bound, self.bound_violations);
         let _ = writeln!(s, "max |{} - float|: {:.6} ({bound})", self.backend, self.max_error_vs_float);
         if let (Some(m), Some(a)) = (self.max_error, self.mean_error) {
             let _ = writeln!(s, "vs expected:          max abs error {m:.6}, mean {a:.6}");
@@ -331,6 +387,7 @@ pub fn measure(args: &AccuracyArgs) -> Result<Report, String> {
         .as_ref()
         .and_then(veil_lowering::assign_precision::recorded_precision)
         .ok_or("the compiled program records no precision")?;
+    let lowering = Lowering::of(&compiled)?;
     #[cfg(feature = "tfhe")]
     let keys = (args.backend == AccuracyBackend::Tfhe)
         .then(|| pipeline::ProgramKeys::for_program(&compiled.rt))
@@ -345,7 +402,6 @@ pub fn measure(args: &AccuracyArgs) -> Result<Report, String> {
         backend: format!("{:?}", args.backend).to_lowercase(),
         max_width,
         compile_seconds,
-        bound_covers_program: compiled.strategy == Strategy::Radix,
         ..Report::default()
     };
     let (mut float_correct, mut correct, mut agree) = (0usize, 0usize, 0usize);
@@ -372,7 +428,7 @@ pub fn measure(args: &AccuracyArgs) -> Result<Report, String> {
             return Err(format!("row {i}: the float model gives {} outputs, the program {}", f.len(), v.len()));
         }
         let bounded = x.map(|e| Bounded::input(Interval::point(f64::from(e)), act_frac));
-        let bounds = error_bound(nn, &[bounded], act_frac, weight_frac)?;
+        let bounds = error_bound(nn, &[bounded], act_frac, weight_frac, &lowering)?;
         for ((&a, &b), bound) in v.data().iter().zip(f.data()).zip(bounds[0].data()) {
             let d = f64::from((a - b).abs());
             max_diff = max_diff.max(d);
