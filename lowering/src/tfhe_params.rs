@@ -20,8 +20,8 @@
 //! (ν² + e: the e bootstrap outputs of the chunks before were subtracted.)
 //!
 //! and a decrypted result of encoding width `W` puts (W, ν²); with approximate rounding, a result whose frac exceeds
-//! the activations' (`veil.precision`) by `d` bits (an output rescale the client's decryption replaces) only needs
-//! its top `W − d` bits: it may be off by one unit of the activations' precision, like a table's index.
+//! the activations' (`veil.precision`), or `decrypt-frac` when set, by `d` bits (an output rescale the client's
+//! decryption replaces) only needs its top `W − d` bits: it may be off by half a unit of that precision.
 
 #[cfg(feature = "search")]
 mod constraints;
@@ -33,10 +33,10 @@ use veil_rt::tfhe_config::Rounding;
 use crate::pass::{Changed, Pass, PassOption, PassOptions};
 
 /// The low bits of a decrypted result `t` that approximate rounding leaves to the noise: those of its frac beyond
-/// the activations' `act_frac` (an output rescale the client's decryption replaces), so that it may be off by
-/// 2^(spare − 1) units; none with exact rounding.
-pub fn spare_bits(rounding: Rounding, t: &FixedTensor, act_frac: Option<i32>) -> u32 {
-    match (rounding, act_frac) {
+/// `decrypt_frac` (the activations' unless the program sets it: an output rescale the client's decryption
+/// replaces), so that it may be off by 2^(spare − 1) units; none with exact rounding.
+pub fn spare_bits(rounding: Rounding, t: &FixedTensor, decrypt_frac: Option<i32>) -> u32 {
+    match (rounding, decrypt_frac) {
         (Rounding::Approximate, Some(f)) => (t.frac - f).clamp(0, t.width as i32 - 1) as u32,
         _ => 0,
     }
@@ -47,12 +47,20 @@ pub fn spare_bits(rounding: Rounding, t: &FixedTensor, act_frac: Option<i32>) ->
 pub struct TfheParams {
     p_fail: f64,
     rounding: Rounding,
+    /// The fraction bits results are decrypted to, when not the activations'.
+    decrypt_frac: Option<i32>,
 }
 
 const OPTIONS: &[PassOption] = &[
     PassOption::string("p-fail", "2^-40", "The most each bootstrap or decryption may fail: a probability, or 2^-k"),
     PassOption::string("rounding", "exact", "exact: bit-exact floor (two more PBS per chunk of up to p + 1 dropped bits); approximate: 1 PBS, off by one at most"),
     PassOption::int("security", "128", "Security level in bits (128: TFHE-rs's 132-bit noise formulas)"),
+    PassOption::string(
+        "decrypt-frac",
+        "act",
+        "approximate rounding: the fraction bits each result is decrypted to (fewer bits to resolve through the \
+         noise; the error bound grows by half a unit of them); act: the activations'",
+    ),
 ];
 
 /// Parses `2^-40` or a plain probability.
@@ -86,15 +94,29 @@ impl Pass for TfheParams {
         if security != 128 {
             return Err(format!("security = {security}: only 128-bit security is supported"));
         }
-        Ok(TfheParams {
-            p_fail: parse_probability(options.string("p-fail")?)?,
-            rounding: Rounding::parse(options.string("rounding")?)?,
-        })
+        let rounding = Rounding::parse(options.string("rounding")?)?;
+        let decrypt_frac = match options.string("decrypt-frac")? {
+            "act" => None,
+            text => {
+                let frac = text
+                    .parse::<i32>()
+                    .ok()
+                    .filter(|f| f.abs() <= 64)
+                    .ok_or_else(|| format!("decrypt-frac = {text} must be 'act' or an integer in -64..=64"))?;
+                if rounding != Rounding::Approximate {
+                    return Err(format!(
+                        "decrypt-frac = {frac} needs approximate rounding: exact rounding decrypts every bit"
+                    ));
+                }
+                Some(frac)
+            }
+        };
+        Ok(TfheParams { p_fail: parse_probability(options.string("p-fail")?)?, rounding, decrypt_frac })
     }
 
     #[cfg(feature = "search")]
     fn run(&self, m: &mut Module) -> Result<Changed, Diagnostics> {
-        let config = constraints::choose(m, self.rounding, self.p_fail)?;
+        let config = constraints::choose(m, self.rounding, self.p_fail, self.decrypt_frac)?;
         let before = veil_rt::tfhe_config::TfheConfig::read(m).ok().flatten();
         config.write(m);
         Ok(Changed::from(before.as_ref() != Some(&config)))

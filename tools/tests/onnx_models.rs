@@ -314,3 +314,36 @@ fn the_lookup_table_bound_needs_the_tables_deviations() {
     assert!(beyond_radix > 0, "the radix model's bound holds on the lookup-table program: the check proves nothing");
     assert_eq!(beyond_lut, 0);
 }
+
+/// `tfhe-params{decrypt-frac=2}`: the client decrypts digits_mlp's logits to 2 fraction bits instead of the
+/// activations' 4. The choice is recorded with the parameters, never costs more per bootstrap (fewer bits to
+/// resolve through the noise), and the bound adds half a unit of that precision to every result instead of half a
+/// unit of 2^-4.
+#[test]
+fn decrypting_fewer_bits_is_recorded_and_widens_the_bound() {
+    use veil_lowering::he_to_rt::Strategy;
+    use veil_rt::tfhe_config::Rounding;
+    use veil_tools::cli::accuracy::Lowering;
+    use veil_tools::pipeline;
+    let compile = |decrypt_frac: Option<&str>| {
+        let mut pass_options = vec![("assign-precision".to_string(), "act-frac=4 weight-frac=4".to_string())];
+        pass_options.extend(decrypt_frac.map(|f| ("tfhe-params".to_string(), format!("decrypt-frac={f}"))));
+        let options = pipeline::Options {
+            input_range: Some((0.0, 1.0)),
+            pass_options,
+            strategy: Some(Strategy::Lut),
+            rounding: Some(Rounding::Approximate),
+            ..Default::default()
+        };
+        let compiled = pipeline::load_and_compile(&file("digits_mlp", "onnx"), &options).expect("compiles");
+        let config = pipeline::lut_config(&compiled.rt).expect("rt.tfhe").expect("parameters");
+        let Lowering::Lut { decryption, .. } = Lowering::of(&compiled).expect("a bound") else { panic!("lut") };
+        (config, decryption)
+    };
+    let (default, default_errors) = compile(None);
+    let (coarse, coarse_errors) = compile(Some("2"));
+    assert_eq!((default.decrypt_frac, coarse.decrypt_frac), (None, Some(2)));
+    assert_eq!(default_errors, [1.0 / 32.0], "one result, the logits");
+    assert_eq!(coarse_errors, [1.0 / 8.0]);
+    assert!(coarse.pbs_us <= default.pbs_us, "{} > {}", coarse.pbs_us, default.pbs_us);
+}

@@ -175,6 +175,10 @@ pub struct TfheConfig {
     pub pbs: u64,
     /// Estimated microseconds of one keyswitch + bootstrap on one core.
     pub pbs_us: f64,
+    /// With approximate rounding, the fraction bits each result is decrypted to when fewer than its own: the bits
+    /// below are left to the noise (`decrypt_frac`, recorded only when set; otherwise the activations' fraction
+    /// bits, `veil.precision`).
+    pub decrypt_frac: Option<i32>,
 }
 
 const INTS: [&str; 7] =
@@ -197,6 +201,9 @@ impl TfheConfig {
         entries.push(("p_fail".into(), m.float_attr(self.p_fail)));
         entries.push(("pbs".into(), m.int_attr(self.pbs as i64)));
         entries.push(("pbs_us".into(), m.float_attr(self.pbs_us)));
+        if let Some(frac) = self.decrypt_frac {
+            entries.push(("decrypt_frac".into(), m.int_attr(i64::from(frac))));
+        }
         let dict = m.dict_attr(entries);
         m.set_attr(m.top(), ATTR, dict);
     }
@@ -249,6 +256,15 @@ impl TfheConfig {
                 .and_then(|v| u64::try_from(v).ok())
                 .ok_or("'rt.tfhe': 'pbs' must be a count")?,
             pbs_us: float("pbs_us")?,
+            decrypt_frac: match entries.iter().find(|(n, _)| n == "decrypt_frac") {
+                None => None,
+                Some(&(_, a)) => Some(
+                    m.attr_as_int(a)
+                        .and_then(|v| i32::try_from(v).ok())
+                        .filter(|v| v.abs() <= 64)
+                        .ok_or("'rt.tfhe': 'decrypt_frac' must be an integer of at most 64 in magnitude")?,
+                ),
+            },
         }))
     }
 }

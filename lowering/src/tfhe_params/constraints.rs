@@ -12,9 +12,15 @@ use veil_rt::{is_lwe, RtTensor};
 use crate::he_to_rt::plain_values;
 
 /// The parameters, rounding and failure probabilities for `m` at `rounding` and at most `p_fail` per bootstrap or
-/// decryption; an error at the op whose constraint no parameters meet.
-pub(super) fn choose(m: &Module, rounding: Rounding, p_fail: f64) -> Result<TfheConfig, Diagnostics> {
-    let collected = collect(m, rounding)?;
+/// decryption, its results decrypted to `decrypt_frac` fraction bits (the activations' when `None`); an error at
+/// the op whose constraint no parameters meet.
+pub(super) fn choose(
+    m: &Module,
+    rounding: Rounding,
+    p_fail: f64,
+    decrypt_frac: Option<i32>,
+) -> Result<TfheConfig, Diagnostics> {
+    let collected = collect(m, rounding, decrypt_frac)?;
     let request = Request { constraints: collected.constraints.clone(), p_fail };
     let solution = optimize(&request, &CostModel::default()).map_err(|e| no_params(m, &collected, e))?;
     let uses: Vec<(f64, u64)> =
@@ -26,6 +32,7 @@ pub(super) fn choose(m: &Module, rounding: Rounding, p_fail: f64) -> Result<Tfhe
         p_fail: program_p_fail(&uses),
         pbs: collected.pbs,
         pbs_us: solution.pbs_cost_us,
+        decrypt_frac,
     })
 }
 
@@ -81,11 +88,11 @@ impl Norms {
 }
 
 /// Reads the program's constraints; errors when it is not a lookup-table-model program.
-fn collect(m: &Module, rounding: Rounding) -> Result<Collected, Diagnostics> {
+fn collect(m: &Module, rounding: Rounding, decrypt_frac: Option<i32>) -> Result<Collected, Diagnostics> {
     let mut c = Collected { constraints: vec![], counts: vec![], ops: vec![], pbs: 0 };
     let mut norm: HashMap<Value, Norms> = HashMap::new();
     let mut any_lwe = false;
-    let act_frac = crate::assign_precision::recorded_precision(m).map(|(act, _, _)| act);
+    let decrypt_frac = decrypt_frac.or(crate::assign_precision::recorded_precision(m).map(|(act, _, _)| act));
     for f in m.funcs() {
         if let Some(body) = m.body(f) {
             for &a in &m.block(body).args {
@@ -100,7 +107,7 @@ fn collect(m: &Module, rounding: Rounding) -> Result<Collected, Diagnostics> {
             for &v in &data.operands {
                 let Some(t) = lwe(m, v) else { continue };
                 let nu2 = norm.get(&v).copied().unwrap_or(Norms::BOOTSTRAPPED);
-                let spare = super::spare_bits(rounding, &t, act_frac);
+                let spare = super::spare_bits(rounding, &t, decrypt_frac);
                 c.push(op, ConstraintKind::Decrypt, (t.width - spare, 0, 0), nu2, t.numel());
             }
             continue;
@@ -295,7 +302,7 @@ mod tests {
     fn a_re_encoded_input_multiplies_its_noise() {
         let mut m = veil_ir::parse_and_verify("test.mlir", DIFFERENCE, &crate::registry()).unwrap();
         HeToRt { leveled: false, strategy: Strategy::Lut }.run(&mut m).unwrap();
-        let c = collect(&m, Rounding::Approximate).unwrap();
+        let c = collect(&m, Rounding::Approximate, None).unwrap();
         let lut = c.ops.iter().position(|&op| m.op(op).attr("callee").and_then(|a| m.attr_as_str(a)) == Some("lut"));
         let table = &c.constraints[lut.unwrap()];
         // b (fresh, i5: kept) + a (fresh, i8 read at i5: times 2^3, ν² times 64).

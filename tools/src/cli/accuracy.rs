@@ -170,13 +170,15 @@ impl Lowering {
             return Ok(Lowering::Radix);
         }
         let he = compiled.he.as_ref().ok_or("the lookup-table program's he form is needed for its error bound")?;
-        let rounding = pipeline::lut_config(&compiled.rt)?.map_or(Rounding::Exact, |c| c.rounding);
+        let config = pipeline::lut_config(&compiled.rt)?;
+        let rounding = config.as_ref().map_or(Rounding::Exact, |c| c.rounding);
         let deviations = veil_lowering::lut_deviation::deviations(he, rounding)?;
         let act_frac = veil_lowering::assign_precision::recorded_precision(&compiled.rt).map(|(act, _, _)| act);
+        let decrypt_frac = config.and_then(|c| c.decrypt_frac).or(act_frac);
         let decryption = pipeline::encoding(&compiled.rt)?
             .results
             .iter()
-            .map(|t| match veil_lowering::tfhe_params::spare_bits(rounding, t, act_frac) {
+            .map(|t| match veil_lowering::tfhe_params::spare_bits(rounding, t, decrypt_frac) {
                 0 => 0.0,
                 spare => (f64::from(spare) - 1.0 - f64::from(t.frac)).exp2(),
             })
