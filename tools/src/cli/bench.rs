@@ -66,6 +66,9 @@ pub struct BenchArgs {
     /// lut model: options of he-lut-fuse, e.g. index-bits=4
     #[arg(long, value_name = "OPTS")]
     pub lut_options: Option<String>,
+    /// lut model, approximate rounding: the fraction bits results are decrypted to (tfhe-params' decrypt-frac)
+    #[arg(long, value_name = "N")]
+    pub decrypt_frac: Option<i32>,
     /// Encrypted inferences per model (`peers`: rounds over the rows); the median evaluation is reported
     #[arg(long, default_value_t = 3)]
     pub repeat: usize,
@@ -208,6 +211,9 @@ fn options(dir: &Path, model: &str, args: &BenchArgs, strategy: Strategy) -> Res
     }
     if let (Strategy::Lut, Some(o)) = (strategy, &args.lut_options) {
         pass_options.push(("he-lut-fuse".to_string(), o.clone()));
+    }
+    if let (Strategy::Lut, Some(f)) = (strategy, args.decrypt_frac) {
+        pass_options.push(("tfhe-params".to_string(), format!("decrypt-frac={f}")));
     }
     Ok(Options {
         calibration: Some(calibration),
