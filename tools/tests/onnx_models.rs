@@ -338,10 +338,12 @@ fn decrypting_fewer_bits_is_recorded_and_widens_the_bound() {
         let compiled = pipeline::load_and_compile(&file("digits_mlp", "onnx"), &options).expect("compiles");
         let config = pipeline::lut_config(&compiled.rt).expect("rt.tfhe").expect("parameters");
         let Lowering::Lut { decryption, .. } = Lowering::of(&compiled).expect("a bound") else { panic!("lut") };
-        (config, decryption)
+        (config, decryption, veil_tools::cli::run::describe_model(&compiled.rt))
     };
-    let (default, default_errors) = compile(None);
-    let (coarse, coarse_errors) = compile(Some("2"));
+    let (default, default_errors, default_line) = compile(None);
+    let (coarse, coarse_errors, coarse_line) = compile(Some("2"));
+    assert!(!default_line.contains("decrypted to"), "{default_line}");
+    assert!(coarse_line.contains("rounding approximate, results decrypted to 2 fraction bits"), "{coarse_line}");
     assert_eq!((default.decrypt_frac, coarse.decrypt_frac), (None, Some(2)));
     assert_eq!(default_errors, [1.0 / 32.0], "one result, the logits");
     assert_eq!(coarse_errors, [1.0 / 8.0]);

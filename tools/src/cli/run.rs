@@ -235,8 +235,10 @@ pub fn describe_model(rt: &Module) -> String {
     }
     match veil_rt::tfhe_config::TfheConfig::read(rt) {
         Ok(Some(c)) => {
+            let decrypted =
+                c.decrypt_frac.map_or(String::new(), |f| format!(", results decrypted to {f} fraction bits"));
             format!(
-                "model: lut (one LWE ciphertext per value), rounding {}, {} PBS per run\n\
+                "model: lut (one LWE ciphertext per value), rounding {}{decrypted}, {} PBS per run\n\
                  parameters: {}\n\
                  failure probability: {:.1e} per run (at most 2^{:.0} per bootstrap)\n",
                 c.rounding.name(),
