@@ -313,6 +313,12 @@ fn the_lookup_table_bound_needs_the_tables_deviations() {
     }
     assert!(beyond_radix > 0, "the radix model's bound holds on the lookup-table program: the check proves nothing");
     assert_eq!(beyond_lut, 0);
+    // A deviation at a location no nn op has would be left out: an error, not a smaller bound.
+    let nowhere = veil_ir::Location::FileLineCol { file: "elsewhere.mlir".into(), line: 1, col: 1 };
+    let stray = Lowering::Lut { deviations: [(nowhere, 1.0)].into_iter().collect(), decryption: vec![] };
+    let x = row(&inputs, 0).expect("a row").map(|v| Bounded::input(Interval::point(f64::from(v)), 4));
+    let e = error_bound(nn, &[x], 4, 4, &stray).expect_err("a deviation the bound would lose");
+    assert!(e.contains("deviates at locations no op of the nn program has"), "{e}");
 }
 
 /// `tfhe-params{decrypt-frac=2}`: the client decrypts digits_mlp's logits to 2 fraction bits instead of the

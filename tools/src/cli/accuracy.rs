@@ -198,12 +198,15 @@ pub fn error_bound(
 ) -> Result<Vec<Tensor<Bounded>>, String> {
     FRACS.with(|f| f.set((act_frac, weight_frac)));
     let unit = (-f64::from(act_frac)).exp2();
+    let added_at = std::cell::RefCell::new(std::collections::HashSet::new());
     let results = veil_nn::eval::eval_func_with(m, veil_nn::eval::main_func(m)?, inputs, &|id, op, operands, out| {
         let added = match lowering {
             Lowering::Radix => rescale_floor(op, operands, unit),
             Lowering::Lut { deviations, .. } => {
                 let offset = if matches!(op, Op::BatchNorm(_)) { unit / 2.0 } else { 0.0 };
-                deviations.get(&m.op(id).loc).copied().unwrap_or(0.0) + offset
+                let loc = &m.op(id).loc;
+                added_at.borrow_mut().insert(loc.clone());
+                deviations.get(loc).copied().unwrap_or(0.0) + offset
             }
         };
         match added > 0.0 {
@@ -213,6 +216,18 @@ pub fn error_bound(
     })?;
     match lowering {
         Lowering::Radix => Ok(results),
+        Lowering::Lut { deviations, .. } if deviations.keys().any(|loc| !added_at.borrow().contains(loc)) => {
+            // A deviation no op of the nn program takes would be left out of the bound.
+            let lost: Vec<String> = deviations
+                .keys()
+                .filter(|loc| !added_at.borrow().contains(*loc))
+                .map(|loc| format!("{loc:?}"))
+                .collect();
+            Err(format!(
+                "the lookup-table program deviates at locations no op of the nn program has ({}): no bound",
+                lost.join(", ")
+            ))
+        }
         Lowering::Lut { decryption, .. } => Ok(results
             .into_iter()
             .enumerate()
