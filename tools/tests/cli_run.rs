@@ -47,6 +47,12 @@ fn run_mlp_on_clear_is_close_to_float() {
     assert_eq!(integers(&ok(&["run", s(&rt), "--input", s(&x)])), integers(&clear));
 }
 
+/// The `proven bound: b` line of `veil run`.
+fn proven_bound(stdout: &str) -> f64 {
+    let line = stdout.lines().find_map(|l| l.strip_prefix("proven bound: ")).unwrap_or_else(|| panic!("{stdout}"));
+    line.split(' ').next().and_then(|v| v.parse().ok()).unwrap_or_else(|| panic!("{stdout}"))
+}
+
 #[test]
 fn digits_mlp_predicts_its_labels_on_clear() {
     let dir = scratch("digits");
@@ -59,6 +65,7 @@ fn digits_mlp_predicts_its_labels_on_clear() {
         let out = ok(&["run", &model, "--input", &x, "--input-range", "0,1", "--output", s(&y)]);
         assert_eq!(argmax(&out) as i64, label, "input {i}:\n{out}");
         assert!(max_diff(&out) < 0.5, "input {i}:\n{out}");
+        assert!(max_diff(&out) <= proven_bound(&out), "input {i}: beyond the proven bound\n{out}");
         assert!(y.exists());
     }
     // Without a range, the README's command calibrates from the input itself.

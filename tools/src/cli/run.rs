@@ -10,8 +10,9 @@ use std::time::{Duration, Instant};
 use clap::{Args, ValueEnum};
 use indicatif::{ProgressBar, ProgressStyle};
 use veil_ir::Module;
-use veil_nn::eval::Tensor as FloatTensor;
+use veil_nn::eval::{Interval, Tensor as FloatTensor};
 
+use super::accuracy::{error_bound, Bounded, Lowering};
 use super::model_args::{format_ints, format_values, read_input, secs, write_npy, CompileFlags};
 use super::{npy, Output};
 use crate::pipeline::{self, Compiled, Level, RunOutput, Timings};
@@ -174,6 +175,10 @@ fn execute(args: &RunArgs) -> Result<Output, String> {
     if let Some(c) = &program.compiled {
         out.stderr.push_str(&describe_model(&c.rt));
     }
+    let lowering = match (&program.compiled, &program.nn, args.backend) {
+        (Some(c), Some(_), BackendName::Clear | BackendName::Tfhe) => Some(Lowering::of(c)?),
+        _ => None,
+    };
     let bar = progress(rows.len());
     let mut first_outputs = vec![];
     let mut text = String::new();
@@ -193,6 +198,9 @@ fn execute(args: &RunArgs) -> Result<Output, String> {
             let _ = writeln!(text, "row {r}:");
         }
         report_row(&mut text, args.backend, float.as_deref(), result.as_ref());
+        if let (Some(c), Some(nn), Some(lowering)) = (&program.compiled, &program.nn, &lowering) {
+            let _ = writeln!(text, "proven bound: {:.6} (docs/accuracy.md)", proven_bound(c, nn, lowering, row)?);
+        }
         let values = result.map(|r| r.values).or(float).unwrap_or_default();
         first_outputs.extend(values.into_iter().next());
     }
@@ -304,6 +312,17 @@ fn report_profile(text: &mut String, t: &Timings, rt: &Module) {
             level.pbs
         );
     }
+}
+
+/// The largest of the compiler's error bounds (docs/accuracy.md) of a row's results against the float model.
+fn proven_bound(c: &Compiled, nn: &Module, lowering: &Lowering, row: &[FloatTensor<f32>]) -> Result<f64, String> {
+    let (act, weight, _) =
+        c.he.as_ref()
+            .and_then(veil_lowering::assign_precision::recorded_precision)
+            .ok_or("the compiled program records no precision")?;
+    let inputs: Vec<_> = row.iter().map(|x| x.map(|v| Bounded::input(Interval::point(f64::from(v)), act))).collect();
+    let bounds = error_bound(nn, &inputs, act, weight, lowering)?;
+    Ok(bounds.iter().flat_map(|t| t.data().iter().map(|b| b.err)).fold(0.0, f64::max))
 }
 
 /// The outputs, argmax and difference to the float result of one row.
