@@ -12,7 +12,8 @@
 //!   rounding and dropped bits, a neighbour too: past the table's ends the negated entry of the other end, or for a
 //!   full-domain table the other end's). Within one index's box the entry is one number and g is monotone but at
 //!   0 (relu, square, abs and their compositions), so the box's ends and 0 are the only points to try.
-//! - a `he.rescale` (an exact floor): the same with g the identity and T the floor;
+//! - a `he.rescale` (an exact floor): below its input by less than one box, `(2^s − 1)` units of the input (a
+//!   closed form: a floor's range is not bounded by a table's size);
 //! - an op carrying [`ROUNDED_ATTR`]: that number.
 //!
 //! Each is a bound of the real value's change at that op's result, given its input. [`deviations`] sums them by the
@@ -64,33 +65,42 @@ fn of_op(m: &Module, op: OpId, ranges: &HashMap<Value, Interval>, rounding: Roun
         return Err(format!("{}: no proven range or fixed-point types", what()));
     };
     let shift = data.attr("shift").and_then(|a| m.attr_as_int(a)).unwrap_or(0);
-    let lookup = if is_lut {
-        let table = match data.attr("table").and_then(|a| m.attr_as_dense(a)).map(|d| &d.values) {
-            Some(DenseValues::Int(t)) => t.clone(),
-            _ => return Err(format!("{}: no integer table", what())),
-        };
-        let real = real_of(m, op).ok_or_else(|| {
-            format!("{}: the table records no real function ({REAL_ATTR}): its error cannot be bounded", what())
-        })?;
-        let real = Real::parse(&real).map_err(|e| format!("{}: {e}", what()))?;
-        let approximate = rounding == Rounding::Approximate && shift > 0;
-        Lookup::Table { full_domain: full_domain_offset(&table).is_some(), table, real, approximate }
-    } else {
-        Lookup::Floor
+    if !is_lut {
+        return floor_deviation(&input, &output, shift).map(|d| rounded + d).map_err(|e| format!("{}: {e}", what()));
+    }
+    let table = match data.attr("table").and_then(|a| m.attr_as_dense(a)).map(|d| &d.values) {
+        Some(DenseValues::Int(t)) => t.clone(),
+        _ => return Err(format!("{}: no integer table", what())),
     };
+    let real = real_of(m, op).ok_or_else(|| {
+        format!("{}: the table records no real function ({REAL_ATTR}): its error cannot be bounded", what())
+    })?;
+    let real = Real::parse(&real).map_err(|e| format!("{}: {e}", what()))?;
+    let approximate = rounding == Rounding::Approximate && shift > 0;
+    let lookup = Lookup { full_domain: full_domain_offset(&table).is_some(), table, real, approximate };
     Ok(rounded + lookup.deviation(&input, &output, shift, range))
 }
 
-/// What an op computes of each index.
-enum Lookup {
-    /// A table standing for `real`, read exactly or (`approximate`) possibly at a neighbouring index.
-    Table { table: Vec<i64>, real: Real, approximate: bool, full_domain: bool },
-    /// The index itself (a rescale: the identity in real terms).
-    Floor,
+/// An exact floor's deviation: its result, at `shift` fewer fraction bits, lies below its input by less than one
+/// box, `(2^shift − 1)` units of the input (a closed form: the range may be far wider than a table's).
+fn floor_deviation(input: &FixedTensor, output: &FixedTensor, shift: i64) -> Result<f64, String> {
+    if i64::from(output.frac) != i64::from(input.frac) - shift {
+        return Err(format!("a floor by {shift} bits from frac {} to frac {}", input.frac, output.frac));
+    }
+    Ok(((shift as f64).exp2() - 1.0) * (-f64::from(input.frac)).exp2())
+}
+
+/// A table standing for `real`, read exactly or (`approximate`) possibly at a neighbouring index.
+struct Lookup {
+    table: Vec<i64>,
+    real: Real,
+    approximate: bool,
+    full_domain: bool,
 }
 
 impl Lookup {
-    /// The largest deviation over the integers of `range`, at index `floor(x / 2^shift)`.
+    /// The largest deviation over the integers of `range`, at index `floor(x / 2^shift)`: at most 2^12 boxes (the
+    /// verifier's table size).
     fn deviation(&self, input: &FixedTensor, output: &FixedTensor, shift: i64, range: Interval) -> f64 {
         let (in_scale, out_scale) = ((-f64::from(input.frac)).exp2(), (-f64::from(output.frac)).exp2());
         let half = 1i128 << (i64::from(input.width) - shift - 1).max(0);
@@ -98,12 +108,9 @@ impl Lookup {
         for k in (range.lo >> shift)..=(range.hi >> shift) {
             let (lo, hi) = ((k << shift).max(range.lo), (((k + 1) << shift) - 1).min(range.hi));
             let points = [Some(lo), Some(hi), (lo < 0 && hi > 0).then_some(0)];
-            let entries = self.entries(k + half, k);
+            let entries = self.entries(k + half);
             for x in points.into_iter().flatten() {
-                let want = match self {
-                    Lookup::Table { real, .. } => real.apply(x as f64 * in_scale),
-                    Lookup::Floor => x as f64 * in_scale,
-                };
+                let want = self.real.apply(x as f64 * in_scale);
                 for &e in &entries {
                     worst = worst.max((e as f64 * out_scale - want).abs());
                 }
@@ -112,23 +119,18 @@ impl Lookup {
         worst
     }
 
-    /// The entries a lookup of table index `index` (index value `k`) may return.
-    fn entries(&self, index: i128, k: i128) -> Vec<i128> {
-        match self {
-            Lookup::Floor => vec![k],
-            Lookup::Table { table, approximate, full_domain, .. } => {
-                let len = table.len() as i128;
-                let at = |j: i128| match j {
-                    j if (0..len).contains(&j) => i128::from(table[j as usize]),
-                    j if *full_domain => i128::from(table[j.rem_euclid(len) as usize]),
-                    j if j < 0 => -i128::from(table[(len - 1) as usize]),
-                    _ => -i128::from(table[0]),
-                };
-                match approximate {
-                    true => (index - 1..=index + 1).map(at).collect(),
-                    false => vec![at(index)],
-                }
-            }
+    /// The entries a lookup of table index `index` may return.
+    fn entries(&self, index: i128) -> Vec<i128> {
+        let len = self.table.len() as i128;
+        let at = |j: i128| match j {
+            j if (0..len).contains(&j) => i128::from(self.table[j as usize]),
+            j if self.full_domain => i128::from(self.table[j.rem_euclid(len) as usize]),
+            j if j < 0 => -i128::from(self.table[(len - 1) as usize]),
+            _ => -i128::from(self.table[0]),
+        };
+        match self.approximate {
+            true => (index - 1..=index + 1).map(at).collect(),
+            false => vec![at(index)],
         }
     }
 }
@@ -172,21 +174,19 @@ mod tests {
     fn a_relu_table_at_the_middle_of_each_box_errs_by_half_a_box_plus_its_rounding() {
         // x: i8 at frac 4, 3 bits dropped: boxes of 8 units (0.5); entries relu(middle) at frac 4.
         let table: Vec<i64> = (0..32).map(|j| (((j - 16) << 3) + 4).max(0)).collect();
-        let lookup =
-            Lookup::Table { table, real: Real::parse("relu").unwrap(), approximate: false, full_domain: false };
+        let lookup = Lookup { table, real: Real::parse("relu").unwrap(), approximate: false, full_domain: false };
         let d = lookup.deviation(&t(8, 4), &t(8, 4), 3, Interval { lo: -100, hi: 100 });
         // In a box [8k, 8k + 7] the entry is 8k + 4: off by 4 units at the box's start (0.25).
         assert_eq!(d, 0.25);
         // Approximate rounding may read a neighbour: 12 units away at most.
-        let Lookup::Table { table, real, .. } = lookup else { unreachable!() };
-        let near = Lookup::Table { table, real, approximate: true, full_domain: false };
+        let near = Lookup { approximate: true, ..lookup };
         assert_eq!(near.deviation(&t(8, 4), &t(8, 4), 3, Interval { lo: -100, hi: 100 }), 0.75);
     }
 
     #[test]
     fn a_floor_errs_by_its_box_less_one_unit() {
-        let d = Lookup::Floor.deviation(&t(10, 6), &t(6, 2), 4, Interval { lo: -300, hi: 300 });
-        assert_eq!(d, 15.0 / 64.0);
+        assert_eq!(floor_deviation(&t(10, 6), &t(6, 2), 4), Ok(15.0 / 64.0));
+        assert!(floor_deviation(&t(10, 6), &t(6, 3), 4).unwrap_err().contains("from frac 6 to frac 3"));
     }
 
     #[test]

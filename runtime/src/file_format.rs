@@ -136,12 +136,19 @@ impl<'a> Reader<'a> {
         Ok(head)
     }
 
+    /// The next `N` bytes as an array (no conversion that could fail).
+    fn array<const N: usize>(&mut self) -> Result<[u8; N]> {
+        let mut out = [0u8; N];
+        out.copy_from_slice(self.take(N)?);
+        Ok(out)
+    }
+
     pub(crate) fn u64(&mut self) -> Result<u64> {
-        Ok(u64::from_le_bytes(self.take(8)?.try_into().expect("8 bytes")))
+        Ok(u64::from_le_bytes(self.array()?))
     }
 
     pub(crate) fn u32(&mut self) -> Result<u32> {
-        Ok(u32::from_le_bytes(self.take(4)?.try_into().expect("4 bytes")))
+        Ok(u32::from_le_bytes(self.array()?))
     }
 
     /// A length-prefixed item of a payload: a u64 length, then that many bytes (one safe-serialized value).
@@ -164,7 +171,7 @@ fn read_kind(r: &mut Reader) -> Result<Kind> {
     if r.take(8)? != MAGIC {
         return Err(RuntimeError::format(r.what, "not a Veil runtime file (bad magic bytes)"));
     }
-    let format = u16::from_le_bytes(r.take(2)?.try_into().expect("2 bytes"));
+    let format = u16::from_le_bytes(r.array()?);
     if format != FORMAT {
         return Err(RuntimeError::format(r.what, format!("file format {format}, this runtime reads format {FORMAT}")));
     }
