@@ -29,7 +29,8 @@ use veil_he::{self as he, FixedTensor, Kind};
 use veil_ir::{Diagnostics, Module, OpDef, OpId, Value};
 use veil_rt::tfhe_config::Rounding;
 
-use crate::he_plaintext_bypass::shared::{build, constant, defined_by, encode, erase_dead, retype_all, tensor};
+use crate::he_defer_rescale::{can_defer, defer};
+use crate::he_plaintext_bypass::shared::{build, defined_by, encode, erase_dead, retype_all, tensor};
 use crate::he_to_rt::lut::LINEAR_OPS;
 use crate::pass::{Changed, Pass, PassOption, PassOptions};
 
@@ -195,20 +196,6 @@ fn abs_table(width: u32, bits: u32) -> (i64, Vec<i64>) {
     (shift, table)
 }
 
-/// The linear ops and data movement that carry k more fraction bits of their first operand into their result.
-const CARRIERS: &[&OpDef] = &[
-    &he::MATMUL_PLAIN,
-    &he::CONV2D_PLAIN,
-    &he::MUL_PLAIN,
-    &he::AVG_POOL2D,
-    &he::SUM,
-    &he::RESHAPE,
-    &he::TRANSPOSE,
-    &he::PAD,
-    &he::NEG,
-    &he::RELU,
-];
-
 /// The data movement and constants that, beside the linear ops, compute without a bootstrap.
 const MOVES: &[&OpDef] = &[&he::RESHAPE, &he::TRANSPOSE, &he::PAD, &he::CONCAT, &he::ENCODE, &he::TRIVIAL];
 
@@ -228,64 +215,4 @@ fn leveled_from_arguments(m: &Module, v: Value) -> bool {
         stack.extend(m.op(op).operands.iter().copied());
     }
     true
-}
-
-/// Whether every use of `v` takes it at `k` more fraction bits: a rescale or table (they shift k bits more), the
-/// return, or, as its first operand, a carrier whose result does the same (its bias or addend a constant).
-fn can_defer(m: &Module, v: Value, k: i64, depth: usize) -> bool {
-    if depth > 64 {
-        return false;
-    }
-    m.uses(v).into_iter().all(|(user, i)| {
-        let data = m.op(user);
-        let def = data.def;
-        if def.name == "func.return" {
-            return true;
-        }
-        if i != 0 {
-            return false;
-        }
-        let Some(t) = tensor(m, data.result()) else { return false };
-        if def == &he::RESCALE || def == &he::LUT {
-            return true;
-        }
-        let bias_ok = data.operands.get(2).is_none_or(|&b| constant(m, b).is_some());
-        CARRIERS.contains(&def)
-            && bias_ok
-            && t.width + k as u32 <= he::MAX_WIDTH
-            && can_defer(m, data.result(), k, depth + 1)
-    })
-}
-
-/// Retypes the uses of `v` (checked by [`can_defer`]) for `v` at `k` more fraction bits.
-fn defer(m: &mut Module, v: Value, k: i64) {
-    for (user, _) in m.uses(v) {
-        let def = m.op(user).def;
-        if def.name == "func.return" {
-            continue;
-        }
-        if def == &he::RESCALE || def == &he::LUT {
-            let shift = m.op(user).attr("shift").and_then(|a| m.attr_as_int(a)).unwrap_or(0) + k;
-            let attr = m.int_attr(shift);
-            m.set_attr(user, "shift", attr);
-            continue;
-        }
-        let r = m.op(user).result();
-        let Some(t) = tensor(m, r) else { continue };
-        let wider = t.with_width(t.width + k as u32).with_frac(t.frac + k as i32);
-        if let Some(&bias) = m.op(user).operands.get(2) {
-            if let Some(c) = constant(m, bias) {
-                let scaled = c.values.iter().map(|&b| b << k).collect();
-                let rescaled = c.tensor.with_frac(c.tensor.frac + k as i32);
-                let new = encode(m, user, &rescaled, scaled);
-                m.set_operand(user, 2, new);
-                if let Some(old) = m.defining_op(bias) {
-                    erase_dead(m, old);
-                }
-            }
-        }
-        let ty = wider.to_type(m);
-        m.set_value_type(r, ty);
-        defer(m, r, k);
-    }
 }

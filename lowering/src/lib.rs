@@ -40,6 +40,7 @@ passes! {
     he_fold_linear::HeFoldLinear,
     he_narrow_widths::HeNarrowWidths,
     he_abs_relu::HeAbsRelu,
+    he_defer_rescale::HeDeferRescale,
     he_lut_fuse::HeLutFuse,
     he_table_grid::HeTableGrid,
     tfhe_params::TfheParams,
@@ -61,7 +62,7 @@ const PIPELINES: &[Pipeline] = &[
                       a table, one LWE ciphertext per element, and the TFHE parameters chosen",
         passes:
             "assign-precision,nn-to-he,he-fold-linear,he-plaintext-bypass,he-lazy-rescale,cse,dce,he-narrow-widths,\
-                 he-abs-relu,he-narrow-widths,he-lut-fuse,he-table-grid,cse,dce,he-narrow-widths,he-to-rt{strategy=lut},\
+                 he-abs-relu,he-defer-rescale,he-narrow-widths,he-lut-fuse,he-table-grid,cse,dce,he-narrow-widths,he-to-rt{strategy=lut},\
                  tfhe-params",
     },
 ];

@@ -252,10 +252,14 @@ fn passes_from(from: Level, strategy: Strategy, options: &Options) -> Result<(St
         if n == "tfhe-params" {
             opts.extend(params.iter().cloned());
         }
-        // he-abs-relu follows the program's rounding and he-lut-fuse's index bits: one knob each.
-        if n == "he-abs-relu" {
+        // he-abs-relu and he-defer-rescale follow the program's rounding, he-abs-relu he-lut-fuse's index bits
+        // (unless set on it): one knob each.
+        if n == "he-abs-relu" || n == "he-defer-rescale" {
             opts.extend(options.rounding.map(|r| format!("rounding={}", r.name())));
-            let fuse = options.pass_options.iter().filter(|(p, _)| p == "he-lut-fuse");
+        }
+        if n == "he-abs-relu" {
+            let own = options.pass_options.iter().any(|(p, o)| p == n && o.contains("index-bits"));
+            let fuse = options.pass_options.iter().filter(|(p, _)| p == "he-lut-fuse" && !own);
             opts.extend(
                 fuse.flat_map(|(_, o)| o.split([',', ' '])).filter(|o| o.starts_with("index-bits=")).map(String::from),
             );

@@ -74,3 +74,18 @@ fn he_lut_fuse_index_bits_reach_he_abs_relu() {
         assert!(he.contains("he.mul_plain") && !he.contains("he.relu"), "the ReLU is (x + |x|) / 2:\n{he}");
     }
 }
+
+#[test]
+fn he_abs_relu_keeps_its_own_index_bits() {
+    // Given on both passes, each keeps its own: digits_cnn_relu's first-layer |x| tables 2^5 entries, its second
+    // ReLU (a plain table, he-lut-fuse's) at most 2^4: 2^3, since its proven range [-48.7, 59.5] leaves no index of
+    // headroom at 4 bits (he-lut-fuse drops one more).
+    let compiled = pipeline::load_and_compile(
+        &model("digits_cnn_relu"),
+        &options(Rounding::Approximate, &[("he-lut-fuse", "index-bits=4"), ("he-abs-relu", "index-bits=5")]),
+    )
+    .expect("compiles");
+    let mut sizes = table_sizes(&compiled);
+    sizes.dedup();
+    assert_eq!(sizes, vec![32, 8]);
+}
