@@ -17,27 +17,15 @@ use veil_rt::{block_width, lwe_type, RtTensor};
 
 use crate::he_plaintext_bypass::shared::build;
 
-/// The he ops the lut model runs: leveled linear maps and data movement, tables, trivial encryptions.
-const LUT_MODEL_OPS: &[&OpDef] = &[
-    &he::ADD,
-    &he::SUB,
-    &he::ADD_PLAIN,
-    &he::SUB_PLAIN,
-    &he::NEG,
-    &he::MUL_PLAIN,
-    &he::SHL,
-    &he::MATMUL_PLAIN,
-    &he::CONV2D_PLAIN,
-    &he::SUM,
-    &he::AVG_POOL2D,
-    &he::LUT,
-    &he::RESCALE,
-    &he::TRIVIAL,
-    &he::RESHAPE,
-    &he::TRANSPOSE,
-    &he::PAD,
-    &he::CONCAT,
-];
+/// The he ops the lut model runs beside the leveled ones ([`LINEAR_OPS`]): tables, exact floors, trivial
+/// encryptions and data movement.
+const NON_LINEAR_LUT_MODEL_OPS: &[&OpDef] =
+    &[&he::LUT, &he::RESCALE, &he::TRIVIAL, &he::RESHAPE, &he::TRANSPOSE, &he::PAD, &he::CONCAT];
+
+/// Whether the lut model runs `def`.
+fn in_lut_model(def: &OpDef) -> bool {
+    LINEAR_OPS.contains(&def) || NON_LINEAR_LUT_MODEL_OPS.contains(&def)
+}
 
 /// Why an he op has no lut-model kernel, for the error.
 fn unsupported(def: &OpDef) -> String {
@@ -65,7 +53,7 @@ fn check_ops(m: &Module) -> Vec<Diagnostic> {
             def.dialect() == he::NAME
                 && !def.is(Traits::CLIENT_ONLY)
                 && def != &he::ENCODE
-                && (!LUT_MODEL_OPS.contains(&def) || (def == &he::RESCALE && !is_floor(m, op)))
+                && (!in_lut_model(def) || (def == &he::RESCALE && !is_floor(m, op)))
         })
         .map(|op| Diagnostic::error(m.op(op).loc.clone(), unsupported(m.op(op).def)))
         .collect()
