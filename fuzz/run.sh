@@ -9,8 +9,9 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 seconds="${1:-60}"
-read -r -a targets <<< "${TARGETS:-ir_text rt_clear_run npy_bytes pipeline_text onnx_bytes nn_programs file_framing}"
-for t in "${targets[@]}"; do
+all="ir_text rt_clear_run npy_bytes pipeline_text onnx_bytes nn_programs file_framing"
+read -r -a targets <<< "${TARGETS:-$all}"
+for t in $all; do # every target is seeded below, also one that TARGETS leaves out
     mkdir -p "fuzz/corpus/$t"
 done
 seed() { # seed TARGET NAME: standard input becomes a seed file of TARGET

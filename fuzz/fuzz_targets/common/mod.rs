@@ -12,13 +12,36 @@ use veil_runtime::ClearBackend;
 /// The most elements of any value a program may have for the targets to compile or run it.
 pub const MOST_ELEMENTS: u64 = 4096;
 
-/// Runs the pipeline `name` (registered in `veil_lowering::passes()`) on `m`: whether it succeeded.
+/// Runs the pipeline `name` (registered in `veil_lowering::passes()`, or a list of its passes) on `m`: whether it
+/// succeeded.
 #[allow(dead_code)] // rt_clear_run compiles nothing
 pub fn compile(m: &mut Module, name: &str) -> bool {
     let ops = veil_lowering::registry();
     let mut pm = PassManager::new(&ops);
-    pm.extend(veil_lowering::passes().parse_pipeline(name).expect("a registered pipeline"));
+    pm.extend(veil_lowering::passes().parse_pipeline(name).expect("a valid pipeline"));
     pm.run(m, &mut PassOutput::default()).is_ok()
+}
+
+/// The lookup-table pipeline with approximate rounding (its registered form is exact): the passes that follow the
+/// rounding get `rounding=approximate`, as `veil compile --rounding approximate` gives them.
+#[allow(dead_code)] // only nn_programs compiles for both roundings
+pub fn lut_approximate_pipeline() -> String {
+    let passes = veil_lowering::passes();
+    let text = passes.pipeline("nn-to-rt-lut").expect("a registered pipeline").passes;
+    let items = veil_lowering::pass::registry::split_pipeline(text).expect("the registered pipeline parses");
+    let with_rounding = ["he-abs-relu", "he-defer-rescale", "tfhe-params"];
+    let spec = |(name, options): &(String, String)| {
+        let mut all: Vec<&str> = (!options.is_empty()).then_some(options.as_str()).into_iter().collect();
+        if with_rounding.contains(&name.as_str()) {
+            all.push("rounding=approximate");
+        }
+        if all.is_empty() {
+            name.clone()
+        } else {
+            format!("{name}{{{}}}", all.join(","))
+        }
+    };
+    items.iter().map(spec).collect::<Vec<_>>().join(",")
 }
 
 /// Runs the rt program `m` on the clear backend with all-zero arguments of its declared types, unless it has a
