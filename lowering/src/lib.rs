@@ -62,8 +62,8 @@ const PIPELINES: &[Pipeline] = &[
                       a table, one LWE ciphertext per element, and the TFHE parameters chosen",
         passes:
             "assign-precision,nn-to-he,he-fold-linear,he-plaintext-bypass,he-lazy-rescale,cse,dce,he-narrow-widths,\
-                 he-abs-relu,he-defer-rescale,he-narrow-widths,he-lut-fuse,he-table-grid,cse,dce,he-narrow-widths,he-to-rt{strategy=lut},\
-                 tfhe-params",
+                 he-abs-relu,he-defer-rescale,he-narrow-widths,he-lut-fuse,he-table-grid,cse,dce,he-narrow-widths,\
+                 he-to-rt{strategy=lut},tfhe-params",
     },
 ];
 
