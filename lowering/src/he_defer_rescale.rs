@@ -79,12 +79,12 @@ fn rewrite(m: &mut Module, rescale: OpId) -> bool {
     if i64::from(xt.frac) - i64::from(rt.frac) != shift {
         return false;
     }
-    let feeds_linear = |v: Value| {
-        let uses = m.uses(v);
-        !uses.is_empty()
-            && uses.iter().all(|&(user, i)| i == 0 && CARRIERS.contains(&m.op(user).def) && m.op(user).def != &he::RELU)
-    };
-    if !feeds_linear(result) || !can_defer(m, result, shift, 0) {
+    // Its own uses are linear ops or data movement (can_defer checks the rest); a ReLU right after it is
+    // he-lut-fuse's, which makes the two one table.
+    let uses = m.uses(result);
+    let feeds_linear = !uses.is_empty()
+        && uses.iter().all(|&(user, _)| CARRIERS.contains(&m.op(user).def) && m.op(user).def != &he::RELU);
+    if !feeds_linear || !can_defer(m, result, shift, 0) {
         return false;
     }
     defer(m, result, shift);
