@@ -4,6 +4,7 @@ pub mod cost_model;
 pub mod he_ranges;
 pub mod lut_deviation;
 pub mod pass;
+mod value_classes;
 
 use veil_ir::Registry;
 

@@ -49,6 +49,8 @@ pub struct TfheParams {
     rounding: Rounding,
     /// The fraction bits results are decrypted to, when not the activations'.
     decrypt_frac: Option<i32>,
+    /// A parameter set per partition where that is cheaper (`partitions=auto`), or one for the program.
+    partitioned: bool,
 }
 
 const OPTIONS: &[PassOption] = &[
@@ -60,6 +62,12 @@ const OPTIONS: &[PassOption] = &[
         "act",
         "approximate rounding: the fraction bits each result is decrypted to (fewer bits to resolve through the \
          noise; the error bound grows by half a unit of them); act: the activations'",
+    ),
+    PassOption::string(
+        "partitions",
+        "auto",
+        "auto: a parameter set per partition (bootstraps whose outputs meet in leveled ops) where that is cheaper, \
+         keyswitching between them; one: one set for the program",
     ),
 ];
 
@@ -111,15 +119,35 @@ impl Pass for TfheParams {
                 Some(frac)
             }
         };
-        Ok(TfheParams { p_fail: parse_probability(options.string("p-fail")?)?, rounding, decrypt_frac })
+        let partitioned = match options.string("partitions")? {
+            "auto" => true,
+            "one" => false,
+            other => return Err(format!("partitions = {other} must be 'auto' or 'one'")),
+        };
+        Ok(TfheParams { p_fail: parse_probability(options.string("p-fail")?)?, rounding, decrypt_frac, partitioned })
     }
 
     #[cfg(feature = "search")]
     fn run(&self, m: &mut Module) -> Result<Changed, Diagnostics> {
-        let config = constraints::choose(m, self.rounding, self.p_fail, self.decrypt_frac)?;
+        let (config, tables) =
+            constraints::choose(m, self.rounding, self.p_fail, self.decrypt_frac, self.partitioned)?;
         let before = veil_rt::tfhe_config::TfheConfig::read(m).ok().flatten();
+        let multiple = config.keyset.partitions.len() > 1;
+        let mut changed = before.as_ref() != Some(&config);
+        for (op, partition) in tables {
+            let attr = veil_rt::tfhe_config::PARTITION_ATTR;
+            let recorded = m.op(op).attr(attr).and_then(|a| m.attr_as_int(a));
+            if multiple && recorded != Some(partition as i64) {
+                let value = m.int_attr(partition as i64);
+                m.set_attr(op, attr, value);
+                changed = true;
+            } else if !multiple && recorded.is_some() {
+                m.remove_attr(op, attr);
+                changed = true;
+            }
+        }
         config.write(m);
-        Ok(Changed::from(before.as_ref() != Some(&config)))
+        Ok(Changed::from(changed))
     }
 
     #[cfg(not(feature = "search"))]

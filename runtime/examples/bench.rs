@@ -90,7 +90,7 @@ fn main() -> veil_runtime::Result<()> {
             let x4 = client.encrypt(&Tensor::new(vec![2], vec![-3, 5])?, Width::new(4)?)?;
             let table: Vec<i64> = (0..16).map(|i| i * 3 - 20).collect();
             reset_pbs_count();
-            let (r, t) = timed(|| b.lut(&x4, Width::new(4)?, 0, 0, &table, w));
+            let (r, t) = timed(|| b.lut(&x4, Width::new(4)?, 0, 0, &table, w, 0));
             r?;
             println!("{:<30} {:>8.0} ms {:>6} PBS", "lut i4 -> i8", 1e3 * t, pbs_count());
         }

@@ -5,7 +5,7 @@
 //! of megabytes, are left out).
 
 use std::path::PathBuf;
-use veil_params::LutParams;
+use veil_params::{LutKeyset, LutParams};
 use veil_runtime::files::{EncryptedTensor, Persist};
 use veil_runtime::{ClientKey, LweClientKey, LweEncryptedTensor, Result, Tensor, Width};
 
@@ -28,11 +28,14 @@ fn main() -> Result<()> {
     };
     let values = Tensor::new(vec![1, 2], vec![3, -2])?;
     let width = Width::new(6)?;
-    let lut = LweClientKey::generate(tiny)?;
+    // Two partitions, so that the seeds hold every part of a keyset (a keyswitch between partitions).
+    let wide = LutParams { lwe_dimension: 20, polynomial_size: 128, ..tiny };
+    let keyset = LutKeyset { partitions: vec![tiny, wide], routes: vec![(0, 0), (0, 1)] };
+    let lut = LweClientKey::generate(keyset.clone())?;
     lut.save(&dir.join("lut_client.key"))?;
     lut.compressed_server_key().save(&dir.join("lut_server.key"))?;
     let tensor = lut.encrypt(&values, width)?;
-    LweEncryptedTensor { params: tiny, width, frac: 2, tensor }.save(&dir.join("lut_x.ct"))?;
+    LweEncryptedTensor { keyset, width, frac: 2, tensor }.save(&dir.join("lut_x.ct"))?;
     let radix = ClientKey::generate();
     radix.save(&dir.join("radix_client.key"))?;
     let one = Tensor::new(vec![1], vec![5])?;

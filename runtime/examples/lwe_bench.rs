@@ -5,6 +5,7 @@
 use std::sync::Arc;
 use std::time::Instant;
 use tfhe::core_crypto::prelude::{keyswitch_lwe_ciphertext, CiphertextModulus, LweCiphertext};
+use veil_params::LutKeyset;
 use veil_runtime::lwe_backend::{reference_params, LweBackend, LweClientKey, Rounding};
 use veil_runtime::{Backend, Primitives, Result, Tensor, Width};
 
@@ -17,7 +18,7 @@ fn timed<T>(f: impl FnOnce() -> T) -> (T, f64) {
 fn main() -> Result<()> {
     let params = reference_params();
     println!("{params:?}");
-    let (client, t_client) = timed(|| LweClientKey::generate(params));
+    let (client, t_client) = timed(|| LweClientKey::generate(LutKeyset::single(params)));
     let client = client?;
     let (server, t_server) = timed(|| client.server_key());
     println!("keys: client {:.3} s, server {:.2} s ({} threads)", t_client, t_server, rayon::current_num_threads());
@@ -33,15 +34,15 @@ fn main() -> Result<()> {
     let table: Vec<i64> = (-16..16).map(|v: i64| v.max(0)).collect();
 
     let runs = 20;
-    let mut small = LweCiphertext::new(0u64, server.keyswitch.output_lwe_size(), CiphertextModulus::new_native());
-    let (_, t_ks) =
-        timed(|| (0..runs).for_each(|_| keyswitch_lwe_ciphertext(&server.keyswitch, &x.data[0].ct, &mut small)));
+    let keyswitch = server.keyswitch_key(0, 0).expect("the single set's keyswitch key");
+    let mut small = LweCiphertext::new(0u64, keyswitch.output_lwe_size(), CiphertextModulus::new_native());
+    let (_, t_ks) = timed(|| (0..runs).for_each(|_| keyswitch_lwe_ciphertext(keyswitch, &x.data[0].ct, &mut small)));
     // The first lookup builds the thread's FFT plan and scratch memory.
-    Primitives::lut(&exact, &x.data[0], w5, 0, 0, &table, w5)
+    Primitives::lut(&exact, &x.data[0], w5, 0, 0, &table, w5, 0)
         .map_err(|e| veil_runtime::RuntimeError::Program(format!("{e:?}")))?;
     let (_, t_pbs) = timed(|| {
         for _ in 0..runs {
-            let _ = Primitives::lut(&exact, &x.data[0], w5, 0, 0, &table, w5);
+            let _ = Primitives::lut(&exact, &x.data[0], w5, 0, 0, &table, w5, 0);
         }
     });
     println!(
@@ -52,12 +53,12 @@ fn main() -> Result<()> {
 
     let w12 = Width::new(12)?;
     let y = client.encrypt(&Tensor::new(vec![1], vec![-1000])?, w12)?;
-    let (_, t_exact) = timed(|| Primitives::lut(&exact, &y.data[0], w12, 7, 0, &table, w5));
+    let (_, t_exact) = timed(|| Primitives::lut(&exact, &y.data[0], w12, 7, 0, &table, w5, 0));
     println!("exact lut i12 >> 7 (8 bootstraps, one thread): {:.1} ms", 1e3 * t_exact);
 
     let n = 64;
     let xs = client.encrypt(&Tensor::new(vec![n], (0..n as i64).map(|i| i % 32 - 16).collect())?, w5)?;
-    let (r, t_par) = timed(|| Backend::lut(&exact, &xs, w5, 0, 0, &table, w5));
+    let (r, t_par) = timed(|| Backend::lut(&exact, &xs, w5, 0, 0, &table, w5, 0));
     r?;
     println!(
         "{n} lookups in parallel: {:.0} ms, {:.2} ms per bootstrap of wall time",

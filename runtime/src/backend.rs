@@ -39,7 +39,9 @@ pub trait Primitives: Sync {
     fn max(&self, a: &Self::Ct, b: &Self::Ct, out: Width) -> ElemResult<Self::Ct>;
     /// `table[floor(a / 2^shift) + 2^(input.bits - shift - 1)]`; `table` has `2^(input.bits - shift)` entries and
     /// `zero_bits <= shift < input.bits` (the caller, [`Backend::lut`], checks these); the `zero_bits` low bits of
-    /// `a` are zero (the clear backend checks it; the lookup-table model need not clear them).
+    /// `a` are zero (the clear backend checks it; the lookup-table model need not clear them). `partition`: the
+    /// lookup-table model's partition whose keys bootstrap it (rt.tfhe; other backends ignore it).
+    #[allow(clippy::too_many_arguments)]
     fn lut(
         &self,
         a: &Self::Ct,
@@ -48,6 +50,7 @@ pub trait Primitives: Sync {
         zero_bits: u32,
         table: &[i64],
         out: Width,
+        partition: usize,
     ) -> ElemResult<Self::Ct>;
     /// Whether `a` is a valid element of width `width` (a program input or a file's content).
     fn check_element(&self, a: &Self::Ct, width: Width) -> std::result::Result<(), String>;
@@ -85,8 +88,18 @@ pub trait Backend: Sync {
     fn max_pool2d(&self, x: &T<Self>, attrs: &Pool2d, out: Width) -> Result<T<Self>>;
     fn avg_pool2d(&self, x: &T<Self>, attrs: &Pool2d, multiplier: i64, out: Width) -> Result<T<Self>>;
     /// `table[floor(a / 2^shift) + 2^(input.bits - shift - 1)]`, a table of `2^(input.bits - shift)` entries; the
-    /// `zero_bits` low bits of every element are zero.
-    fn lut(&self, a: &T<Self>, input: Width, shift: u32, zero_bits: u32, table: &[i64], out: Width) -> Result<T<Self>>;
+    /// `zero_bits` low bits of every element are zero; `partition` as for [`Primitives::lut`].
+    #[allow(clippy::too_many_arguments)]
+    fn lut(
+        &self,
+        a: &T<Self>,
+        input: Width,
+        shift: u32,
+        zero_bits: u32,
+        table: &[i64],
+        out: Width,
+        partition: usize,
+    ) -> Result<T<Self>>;
     fn reshape(&self, a: &T<Self>, shape: &[usize]) -> Result<T<Self>>;
     fn transpose(&self, a: &T<Self>, perm: &[usize]) -> Result<T<Self>>;
     fn pad(&self, a: &T<Self>, pads: &[usize], out: Width) -> Result<T<Self>>;
@@ -248,7 +261,16 @@ impl<P: Primitives> Backend for P {
         eval(self, "avg_pool2d", &[x], linear::avg_pool2d(&x.shape, attrs, multiplier)?, out)
     }
 
-    fn lut(&self, a: &T<Self>, input: Width, shift: u32, zero_bits: u32, table: &[i64], out: Width) -> Result<T<Self>> {
+    fn lut(
+        &self,
+        a: &T<Self>,
+        input: Width,
+        shift: u32,
+        zero_bits: u32,
+        table: &[i64],
+        out: Width,
+        partition: usize,
+    ) -> Result<T<Self>> {
         if shift >= input.bits() {
             return Err(RuntimeError::kernel("lut", format!("shift {shift} leaves no index bits of {input}")));
         }
@@ -261,7 +283,7 @@ impl<P: Primitives> Backend for P {
             let message = format!("a table over {over} needs {entries} entries, not {}", table.len());
             return Err(RuntimeError::kernel("lut", message));
         }
-        map::<P>("lut", a, out, |x| P::lut(self, x, input, shift, zero_bits, table, out))
+        map::<P>("lut", a, out, |x| P::lut(self, x, input, shift, zero_bits, table, out, partition))
     }
 
     fn reshape(&self, a: &T<Self>, shape: &[usize]) -> Result<T<Self>> {

@@ -78,7 +78,16 @@ impl Primitives for ClearBackend {
         self.fit(Some((*a).max(*b) as i128), out)
     }
 
-    fn lut(&self, a: &i64, input: Width, shift: u32, zero_bits: u32, table: &[i64], out: Width) -> ElemResult<i64> {
+    fn lut(
+        &self,
+        a: &i64,
+        input: Width,
+        shift: u32,
+        zero_bits: u32,
+        table: &[i64],
+        out: Width,
+        _: usize,
+    ) -> ElemResult<i64> {
         if !input.contains(*a as i128) {
             return Err(ElemError::Unsupported(format!("lut input {a} is outside {input}")));
         }

@@ -149,7 +149,10 @@ pub(crate) fn call<B: Backend + ?Sized>(
             let input = Width::new(rt_type(m, m.value_type(m.op(op).operands[0]))?.width)?;
             let table = dense_ints(m, m.op(op).attr("table"), "table")?;
             let zero_bits = non_negative_shift(c.int("zero_bits").unwrap_or(0))?;
-            backend.lut(c.ct(0)?, input, c.lut_shift()?, zero_bits, &table, out)
+            let partition = c.int(veil_rt::tfhe_config::PARTITION_ATTR).unwrap_or(0);
+            let partition = usize::try_from(partition)
+                .map_err(|_| RuntimeError::kernel("lut", format!("partition {partition} is not a partition index")))?;
+            backend.lut(c.ct(0)?, input, c.lut_shift()?, zero_bits, &table, out, partition)
         }
         "reshape" => backend.reshape(c.ct(0)?, &ty.shape.iter().map(|&d| d as usize).collect::<Vec<_>>()),
         "transpose" => {

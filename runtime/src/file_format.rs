@@ -7,7 +7,7 @@ use crate::error::{Result, RuntimeError};
 use crate::width::Width;
 use std::io::Read;
 use std::path::Path;
-use veil_rt::tfhe_config::LutParams;
+use veil_rt::tfhe_config::{LutKeyset, LutParams};
 
 pub(crate) const MAGIC: &[u8; 8] = b"VEILRT\0\0";
 pub(crate) const FORMAT: u16 = 1;
@@ -60,13 +60,23 @@ impl Kind {
     }
 }
 
-/// The lut parameters as a lut file records them: the seven integers, then the two noise standard deviations by
+/// One parameter set as a lut file records it: the seven integers, then the two noise standard deviations by
 /// their bits, each a little-endian u64.
-pub(crate) fn lut_params_bytes(p: &LutParams) -> Vec<u8> {
+fn lut_params_bytes(p: &LutParams) -> Vec<u8> {
     let ints = [p.lwe_dimension, p.glwe_dimension, p.polynomial_size, p.pbs_base_log, p.pbs_level, p.ks_base_log];
     let words = ints.iter().chain([&p.ks_level]).map(|&v| v as u64);
     let words = words.chain([p.lwe_noise_std.to_bits(), p.glwe_noise_std.to_bits()]);
     words.flat_map(u64::to_le_bytes).collect()
+}
+
+/// A program's keyset as a lut file records it: the number of partitions, each one's parameters, the number of
+/// keyswitch routes, each as (source, partition); little-endian u64s.
+pub(crate) fn lut_keyset_bytes(k: &LutKeyset) -> Vec<u8> {
+    let mut bytes = (k.partitions.len() as u64).to_le_bytes().to_vec();
+    k.partitions.iter().for_each(|p| bytes.extend(lut_params_bytes(p)));
+    bytes.extend((k.routes.len() as u64).to_le_bytes());
+    k.routes.iter().flat_map(|&(q, p)| [q as u64, p as u64]).for_each(|v| bytes.extend(v.to_le_bytes()));
+    bytes
 }
 
 fn read_lut_params(r: &mut Reader) -> Result<LutParams> {
@@ -87,10 +97,31 @@ fn read_lut_params(r: &mut Reader) -> Result<LutParams> {
     })
 }
 
-/// The fingerprint of a lut program's parameters, written into the header of its files: FNV-1a-64 of a tag and
-/// every field (n, k, N, both decompositions, both noise standard deviations bit for bit).
-pub fn lut_fingerprint(p: &LutParams) -> u64 {
-    fnv1a(&[b"veil lut params", &lut_params_bytes(p)])
+fn read_lut_keyset(r: &mut Reader) -> Result<LutKeyset> {
+    let what = r.what;
+    let count = |r: &mut Reader, most: usize, of: &str| -> Result<usize> {
+        let n = r.u64()?;
+        usize::try_from(n).ok().filter(|&n| n <= most).ok_or_else(|| {
+            RuntimeError::format(what, format!("the file records {n} {of}, more than the {most} a program may have"))
+        })
+    };
+    let partitions = (0..count(r, veil_params::MAX_PARTITIONS, "parameter sets")?)
+        .map(|_| read_lut_params(r))
+        .collect::<Result<Vec<_>>>()?;
+    let most_routes = partitions.len() * partitions.len();
+    let index = |r: &mut Reader| r.u64().map(|v| usize::try_from(v).unwrap_or(usize::MAX));
+    let routes = (0..count(r, most_routes, "keyswitch routes")?)
+        .map(|_| Ok((index(r)?, index(r)?)))
+        .collect::<Result<Vec<_>>>()?;
+    let keyset = LutKeyset { partitions, routes };
+    keyset.check().map_err(|e| RuntimeError::format(what, format!("the recorded keyset is malformed: {e}")))?;
+    Ok(keyset)
+}
+
+/// The fingerprint of a lut program's keyset, written into the header of its files: FNV-1a-64 of a tag and every
+/// field (per partition n, k, N, both decompositions, both noise standard deviations bit for bit; the routes).
+pub fn lut_fingerprint(k: &LutKeyset) -> u64 {
+    fnv1a(&[b"veil lut keyset", &lut_keyset_bytes(k)])
 }
 
 /// `n = 880, k = 1, N = 2048, PBS 2^15 x 2, keyswitch 2^4 x 4, noise 2^-19.25 / 2^-48.30` (the standard deviations
@@ -105,14 +136,19 @@ pub fn describe_lut_params(p: &LutParams, exact: bool) -> String {
     )
 }
 
-/// The error for a lut file made for `found` where `expected` is needed: both sets, exact where rounding would
+/// A keyset in words: its one set as [`describe_lut_params`], or each partition's and the routes.
+pub fn describe_lut_keyset(k: &LutKeyset, exact: bool) -> String {
+    veil_rt::tfhe_config::describe_keyset_with(k, |p| describe_lut_params(p, exact))
+}
+
+/// The error for a lut file made for `found` where `expected` is needed: both keysets, exact where rounding would
 /// print them alike.
-pub(crate) fn other_lut_params(found: &LutParams, expected: &LutParams) -> String {
-    let exact = describe_lut_params(found, false) == describe_lut_params(expected, false);
+pub(crate) fn other_lut_params(found: &LutKeyset, expected: &LutKeyset) -> String {
+    let exact = describe_lut_keyset(found, false) == describe_lut_keyset(expected, false);
     format!(
         "made for other TFHE parameters ({}) than expected ({})",
-        describe_lut_params(found, exact),
-        describe_lut_params(expected, exact)
+        describe_lut_keyset(found, exact),
+        describe_lut_keyset(expected, exact)
     )
 }
 
@@ -237,7 +273,7 @@ pub fn reseal(bytes: &[u8]) -> Option<Vec<u8>> {
     out[24..32].copy_from_slice(&payload_len.to_le_bytes());
     out[32..40].copy_from_slice(&fnv1a(&[rest]).to_le_bytes());
     if Kind::from_byte(bytes[10]).is_some_and(Kind::is_lut) {
-        if let Ok(params) = read_lut_params(&mut Reader::new("", meta)) {
+        if let Ok(params) = read_lut_keyset(&mut Reader::new("", meta)) {
             out[12..20].copy_from_slice(&lut_fingerprint(&params).to_le_bytes());
         }
     }
@@ -250,11 +286,11 @@ pub(crate) fn decode_lut<'a>(
     what: &'a str,
     bytes: &'a [u8],
     kind: Kind,
-    expected: Option<&LutParams>,
-) -> Result<(LutParams, &'a [u8], &'a [u8])> {
+    expected: Option<&LutKeyset>,
+) -> Result<(LutKeyset, &'a [u8], &'a [u8])> {
     let file = unwrap(what, bytes, &[kind])?;
     let mut meta = Reader::new(what, file.meta);
-    let recorded = read_lut_params(&mut meta)?;
+    let recorded = read_lut_keyset(&mut meta)?;
     if lut_fingerprint(&recorded) != file.fingerprint {
         let message = "the parameter fingerprint does not match the parameters the file records: the file is corrupted";
         return Err(RuntimeError::format(what, message));
@@ -298,7 +334,7 @@ pub(crate) fn fnv1a(parts: &[&[u8]]) -> u64 {
 pub struct Framing {
     pub kind: Kind,
     /// The parameters a lut-model file records.
-    pub lut_params: Option<LutParams>,
+    pub lut_params: Option<LutKeyset>,
     /// A tensor file's (width, fraction bits, shape).
     pub tensor: Option<(Width, i32, Vec<usize>)>,
     /// The payload's length-prefixed items, for the kinds whose payload is a list of them (lut client keys and
@@ -327,7 +363,7 @@ pub fn check(bytes: &[u8]) -> Result<Framing> {
         _ => None,
     };
     let expected = match (&tensor, kind) {
-        (_, Kind::LutClientKey) => Some(2),
+        (_, Kind::LutClientKey) => lut_params.as_ref().map(|k| 2 * k.partitions.len()),
         (Some((width, _, shape)), _) => {
             let per_element = if kind == Kind::Ciphertexts { width.blocks() } else { 1 };
             Some(item_count(WHAT, shape, per_element, payload)?)
@@ -337,7 +373,7 @@ pub fn check(bytes: &[u8]) -> Result<Framing> {
     if expected.is_some() && items != expected {
         let holds = match &tensor {
             Some((_, _, shape)) => format!("a tensor of shape {shape:?}"),
-            None => "the two keys of a lut client key".to_string(),
+            None => "the two keys per partition of a lut client key".to_string(),
         };
         return Err(RuntimeError::format(WHAT, format!("the payload does not hold {holds}")));
     }

@@ -7,7 +7,8 @@
 //! ```
 //!
 //! The kind says what the file holds and for which model (radix or lut); the fingerprint, which parameters it is
-//! made for: the radix model's one set, or a lut program's `LutParams`, which a lut file also records at the head
+//! made for: the radix model's one set, or a lut program's `LutKeyset` (its parameter sets and keyswitch routes),
+//! which a lut file also records at the head
 //! of its meta so that a mismatch names both sets. A file made for other parameters, of another kind or model,
 //! truncated or corrupted is rejected with an error that says which, before tfhe deserializes anything. Ciphertext
 //! tensors carry their shape, width and fraction bits in the meta. `crate::file_format` reads and checks this
@@ -16,7 +17,7 @@
 
 use crate::error::{Result, RuntimeError};
 use crate::file_format::{
-    fnv1a, item_count, lut_params_bytes, read_tensor_meta, unwrap, Reader, FORMAT, HEADER_LEN, MAGIC,
+    fnv1a, item_count, lut_keyset_bytes, read_tensor_meta, unwrap, Reader, FORMAT, HEADER_LEN, MAGIC,
 };
 use crate::keys::{parameter_fingerprint, parameters, Ciphertext, ClientKey, CompressedServerKey, ServerKey};
 use crate::tensor::{element_count, Tensor};
@@ -25,21 +26,23 @@ use std::path::Path;
 use tfhe::conformance::ParameterSetConformant;
 use tfhe::integer::IntegerCiphertext;
 use tfhe::safe_serialization::{safe_deserialize, safe_serialize};
-use veil_params::LutParams;
+use veil_params::LutKeyset;
 
 /// Size limits handed to tfhe's deserializer: a key, and one radix block or lut ciphertext (at most k·N ≤ 2^16
 /// coefficients, which `rt.tfhe` enforces).
 pub(crate) const KEY_LIMIT: u64 = 1 << 31;
 pub(crate) const ELEMENT_LIMIT: u64 = 1 << 20;
 
-pub use crate::file_format::{check, describe_lut_params, kind_of, lut_fingerprint, reseal, Framing, Kind};
+pub use crate::file_format::{
+    check, describe_lut_keyset, describe_lut_params, kind_of, lut_fingerprint, reseal, Framing, Kind,
+};
 
 /// A file's bytes: the header for `kind`, under the radix parameters' fingerprint or, with `lut`, under that
 /// parameter set's, recorded at the head of the meta.
-pub(crate) fn encode(kind: Kind, lut: Option<&LutParams>, meta: &[u8], payload: &[u8]) -> Vec<u8> {
+pub(crate) fn encode(kind: Kind, lut: Option<&LutKeyset>, meta: &[u8], payload: &[u8]) -> Vec<u8> {
     debug_assert_eq!(kind.is_lut(), lut.is_some(), "{kind:?}");
     let (fingerprint, recorded) = match lut {
-        Some(p) => (lut_fingerprint(p), lut_params_bytes(p)),
+        Some(k) => (lut_fingerprint(k), lut_keyset_bytes(k)),
         None => (parameter_fingerprint(), vec![]),
     };
     let meta = [recorded.as_slice(), meta].concat();
@@ -97,7 +100,7 @@ pub trait Persist: Sized {
     /// How errors name it.
     const WHAT: &'static str;
     /// What a file must be made for, beyond its kind. Radix model: `()` (the runtime's one parameter set). Lut
-    /// model: `Option<LutParams>`: the program's parameters, or `None` (the default) for whichever the file records,
+    /// model: `Option<LutKeyset>`: the program's parameters, or `None` (the default) for whichever the file records,
     /// as when a client key is read without its program.
     type Params: Default;
 

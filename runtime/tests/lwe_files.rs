@@ -1,7 +1,8 @@
 //! The lut model's files on small, insecure parameters (keys in milliseconds): client keys, seeded server keys and
-//! ciphertext tensors survive a save/load round trip, the decompressed server key bootstraps like the in-memory
-//! one; files made for other parameters (named both), of another kind or with keys that do not match the
-//! parameters they record are refused.
+//! ciphertext tensors survive a save/load round trip, with one parameter set or several partitions, the
+//! decompressed server key bootstraps like the in-memory one (across partitions too); files made for other
+//! parameters (named both), of another kind or with keys that do not match the parameters they record are
+//! refused.
 #![cfg(feature = "tfhe")]
 
 mod common;
@@ -9,14 +10,14 @@ mod common;
 use std::sync::Arc;
 
 use common::{t, w, CLEAR};
-use veil_rt::tfhe_config::LutParams;
-use veil_runtime::files::{check, describe_lut_params, reseal, Kind};
+use veil_rt::tfhe_config::{LutKeyset, LutParams};
+use veil_runtime::files::{check, describe_lut_keyset, reseal, Kind};
 use veil_runtime::lwe_backend::Rounding;
 use veil_runtime::{
     Backend, LweBackend, LweClientKey, LweCompressedServerKey, LweEncryptedTensor, Persist, RuntimeError,
 };
 
-fn small() -> LutParams {
+fn small_params() -> LutParams {
     LutParams {
         lwe_dimension: 64,
         glwe_dimension: 1,
@@ -30,65 +31,95 @@ fn small() -> LutParams {
     }
 }
 
+fn small() -> LutKeyset {
+    LutKeyset::single(small_params())
+}
+
+/// Two partitions: the inputs' (which bootstraps too) and a wider one, with keyswitches into both.
+fn two_partitions() -> LutKeyset {
+    let wide = LutParams { lwe_dimension: 72, polynomial_size: 512, ..small_params() };
+    LutKeyset { partitions: vec![small_params(), wide], routes: vec![(0, 0), (0, 1)] }
+}
+
 fn message(err: RuntimeError) -> String {
     err.to_string()
 }
 
 #[test]
 fn keys_and_ciphertexts_round_trip_and_the_server_key_decompresses() {
-    let params = small();
-    let client = LweClientKey::generate(params).unwrap();
-    let back = LweClientKey::from_bytes_for(&client.to_bytes().unwrap(), &Some(params)).unwrap();
-    assert_eq!(
-        (back.params, back.small.as_ref(), back.glwe.as_ref()),
-        (params, client.small.as_ref(), client.glwe.as_ref())
-    );
+    for keyset in [small(), two_partitions()] {
+        let client = LweClientKey::generate(keyset.clone()).unwrap();
+        let back = LweClientKey::from_bytes_for(&client.to_bytes().unwrap(), &Some(keyset.clone())).unwrap();
+        assert_eq!((&back.keyset, &back.small, &back.glwe), (&keyset, &client.small, &client.glwe));
 
-    let x = t(&[2, 4], &[-4, -3, -1, 0, 1, 2, 3, -2]);
-    let tensor = LweEncryptedTensor { params, width: w(3), frac: 1, tensor: client.encrypt(&x, w(3)).unwrap() };
-    let read = LweEncryptedTensor::from_bytes_for(&tensor.to_bytes().unwrap(), &Some(params)).unwrap();
-    assert_eq!((read.params, read.width, read.frac), (params, w(3), 1));
-    assert_eq!(read.tensor, tensor.tensor);
+        let x = t(&[2, 4], &[-4, -3, -1, 0, 1, 2, 3, -2]);
+        let encrypted = client.encrypt(&x, w(3)).unwrap();
+        let tensor = LweEncryptedTensor { keyset: keyset.clone(), width: w(3), frac: 1, tensor: encrypted };
+        let read = LweEncryptedTensor::from_bytes_for(&tensor.to_bytes().unwrap(), &Some(keyset.clone())).unwrap();
+        assert_eq!((&read.keyset, read.width, read.frac), (&keyset, w(3), 1));
+        assert_eq!(read.tensor, tensor.tensor);
 
-    let compressed = client.compressed_server_key();
-    let bytes = compressed.to_bytes().unwrap();
-    let server = LweCompressedServerKey::from_bytes(&bytes).unwrap().decompress();
-    let backend = LweBackend::new(Arc::new(server), Rounding::Exact);
-    let table = [5, -7, 0, 1, 2, 3, -1, 6];
-    let looked_up = backend.lut(&read.tensor, w(3), 0, 0, &table, w(4)).unwrap();
-    assert_eq!(client.decrypt(&looked_up).unwrap(), CLEAR.lut(&x, w(3), 0, 0, &table, w(4)).unwrap());
+        let compressed = client.compressed_server_key();
+        let bytes = compressed.to_bytes().unwrap();
+        let server = LweCompressedServerKey::from_bytes(&bytes).unwrap().decompress();
+        let backend = LweBackend::new(Arc::new(server), Rounding::Exact);
+        let table = [5, -7, 0, 1, 2, 3, -1, 6];
+        let clear = CLEAR.lut(&x, w(3), 0, 0, &table, w(4), 0).unwrap();
+        // Into every partition: the result is under that partition's key, and a tensor file keeps it so.
+        for partition in 0..keyset.partitions.len() {
+            let looked_up = backend.lut(&read.tensor, w(3), 0, 0, &table, w(4), partition).unwrap();
+            assert!(looked_up.data.iter().all(|v| v.key == Some(partition)));
+            let out = LweEncryptedTensor { keyset: keyset.clone(), width: w(4), frac: 1, tensor: looked_up };
+            let out = LweEncryptedTensor::from_bytes(&out.to_bytes().unwrap()).unwrap();
+            assert_eq!(client.decrypt(&out.tensor).unwrap(), clear, "partition {partition}");
+        }
+    }
+}
+
+/// A trivial ciphertext (a constant: a body without a mask, under no key) survives a tensor file and decrypts.
+#[test]
+fn trivial_ciphertexts_round_trip() {
+    let client = LweClientKey::generate(two_partitions()).unwrap();
+    let server = Arc::new(client.server_key());
+    let backend = LweBackend::new(server, Rounding::Exact);
+    let constants = backend.trivial(&t(&[1, 2], &[3, -4]), w(4)).unwrap();
+    assert!(constants.data.iter().all(|v| v.key.is_none()));
+    let tensor = LweEncryptedTensor { keyset: two_partitions(), width: w(4), frac: 0, tensor: constants };
+    let read = LweEncryptedTensor::from_bytes(&tensor.to_bytes().unwrap()).unwrap();
+    assert_eq!(client.decrypt(&read.tensor).unwrap(), t(&[1, 2], &[3, -4]));
 }
 
 #[test]
 fn files_for_other_parameters_are_refused_naming_both() {
     let params = small();
-    let client = LweClientKey::generate(params).unwrap();
+    let client = LweClientKey::generate(params.clone()).unwrap();
     let bytes = client.to_bytes().unwrap();
-    let other = LutParams { lwe_dimension: 65, ..params };
-    assert_eq!(
-        message(LweClientKey::from_bytes_for(&bytes, &Some(other)).unwrap_err()),
-        format!(
-            "cannot read client key: made for other TFHE parameters ({}) than expected ({})",
-            describe_lut_params(&params, false),
-            describe_lut_params(&other, false)
-        )
-    );
+    let other = LutKeyset::single(LutParams { lwe_dimension: 65, ..small_params() });
+    for other in [other, two_partitions()] {
+        assert_eq!(
+            message(LweClientKey::from_bytes_for(&bytes, &Some(other.clone())).unwrap_err()),
+            format!(
+                "cannot read client key: made for other TFHE parameters ({}) than expected ({})",
+                describe_lut_keyset(&params, false),
+                describe_lut_keyset(&other, false)
+            )
+        );
+    }
     // Parameters that print alike when rounded are printed in full.
-    let close = LutParams { glwe_noise_std: params.glwe_noise_std * (1.0 + f64::EPSILON), ..params };
+    let close = LutParams { glwe_noise_std: small_params().glwe_noise_std * (1.0 + f64::EPSILON), ..small_params() };
     assert_eq!(
-        message(LweClientKey::from_bytes_for(&bytes, &Some(close)).unwrap_err()),
+        message(LweClientKey::from_bytes_for(&bytes, &Some(LutKeyset::single(close))).unwrap_err()),
         "cannot read client key: made for other TFHE parameters (n = 64, k = 1, N = 256, PBS 2^15 x 2, keyswitch 2^4 \
          x 4, noise 9.313225746154785e-10 / 9.094947017729282e-13) than expected (n = 64, k = 1, N = 256, PBS 2^15 x \
          2, keyswitch 2^4 x 4, noise 9.313225746154785e-10 / 9.094947017729284e-13)"
     );
     // Without expected parameters, a key is read with those it records.
-    assert_eq!(LweClientKey::from_bytes(&bytes).unwrap().params, params);
+    assert_eq!(LweClientKey::from_bytes(&bytes).unwrap().keyset, params);
 }
 
 #[test]
 fn other_kinds_and_keys_unlike_their_parameters_are_refused() {
-    let params = small();
-    let client = LweClientKey::generate(params).unwrap();
+    let client = LweClientKey::generate(two_partitions()).unwrap();
     let bytes = client.to_bytes().unwrap();
     assert_eq!(
         message(LweCompressedServerKey::from_bytes(&bytes).unwrap_err()),
@@ -99,10 +130,18 @@ fn other_kinds_and_keys_unlike_their_parameters_are_refused() {
         "cannot read client key: the file holds a client key (lut model), expected a client key (radix model)"
     );
     // A key recorded under parameters it does not have: the header is consistent, the payload is not.
-    let liar = LweClientKey { params: LutParams { polynomial_size: 512, ..params }, ..client };
+    let mut keyset = two_partitions();
+    keyset.partitions[1].polynomial_size = 1024;
+    let server = client.compressed_server_key();
+    let liar = LweClientKey { keyset: keyset.clone(), ..client };
     assert_eq!(
         message(LweClientKey::from_bytes(&liar.to_bytes().unwrap()).unwrap_err()),
         "cannot read client key: the keys do not conform to the parameters the file records"
+    );
+    let liar = LweCompressedServerKey { keyset, ..server };
+    assert_eq!(
+        message(LweCompressedServerKey::from_bytes(&liar.to_bytes().unwrap()).unwrap_err()),
+        "cannot read server key: the keys do not conform to the parameters the file records"
     );
 }
 
@@ -112,10 +151,10 @@ fn other_kinds_and_keys_unlike_their_parameters_are_refused() {
 /// give an error or a value, never a panic.
 #[test]
 fn resealed_damaged_payloads_are_errors() {
-    let params = small();
-    let client = LweClientKey::generate(params).unwrap();
+    let keyset = two_partitions();
+    let client = LweClientKey::generate(keyset.clone()).unwrap();
     let x = t(&[1, 2], &[1, -2]);
-    let tensor = LweEncryptedTensor { params, width: w(3), frac: 1, tensor: client.encrypt(&x, w(3)).unwrap() };
+    let tensor = LweEncryptedTensor { keyset, width: w(3), frac: 1, tensor: client.encrypt(&x, w(3)).unwrap() };
     let files: [(&str, Vec<u8>, Reader); 3] = [
         ("client key", client.to_bytes().unwrap(), |b| LweClientKey::from_bytes(b).map(drop)),
         ("server key", client.compressed_server_key().to_bytes().unwrap(), |b| {
@@ -156,12 +195,14 @@ fn payload_len(bytes: &[u8]) -> usize {
 /// its tensor is refused.
 #[test]
 fn check_reads_the_framing_of_every_lut_file() {
-    let params = small();
-    let client = LweClientKey::generate(params).unwrap();
+    let keyset = two_partitions();
+    let client = LweClientKey::generate(keyset.clone()).unwrap();
     let x = t(&[1, 3], &[1, -2, 0]);
-    let tensor = LweEncryptedTensor { params, width: w(3), frac: 1, tensor: client.encrypt(&x, w(3)).unwrap() };
+    let encrypted = client.encrypt(&x, w(3)).unwrap();
+    let tensor = LweEncryptedTensor { keyset: keyset.clone(), width: w(3), frac: 1, tensor: encrypted };
     let key = check(&client.to_bytes().unwrap()).unwrap();
-    assert_eq!((key.kind, key.lut_params, key.tensor, key.items), (Kind::LutClientKey, Some(params), None, Some(2)));
+    // Two keys per partition.
+    assert_eq!((key.kind, key.lut_params, key.tensor, key.items), (Kind::LutClientKey, Some(keyset), None, Some(4)));
     let server = check(&client.compressed_server_key().to_bytes().unwrap()).unwrap();
     assert_eq!((server.kind, server.items), (Kind::LutServerKey, None));
     let bytes = tensor.to_bytes().unwrap();

@@ -66,7 +66,7 @@ fn bootstrap_output_noise_is_within_tfhe_s_formula() {
     .0;
     let x = t(&[200], &spread(200, 5));
     let identity: Vec<i64> = (-16..16).collect();
-    let out = lwe_keys().approximate.lut(&lwe_enc(&x, 5), w(5), 0, 0, &identity, w(5)).unwrap();
+    let out = lwe_keys().approximate.lut(&lwe_enc(&x, 5), w(5), 0, 0, &identity, w(5), 0).unwrap();
     let measured = mean_square_error(&out, &x);
     let ratio = measured / predicted;
     println!(
@@ -126,7 +126,7 @@ fn the_failure_rate_of_a_narrow_lookup_matches_the_prediction() {
     let keys = lwe_keys();
     let ex = keys.client.encrypt_with_noise(&x, w(6), var_input.sqrt()).unwrap();
     let identity: Vec<i64> = (-32..32).collect();
-    let out = keys.client.decrypt(&keys.approximate.lut(&ex, w(6), 0, 0, &identity, w(6)).unwrap()).unwrap();
+    let out = keys.client.decrypt(&keys.approximate.lut(&ex, w(6), 0, 0, &identity, w(6), 0).unwrap()).unwrap();
     let wrong = out.data.iter().zip(&x.data).filter(|(o, e)| o != e).count() as f64;
     let (mean, sd) = (samples as f64 * predicted, (samples as f64 * predicted * (1.0 - predicted)).sqrt());
     println!(

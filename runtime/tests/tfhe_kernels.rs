@@ -141,7 +141,11 @@ fn lut_over_a_4_bit_input() {
     let b = &keys().backend;
     let x = t(&[4], &[-8, 7, 0, -1]);
     let table: Vec<i64> = (0..16).map(|i| i * i - 50).collect();
-    same(b.lut(&enc(&x, 4), w(4), 0, 0, &table, w(10)), CLEAR.lut(&x, w(4), 0, 0, &table, w(10)), &[-50, 175, 14, -1]);
+    same(
+        b.lut(&enc(&x, 4), w(4), 0, 0, &table, w(10), 0),
+        CLEAR.lut(&x, w(4), 0, 0, &table, w(10), 0),
+        &[-50, 175, 14, -1],
+    );
 }
 
 #[test]
@@ -150,7 +154,11 @@ fn shifted_lut_rescales_first() {
     // i8 shifted right by 3: a 5-bit index, held by a 6-bit radix.
     let x = t(&[4], &[-128, -97, 127, 7]);
     let table: Vec<i64> = (0..32).map(|i| 3 * i - 40).collect();
-    same(b.lut(&enc(&x, 8), w(8), 3, 0, &table, w(8)), CLEAR.lut(&x, w(8), 3, 0, &table, w(8)), &[-40, -31, 53, 8]);
+    same(
+        b.lut(&enc(&x, 8), w(8), 3, 0, &table, w(8), 0),
+        CLEAR.lut(&x, w(8), 3, 0, &table, w(8), 0),
+        &[-40, -31, 53, 8],
+    );
 }
 
 #[test]

@@ -587,7 +587,7 @@ impl ProgramKeys {
         let Some(config) = lut_config(rt)? else {
             return Ok(ProgramKeys::Radix(Box::new(Keys::generate())));
         };
-        let client = LweClientKey::generate(config.params).map_err(|e| e.to_string())?;
+        let client = LweClientKey::generate(config.keyset.clone()).map_err(|e| e.to_string())?;
         let backend = LweBackend::new(std::sync::Arc::new(client.server_key()), config.rounding);
         Ok(ProgramKeys::Lut(Box::new(LutKeys { client, backend, config })))
     }

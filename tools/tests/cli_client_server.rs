@@ -10,8 +10,8 @@ mod cli_common;
 use std::path::{Path, PathBuf};
 
 use cli_common::*;
-use veil_rt::tfhe_config::{LutParams, TfheConfig};
-use veil_runtime::files::describe_lut_params;
+use veil_rt::tfhe_config::{LutKeyset, LutParams, TfheConfig};
+use veil_runtime::files::describe_lut_keyset;
 use veil_runtime::{LweClientKey, LweEncryptedTensor, Persist, Tensor, Width};
 
 #[test]
@@ -124,15 +124,15 @@ fn compile_lut(dir: &Path) -> PathBuf {
 }
 
 /// The parameters an rt program records.
-fn lut_params(rt: &Path) -> LutParams {
+fn lut_params(rt: &Path) -> LutKeyset {
     let text = std::fs::read_to_string(rt).expect("program");
     let m = veil_ir::parse_and_verify("p.mlir", &text, &veil_lowering::registry()).expect("an rt program");
-    TfheConfig::read(&m).expect("rt.tfhe").expect("a lut program").params
+    TfheConfig::read(&m).expect("rt.tfhe").expect("a lut program").keyset
 }
 
 /// Small, insecure parameters (fast keys): "other parameters" for the rejection tests.
-fn other_params() -> LutParams {
-    LutParams {
+fn other_params() -> LutKeyset {
+    LutKeyset::single(LutParams {
         lwe_dimension: 64,
         glwe_dimension: 1,
         polynomial_size: 256,
@@ -142,7 +142,7 @@ fn other_params() -> LutParams {
         pbs_level: 2,
         ks_base_log: 4,
         ks_level: 4,
-    }
+    })
 }
 
 /// `veil` that must fail with exactly `message`.
@@ -160,7 +160,7 @@ fn lut_split_round_trips_and_equals_clear() {
     let keys = dir.join("keys");
     let model = repo("test/models/mlp.mlir");
     let keygen = ok(&[&["keygen", "--out-dir", s(&keys), "--model", &model][..], &lut_flags()].concat());
-    let described = describe_lut_params(&lut_params(&rt), false);
+    let described = describe_lut_keyset(&lut_params(&rt), false);
     assert!(keygen.starts_with(&format!("generated keys for the lut model ({described}) in ")), "{keygen}");
 
     let (ct, out_ct, y) = (dir.join("x.ct"), dir.join("y.ct"), dir.join("y.npy"));
@@ -205,8 +205,8 @@ fn lut_files_of_other_parameters_models_or_corrupted_are_refused() {
     let (params, other) = (lut_params(&rt), other_params());
     let mismatch = format!(
         "made for other TFHE parameters ({}) than expected ({})",
-        describe_lut_params(&other, false),
-        describe_lut_params(&params, false)
+        describe_lut_keyset(&other, false),
+        describe_lut_keyset(&params, false)
     );
     let lut_keys = dir.join("keys");
     ok(&["keygen", "--out-dir", s(&lut_keys), "--model", s(&rt)]);
@@ -218,7 +218,7 @@ fn lut_files_of_other_parameters_models_or_corrupted_are_refused() {
     let other_keys = dir.join("other-keys");
     std::fs::create_dir_all(&other_keys).expect("dir");
     let (other_client_key, other_server_key) = (other_keys.join("client.key"), other_keys.join("server.key"));
-    let other_client = LweClientKey::generate(other).expect("keys");
+    let other_client = LweClientKey::generate(other.clone()).expect("keys");
     other_client.save(&other_client_key).expect("save");
     other_client.compressed_server_key().save(&other_server_key).expect("save");
     fails_with(
@@ -232,7 +232,7 @@ fn lut_files_of_other_parameters_models_or_corrupted_are_refused() {
     let other_ct = dir.join("other.ct");
     let width = Width::new(6).expect("width");
     let tensor = other_client.encrypt(&Tensor::new(vec![1, 16], vec![3; 16]).expect("tensor"), width).expect("encrypt");
-    LweEncryptedTensor { params: other, width, frac: 4, tensor }.save(&other_ct).expect("save");
+    LweEncryptedTensor { keyset: other, width, frac: 4, tensor }.save(&other_ct).expect("save");
     fails_with(
         &eval_args(&rt, &server_key, &other_ct, &y),
         format!("argument #0: cannot read ciphertext tensor {}: {mismatch}", other_ct.display()),

@@ -45,6 +45,8 @@ pub static CALL_ATTRS: &[AttrSpec] = &[
     optional(attrs::KEEPDIMS),
     optional(attrs::PERM),
     optional(attrs::AXIS),
+    // The lut model's per-partition parameters: the partition whose keys run a table's bootstrap (rt.tfhe).
+    AttrSpec::optional(crate::tfhe_config::PARTITION_ATTR, AttrType::Int),
 ];
 
 pub static CALL: OpDef = OpDef::new(
@@ -120,7 +122,9 @@ fn check_lwe_call(m: &Module, op: OpId) -> Result<(), String> {
 fn check_attrs(m: &Module, op: OpId, k: &Kernel) -> Result<(), String> {
     let data = m.op(op);
     for (name, _) in &data.attrs {
-        if !name.contains('.') && !CALL_OWN_ATTRS.contains(&name.as_str()) && k.attr(name).is_none() {
+        // A table's bootstrap may name its partition (per-partition parameters, rt.tfhe).
+        let partition = name == crate::tfhe_config::PARTITION_ATTR && k.name == "lut";
+        if !name.contains('.') && !CALL_OWN_ATTRS.contains(&name.as_str()) && !partition && k.attr(name).is_none() {
             let takes: Vec<&str> = k.attrs.iter().map(|a| a.name).collect();
             let takes = if takes.is_empty() { "none".to_string() } else { takes.join(", ") };
             return Err(format!("the kernel has no attribute '{name}' (it takes: {takes})"));

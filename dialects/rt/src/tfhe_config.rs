@@ -1,10 +1,12 @@
 //! The lookup-table model's crypto configuration as the IR records it: the module attribute
 //! `rt.tfhe = {lwe_dimension = 862, glwe_dimension = 1, polynomial_size = 2048, ..., rounding = "exact",
 //! p_fail = 3.1e-10, pbs = 96}` that `--tfhe-params` writes and the runtime reads, so a compiled program says
-//! exactly what it runs with.
+//! exactly what it runs with. With per-partition parameters the flat entries are partition 0's (the inputs'),
+//! `partitions = [{lwe_dimension = ..., ...}, ...]` holds partitions 1.., `routes = [[0, 0], [0, 1], ...]` the
+//! keyswitch keys (source, partition), and each `@lut` call names its bootstrap's partition (`partition = 1`).
 
 use veil_ir::{AttrKind, Module};
-pub use veil_params::LutParams;
+pub use veil_params::{LutKeyset, LutParams};
 
 /// The module attribute.
 pub const ATTR: &str = "rt.tfhe";
@@ -52,6 +54,25 @@ pub fn describe_sizes(p: &LutParams) -> String {
         "n = {}, k = {}, N = {}, PBS 2^{} x {}, keyswitch 2^{} x {}",
         p.lwe_dimension, p.glwe_dimension, p.polynomial_size, p.pbs_base_log, p.pbs_level, p.ks_base_log, p.ks_level
     )
+}
+
+/// A keyset's sizes: its one set as [`describe_sizes`], or each partition's and the keyswitch routes
+/// (`partition 0: n = ...; partition 1: ...; keyswitches 0->0, 0->1`).
+pub fn describe_keyset(k: &LutKeyset) -> String {
+    describe_keyset_with(k, describe_sizes)
+}
+
+/// A keyset in words, each parameter set as `describe` writes it.
+pub fn describe_keyset_with(k: &LutKeyset, describe: impl Fn(&LutParams) -> String) -> String {
+    match &k.partitions[..] {
+        [single] if k.routes == [(0, 0)] => describe(single),
+        partitions => {
+            let sets: Vec<String> =
+                partitions.iter().enumerate().map(|(i, p)| format!("partition {i}: {}", describe(p))).collect();
+            let routes: Vec<String> = k.routes.iter().map(|(q, p)| format!("{q}->{p}")).collect();
+            format!("{}; keyswitches {}", sets.join("; "), routes.join(", "))
+        }
+    }
 }
 
 /// When `table` minus a constant c is negacyclic (`table[i] + table[i + half] = 2c` for every i < half, half its
@@ -165,7 +186,7 @@ impl Floor {
 /// Everything `rt.tfhe` holds.
 #[derive(Clone, Debug, PartialEq)]
 pub struct TfheConfig {
-    pub params: LutParams,
+    pub keyset: LutKeyset,
     pub rounding: Rounding,
     /// The bound on each bootstrap's and decryption's failure probability the parameters were chosen for.
     pub p_fail_bound: f64,
@@ -173,7 +194,7 @@ pub struct TfheConfig {
     pub p_fail: f64,
     /// Bootstraps per run.
     pub pbs: u64,
-    /// Estimated microseconds of one keyswitch + bootstrap on one core.
+    /// Estimated microseconds of one keyswitch + bootstrap on one core (the mean over the program's bootstraps).
     pub pbs_us: f64,
     /// With approximate rounding, the fraction bits each result is decrypted to when fewer than its own: the bits
     /// below are left to the noise (`decrypt_frac`, recorded only when set; otherwise the activations' fraction
@@ -181,21 +202,103 @@ pub struct TfheConfig {
     pub decrypt_frac: Option<i32>,
 }
 
+/// The attribute of an `@lut` call that names its bootstrap's partition (absent: partition 0).
+pub const PARTITION_ATTR: &str = "partition";
+
 const INTS: [&str; 7] =
     ["lwe_dimension", "glwe_dimension", "polynomial_size", "pbs_base_log", "pbs_level", "ks_base_log", "ks_level"];
+
+/// One parameter set's entries.
+fn params_entries(m: &mut Module, p: &LutParams) -> Vec<(String, veil_ir::Attr)> {
+    let ints = [p.lwe_dimension, p.glwe_dimension, p.polynomial_size, p.pbs_base_log, p.pbs_level, p.ks_base_log];
+    let mut entries: Vec<(String, veil_ir::Attr)> = INTS
+        .iter()
+        .zip(ints.iter().chain([&p.ks_level]))
+        .map(|(n, &v)| (n.to_string(), m.int_attr(v as i64)))
+        .collect();
+    entries.push(("lwe_noise_std".into(), m.float_attr(p.lwe_noise_std)));
+    entries.push(("glwe_noise_std".into(), m.float_attr(p.glwe_noise_std)));
+    entries
+}
+
+/// Reads a dictionary's entries by name, each with a clear error.
+struct Entries<'a> {
+    m: &'a Module,
+    entries: &'a [(String, veil_ir::Attr)],
+    what: String,
+}
+
+impl Entries<'_> {
+    fn find(&self, k: &str) -> Option<veil_ir::Attr> {
+        self.entries.iter().find(|(n, _)| n == k).map(|(_, a)| *a)
+    }
+
+    fn get(&self, k: &str) -> Result<veil_ir::Attr, String> {
+        self.find(k).ok_or_else(|| format!("{} lacks '{k}'", self.what))
+    }
+
+    fn int(&self, k: &str) -> Result<usize, String> {
+        let v = self.m.attr_as_int(self.get(k)?).ok_or_else(|| format!("{}: '{k}' must be an integer", self.what))?;
+        usize::try_from(v).ok().filter(|&v| v > 0).ok_or_else(|| format!("{}: '{k}' = {v} must be positive", self.what))
+    }
+
+    fn float(&self, k: &str) -> Result<f64, String> {
+        let v = self.m.attr_as_float(self.get(k)?).ok_or_else(|| format!("{}: '{k}' must be a float", self.what))?;
+        (v.is_finite() && v >= 0.0)
+            .then_some(v)
+            .ok_or_else(|| format!("{}: '{k}' = {v} must be finite, >= 0", self.what))
+    }
+
+    fn params(&self) -> Result<LutParams, String> {
+        let params = LutParams {
+            lwe_dimension: self.int("lwe_dimension")?,
+            glwe_dimension: self.int("glwe_dimension")?,
+            polynomial_size: self.int("polynomial_size")?,
+            lwe_noise_std: self.float("lwe_noise_std")?,
+            glwe_noise_std: self.float("glwe_noise_std")?,
+            pbs_base_log: self.int("pbs_base_log")?,
+            pbs_level: self.int("pbs_level")?,
+            ks_base_log: self.int("ks_base_log")?,
+            ks_level: self.int("ks_level")?,
+        };
+        if !params.polynomial_size.is_power_of_two()
+            || params.pbs_base_log * params.pbs_level > 64
+            || params.ks_base_log * params.ks_level > 64
+            || params.big_lwe_dimension() > 1 << 16
+            || params.lwe_dimension > 1 << 14
+        {
+            return Err(format!("{} holds impossible parameters: {params:?}", self.what));
+        }
+        Ok(params)
+    }
+}
 
 impl TfheConfig {
     /// Records the configuration on the module.
     pub fn write(&self, m: &mut Module) {
-        let p = &self.params;
-        let ints = [p.lwe_dimension, p.glwe_dimension, p.polynomial_size, p.pbs_base_log, p.pbs_level, p.ks_base_log];
-        let mut entries: Vec<(String, veil_ir::Attr)> = INTS
-            .iter()
-            .zip(ints.iter().chain([&p.ks_level]))
-            .map(|(n, &v)| (n.to_string(), m.int_attr(v as i64)))
-            .collect();
-        entries.push(("lwe_noise_std".into(), m.float_attr(p.lwe_noise_std)));
-        entries.push(("glwe_noise_std".into(), m.float_attr(p.glwe_noise_std)));
+        let mut entries = params_entries(m, self.keyset.inputs());
+        if self.keyset.partitions.len() > 1 {
+            let partitions = self.keyset.partitions[1..].to_vec();
+            let dicts = partitions
+                .iter()
+                .map(|p| {
+                    let entries = params_entries(m, p);
+                    m.dict_attr(entries)
+                })
+                .collect();
+            entries.push(("partitions".into(), m.array_attr(dicts)));
+        }
+        if self.keyset.routes != [(0, 0)] {
+            let routes = self.keyset.routes.clone();
+            let pairs = routes
+                .iter()
+                .map(|&(q, p)| {
+                    let pair = vec![m.int_attr(q as i64), m.int_attr(p as i64)];
+                    m.array_attr(pair)
+                })
+                .collect();
+            entries.push(("routes".into(), m.array_attr(pairs)));
+        }
         entries.push(("rounding".into(), m.string_attr(self.rounding.name())));
         entries.push(("p_fail_bound".into(), m.float_attr(self.p_fail_bound)));
         entries.push(("p_fail".into(), m.float_attr(self.p_fail)));
@@ -212,53 +315,51 @@ impl TfheConfig {
     pub fn read(m: &Module) -> Result<Option<TfheConfig>, String> {
         let Some(a) = m.op(m.top()).attr(ATTR) else { return Ok(None) };
         let AttrKind::Dict(entries) = m.attr(a) else { return Err(format!("'{ATTR}' must be a dictionary")) };
-        let get = |k: &str| {
-            entries.iter().find(|(n, _)| n == k).map(|(_, a)| *a).ok_or_else(|| format!("'{ATTR}' lacks '{k}'"))
-        };
-        let int = |k: &str| -> Result<usize, String> {
-            let v = m.attr_as_int(get(k)?).ok_or_else(|| format!("'{ATTR}': '{k}' must be an integer"))?;
-            usize::try_from(v).ok().filter(|&v| v > 0).ok_or_else(|| format!("'{ATTR}': '{k}' = {v} must be positive"))
-        };
-        let float = |k: &str| -> Result<f64, String> {
-            let v = m.attr_as_float(get(k)?).ok_or_else(|| format!("'{ATTR}': '{k}' must be a float"))?;
-            (v.is_finite() && v >= 0.0)
-                .then_some(v)
-                .ok_or_else(|| format!("'{ATTR}': '{k}' = {v} must be finite, >= 0"))
-        };
-        let params = LutParams {
-            lwe_dimension: int("lwe_dimension")?,
-            glwe_dimension: int("glwe_dimension")?,
-            polynomial_size: int("polynomial_size")?,
-            lwe_noise_std: float("lwe_noise_std")?,
-            glwe_noise_std: float("glwe_noise_std")?,
-            pbs_base_log: int("pbs_base_log")?,
-            pbs_level: int("pbs_level")?,
-            ks_base_log: int("ks_base_log")?,
-            ks_level: int("ks_level")?,
-        };
-        if !params.polynomial_size.is_power_of_two()
-            || params.pbs_base_log * params.pbs_level > 64
-            || params.ks_base_log * params.ks_level > 64
-            || params.big_lwe_dimension() > 1 << 16
-            || params.lwe_dimension > 1 << 14
-        {
-            return Err(format!("'{ATTR}' holds impossible parameters: {params:?}"));
+        let top = Entries { m, entries, what: format!("'{ATTR}'") };
+        let mut partitions = vec![top.params()?];
+        if let Some(list) = top.find("partitions") {
+            let AttrKind::Array(items) = m.attr(list) else {
+                return Err(format!("'{ATTR}': 'partitions' must be an array"));
+            };
+            for (i, &item) in items.iter().enumerate() {
+                let what = format!("'{ATTR}': partition {}", i + 1);
+                let AttrKind::Dict(entries) = m.attr(item) else { return Err(format!("{what} must be a dictionary")) };
+                partitions.push(Entries { m, entries, what }.params()?);
+            }
         }
+        let routes = match top.find("routes") {
+            None => vec![(0, 0)],
+            Some(list) => {
+                let malformed = || format!("'{ATTR}': 'routes' must be an array of [source, partition] pairs");
+                let AttrKind::Array(items) = m.attr(list) else { return Err(malformed()) };
+                let pair = |item: veil_ir::Attr| -> Option<(usize, usize)> {
+                    let AttrKind::Array(pair) = m.attr(item) else { return None };
+                    let index = |a: &veil_ir::Attr| m.attr_as_int(*a).and_then(|v| usize::try_from(v).ok());
+                    match pair.as_slice() {
+                        [q, p] => Some((index(q)?, index(p)?)),
+                        _ => None,
+                    }
+                };
+                items.iter().map(|&item| pair(item).ok_or_else(malformed)).collect::<Result<_, _>>()?
+            }
+        };
+        let keyset = LutKeyset { partitions, routes };
+        keyset.check().map_err(|e| format!("'{ATTR}': {e}"))?;
         let rounding =
-            m.attr_as_str(get("rounding")?).ok_or_else(|| format!("'{ATTR}': 'rounding' must be a string"))?;
+            m.attr_as_str(top.get("rounding")?).ok_or_else(|| format!("'{ATTR}': 'rounding' must be a string"))?;
         Ok(Some(TfheConfig {
-            params,
+            keyset,
             rounding: Rounding::parse(rounding)?,
-            p_fail_bound: float("p_fail_bound")?,
-            p_fail: float("p_fail")?,
+            p_fail_bound: top.float("p_fail_bound")?,
+            p_fail: top.float("p_fail")?,
             pbs: m
-                .attr_as_int(get("pbs")?)
+                .attr_as_int(top.get("pbs")?)
                 .and_then(|v| u64::try_from(v).ok())
                 .ok_or("'rt.tfhe': 'pbs' must be a count")?,
-            pbs_us: float("pbs_us")?,
-            decrypt_frac: match entries.iter().find(|(n, _)| n == "decrypt_frac") {
+            pbs_us: top.float("pbs_us")?,
+            decrypt_frac: match top.find("decrypt_frac") {
                 None => None,
-                Some(&(_, a)) => Some(
+                Some(a) => Some(
                     m.attr_as_int(a)
                         .and_then(|v| i32::try_from(v).ok())
                         .filter(|v| v.abs() <= 64)
@@ -333,5 +434,86 @@ mod exact_chunk_tests {
         assert_eq!(full_domain_offset(&[0, 0, 0, 1]), None, "relu");
         assert_eq!(full_domain_offset(&[1, 0, 0, 1]), None, "an odd sum has no integer offset");
         assert_eq!(full_domain_offset(&[5]), None);
+    }
+}
+
+#[cfg(test)]
+mod keyset_tests {
+    use super::*;
+
+    fn params(n: usize, big_n: usize) -> LutParams {
+        LutParams {
+            lwe_dimension: n,
+            glwe_dimension: 1,
+            polynomial_size: big_n,
+            lwe_noise_std: 1e-6,
+            glwe_noise_std: 1e-15,
+            pbs_base_log: 15,
+            pbs_level: 2,
+            ks_base_log: 3,
+            ks_level: 5,
+        }
+    }
+
+    fn module(text: &str) -> Module {
+        let mut registry = veil_ir::Registry::new();
+        registry.register(&crate::DIALECT);
+        veil_ir::parse("t.mlir", text, &registry).expect("a module")
+    }
+
+    fn config(keyset: LutKeyset) -> TfheConfig {
+        TfheConfig {
+            keyset,
+            rounding: Rounding::Approximate,
+            p_fail_bound: 1e-12,
+            p_fail: 1e-10,
+            pbs: 3,
+            pbs_us: 5e4,
+            decrypt_frac: None,
+        }
+    }
+
+    #[test]
+    fn keysets_round_trip_through_the_attribute() {
+        let single = config(LutKeyset::single(params(800, 2048)));
+        let partitioned = config(LutKeyset {
+            partitions: vec![params(800, 2048), params(840, 4096), params(700, 1024)],
+            routes: vec![(0, 0), (0, 1), (1, 2)],
+        });
+        for c in [single, partitioned] {
+            let mut m = module("module {\n}\n");
+            c.write(&mut m);
+            let text = veil_ir::print_module(&m);
+            assert_eq!(c.keyset.partitions.len() > 1, text.contains("partitions = ["), "{text}");
+            assert_eq!(TfheConfig::read(&module(&text)).unwrap(), Some(c));
+        }
+    }
+
+    #[test]
+    fn malformed_keysets_are_named() {
+        let mut m = module("module {\n}\n");
+        config(LutKeyset { partitions: vec![params(800, 2048), params(840, 4096)], routes: vec![(0, 0), (0, 1)] })
+            .write(&mut m);
+        let text = veil_ir::print_module(&m);
+        let cases = [
+            ("routes = [[0, 0], [0, 1]]", "routes = [[0, 0], [0, 2]]", "a keyswitch from partition 0 to 2, of 2"),
+            (
+                "routes = [[0, 0], [0, 1]]",
+                "routes = [[0, 1], [0, 0]]",
+                "the keyswitch routes are not sorted and distinct",
+            ),
+            (
+                "routes = [[0, 0], [0, 1]]",
+                "routes = [[0, 0], [0]]",
+                "'routes' must be an array of [source, partition] pairs",
+            ),
+            ("pbs_level = 2, polynomial_size = 4096", "polynomial_size = 4096", "partition 1 lacks 'pbs_level'"),
+            ("partitions = [{", "partitions = [7, {", "partition 1 must be a dictionary"),
+        ];
+        for (from, to, expected) in cases {
+            assert!(text.contains(from), "{from} not in {text}");
+            let error = TfheConfig::read(&module(&text.replacen(from, to, 1))).unwrap_err();
+            assert!(error.contains(expected), "{to}: {error}");
+        }
     }
 }

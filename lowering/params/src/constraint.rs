@@ -37,6 +37,21 @@ pub struct Constraint {
     /// a bootstrap's: a first layer's large weights multiply only this.
     #[serde(default)]
     pub fresh_norm2_squared: f64,
+    /// The partition whose big key the combination's sources are under: with per-partition parameters
+    /// ([`crate::partitioned`]) it sets their noise and the keyswitch's input dimension. 0 with one parameter set.
+    #[serde(default)]
+    pub source: usize,
+    /// The partition whose keys run the bootstrap (the keyswitch's output key and the blind rotation); a
+    /// decryption's is its source.
+    #[serde(default)]
+    pub partition: usize,
+    /// How many bootstraps (or decryptions) of the program this constraint stands for: what its cost is weighed by.
+    #[serde(default = "one")]
+    pub count: u64,
+}
+
+fn one() -> u64 {
+    1
 }
 
 impl Constraint {
@@ -74,10 +89,11 @@ impl Constraint {
     }
 
     /// What makes two constraints interchangeable for the search, apart from ν².
-    fn equivalence_key(&self) -> (ConstraintKind, u32, u32, u32) {
+    fn equivalence_key(&self) -> (ConstraintKind, u32, u32, u32, usize, usize) {
+        let route = (self.source, self.partition);
         match self.kind {
-            ConstraintKind::Pbs => (self.kind, self.precision, self.table_bits, self.multiplier_log2),
-            ConstraintKind::Decrypt => (self.kind, self.precision, 0, 0),
+            ConstraintKind::Pbs => (self.kind, self.precision, self.table_bits, self.multiplier_log2, route.0, route.1),
+            ConstraintKind::Decrypt => (self.kind, self.precision, 0, 0, route.0, route.0),
         }
     }
 }
@@ -97,7 +113,8 @@ impl Request {
     }
 }
 
-/// The constraints the search needs to check: for each equivalence class (kind, precision, table bits, multiplier),
+/// The constraints the search needs to check: for each equivalence class (kind, precision, table bits, multiplier,
+/// partitions),
 /// only those no other of the class dominates (at least as large a ν² for both kinds of source), in the order the
 /// classes first appear.
 pub(crate) fn hardest_of_each_kind(constraints: &[Constraint]) -> Vec<&Constraint> {
@@ -135,6 +152,9 @@ mod tests {
             multiplier_log2: 0,
             norm2_squared,
             fresh_norm2_squared: 0.0,
+            source: 0,
+            partition: 0,
+            count: 1,
         }
     }
 
@@ -147,7 +167,7 @@ mod tests {
             table_bits,
             multiplier_log2: 3,
             norm2_squared: 9.0,
-            fresh_norm2_squared: 0.0,
+            ..pbs(label, 12, 9.0)
         };
         let shifted = Constraint { multiplier_log2: 2, ..pbs("shifted", 4, 1.0) };
         let all = [

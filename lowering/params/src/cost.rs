@@ -65,14 +65,30 @@ impl CostModel {
         pbs_level: usize,
         ks_level: usize,
     ) -> f64 {
-        let (n, k, big_n) = (lwe_dimension as f64, glwe_dimension as f64, polynomial_size as f64);
-        let (pbs_level, ks_level) = (pbs_level as f64, ks_level as f64);
+        self.blind_rotation_us(lwe_dimension, glwe_dimension, polynomial_size, pbs_level)
+            + self.keyswitch_us(glwe_dimension * polynomial_size, lwe_dimension, ks_level)
+    }
+
+    /// The blind rotation's share of [`Self::cost_us`] (its external products and FFTs).
+    pub(crate) fn blind_rotation_us(
+        &self,
+        lwe_dimension: usize,
+        glwe_dimension: usize,
+        polynomial_size: usize,
+        pbs_level: usize,
+    ) -> f64 {
+        let (n, k, big_n, pbs_level) =
+            (lwe_dimension as f64, glwe_dimension as f64, polynomial_size as f64, pbs_level as f64);
         let transform = big_n * big_n.max(1.0).log2();
-        let blind_rotation = n
-            * transform
-            * (self.blind_rotation_ns * pbs_level * (k + 1.0).powi(2) + self.fft_ns * (k + 1.0) * (pbs_level + 1.0));
-        let keyswitch = self.keyswitch_ns * k * big_n * ks_level * (n + 1.0);
-        (blind_rotation + keyswitch) / 1000.0
+        n * transform
+            * (self.blind_rotation_ns * pbs_level * (k + 1.0).powi(2) + self.fft_ns * (k + 1.0) * (pbs_level + 1.0))
+            / 1000.0
+    }
+
+    /// The keyswitch's share: from a big key of dimension `big_lwe_dimension` (the source's, which per-partition
+    /// parameters may make another partition's) to the small key of dimension `lwe_dimension`.
+    pub(crate) fn keyswitch_us(&self, big_lwe_dimension: usize, lwe_dimension: usize, ks_level: usize) -> f64 {
+        self.keyswitch_ns * big_lwe_dimension as f64 * ks_level as f64 * (lwe_dimension as f64 + 1.0) / 1000.0
     }
 }
 

@@ -15,6 +15,8 @@
 //!   module); recalibrate through [`CostModel`]. Key sizes too.
 //! - [`search`]: [`optimize`], the pruned search over k ≤ 4, N = 2^8..2^14 (k·N ≤ 2^14), n = 500..=1200, PBS levels
 //!   1..=6 and keyswitch levels 1..=10, each at its noise-minimizing base.
+//! - [`partitioned`]: [`refine`], per-partition sets (bootstraps whose outputs share a big key), keyswitching
+//!   between partitions, by coordinate descent from the single set.
 //! - [`solution`] and [`error`]: the answer, or why there is none.
 
 #[cfg(feature = "search")]
@@ -28,6 +30,8 @@ pub mod failure;
 #[cfg(feature = "search")]
 pub mod noise;
 #[cfg(feature = "search")]
+pub mod partitioned;
+#[cfg(feature = "search")]
 pub mod search;
 #[cfg(feature = "search")]
 pub mod solution;
@@ -40,6 +44,8 @@ pub use cost::{bootstrap_key_bytes, keyswitch_key_bytes, CostModel};
 pub use error::{NoParams, UnmetConstraint};
 #[cfg(feature = "search")]
 pub use failure::{p_fail, program_p_fail, z_for};
+#[cfg(feature = "search")]
+pub use partitioned::{refine, PartitionedSolution};
 #[cfg(feature = "search")]
 pub use search::optimize;
 #[cfg(feature = "search")]
@@ -75,3 +81,51 @@ impl LutParams {
         self.glwe_dimension.saturating_mul(self.polynomial_size)
     }
 }
+
+/// Every parameter set of a program and the keyswitch keys between them: what its keys are made for. With one set
+/// (the usual case) `partitions` has one entry and `routes` is `[(0, 0)]`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct LutKeyset {
+    /// One set per partition (bootstraps whose outputs share a big key); the inputs are encrypted under partition
+    /// 0's big key.
+    pub partitions: Vec<LutParams>,
+    /// The keyswitch keys, sorted: (source, partition) switches the source's big key to the partition's small key,
+    /// before a bootstrap of that partition reads a value computed under the source's key.
+    pub routes: Vec<(usize, usize)>,
+}
+
+impl LutKeyset {
+    /// One parameter set for the whole program.
+    pub fn single(params: LutParams) -> LutKeyset {
+        LutKeyset { partitions: vec![params], routes: vec![(0, 0)] }
+    }
+
+    /// The inputs' partition, whose big key a client encrypts under: partition 0.
+    pub fn inputs(&self) -> &LutParams {
+        &self.partitions[0]
+    }
+
+    /// Whether partition `p` bootstraps (some route leads to it): only then has it a bootstrap key.
+    pub fn bootstraps(&self, p: usize) -> bool {
+        self.routes.iter().any(|&(_, to)| to == p)
+    }
+
+    /// Why this keyset is malformed (no partition, a route to or from a partition that does not exist, routes
+    /// unsorted or repeated), if it is.
+    pub fn check(&self) -> Result<(), String> {
+        let count = self.partitions.len();
+        if count == 0 || count > MAX_PARTITIONS {
+            return Err(format!("{count} partitions: a program has 1..={MAX_PARTITIONS}"));
+        }
+        if let Some(&(q, p)) = self.routes.iter().find(|&&(q, p)| q >= count || p >= count) {
+            return Err(format!("a keyswitch from partition {q} to {p}, of {count} partitions"));
+        }
+        if self.routes.windows(2).any(|w| w[0] >= w[1]) {
+            return Err("the keyswitch routes are not sorted and distinct".into());
+        }
+        Ok(())
+    }
+}
+
+/// The most partitions a program may have (each has its own keys).
+pub const MAX_PARTITIONS: usize = 64;

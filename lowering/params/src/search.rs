@@ -19,9 +19,9 @@ const MAX_GLWE_DIMENSION: usize = 4;
 const POLYNOMIAL_SIZE_LOG2: RangeInclusive<u32> = 8..=14;
 pub(crate) const MAX_POLYNOMIAL_SIZE_LOG2: u32 = 14;
 const MAX_BIG_LWE_DIMENSION: usize = 1 << 14;
-const LWE_DIMENSIONS: RangeInclusive<usize> = 500..=1200;
-const PBS_LEVELS: usize = 6;
-const KS_LEVELS: usize = 10;
+pub(crate) const LWE_DIMENSIONS: RangeInclusive<usize> = 500..=1200;
+pub(crate) const PBS_LEVELS: usize = 6;
+pub(crate) const KS_LEVELS: usize = 10;
 /// The bootstrap's decomposition must fit the f64 mantissa of its FFT.
 const PBS_DECOMPOSITION_BITS: usize = 53;
 /// The keyswitch's decomposition must fit the 64-bit torus.
@@ -67,19 +67,19 @@ fn validate(request: &Request) -> Result<(), NoParams> {
 
 /// One (k, N) of the search space.
 #[derive(Clone, Copy, Debug)]
-struct GlweShape {
-    glwe_dimension: usize,
-    polynomial_size: usize,
-    polynomial_size_log2: u32,
+pub(crate) struct GlweShape {
+    pub(crate) glwe_dimension: usize,
+    pub(crate) polynomial_size: usize,
+    pub(crate) polynomial_size_log2: u32,
 }
 
 impl GlweShape {
-    fn big_lwe_dimension(&self) -> usize {
+    pub(crate) fn big_lwe_dimension(&self) -> usize {
         self.glwe_dimension * self.polynomial_size
     }
 }
 
-fn glwe_shapes() -> impl Iterator<Item = GlweShape> {
+pub(crate) fn glwe_shapes() -> impl Iterator<Item = GlweShape> {
     (1..=MAX_GLWE_DIMENSION)
         .flat_map(|glwe_dimension| {
             POLYNOMIAL_SIZE_LOG2.map(move |log2| GlweShape {
@@ -93,8 +93,8 @@ fn glwe_shapes() -> impl Iterator<Item = GlweShape> {
 
 /// One deduplicated constraint, in the search's terms: `weight · source (+ switching noise) ≤ budget`.
 #[derive(Clone, Copy)]
-struct Target<'a> {
-    constraint: &'a Constraint,
+pub(crate) struct Target<'a> {
+    pub(crate) constraint: &'a Constraint,
     weight: f64,
     fresh_weight: f64,
     budget: f64,
@@ -102,13 +102,13 @@ struct Target<'a> {
 
 /// The variances a leveled combination starts from: fresh encryptions and bootstrap outputs.
 #[derive(Clone, Copy)]
-struct Sources {
-    fresh: f64,
-    pbs: f64,
+pub(crate) struct Sources {
+    pub(crate) fresh: f64,
+    pub(crate) pbs: f64,
 }
 
 impl<'a> Target<'a> {
-    fn new(constraint: &'a Constraint, p_fail: f64) -> Self {
+    pub(crate) fn new(constraint: &'a Constraint, p_fail: f64) -> Self {
         Target {
             constraint,
             weight: constraint.noise_weight(),
@@ -126,7 +126,7 @@ impl<'a> Target<'a> {
         }
     }
 
-    fn met(&self, source: Sources, switching: f64) -> bool {
+    pub(crate) fn met(&self, source: Sources, switching: f64) -> bool {
         self.variance(source, switching) <= self.budget
     }
 }
@@ -134,12 +134,12 @@ impl<'a> Target<'a> {
 /// For each n of the search and each keyswitch level count, the base log minimizing the keyswitch noise. The
 /// variance is k·N times a factor free of k·N (input and output moduli are both 2^64), so one table serves every
 /// shape; it is computed at k·N = 1.
-struct KeyswitchBases {
+pub(crate) struct KeyswitchBases {
     base_logs: Vec<[usize; KS_LEVELS]>,
 }
 
 impl KeyswitchBases {
-    fn new() -> Self {
+    pub(crate) fn new() -> Self {
         let base_logs = LWE_DIMENSIONS
             .map(|n| {
                 std::array::from_fn(|i| {
@@ -150,7 +150,7 @@ impl KeyswitchBases {
         KeyswitchBases { base_logs }
     }
 
-    fn base_log(&self, lwe_dimension: usize, level: usize) -> usize {
+    pub(crate) fn base_log(&self, lwe_dimension: usize, level: usize) -> usize {
         self.base_logs[lwe_dimension - LWE_DIMENSIONS.start()][level - 1]
     }
 }
@@ -171,7 +171,7 @@ fn convex_argmin(max_base_log: usize, variance: impl Fn(usize) -> f64) -> usize 
 
 /// For each PBS level count, the base log minimizing the bootstrap noise of a shape (at n = 1: the variance is n
 /// times a factor free of n). Scanned in full: only once per shape.
-fn pbs_base_logs(shape: GlweShape) -> [usize; PBS_LEVELS] {
+pub(crate) fn pbs_base_logs(shape: GlweShape) -> [usize; PBS_LEVELS] {
     std::array::from_fn(|i| {
         let level = i + 1;
         let variance = |b| pbs_variance(1, shape.glwe_dimension, shape.polynomial_size, b, level);

@@ -21,6 +21,9 @@ fn pbs(label: String, precision: u32, norm2_squared: f64) -> Constraint {
         multiplier_log2: 0,
         norm2_squared,
         fresh_norm2_squared: 0.0,
+        source: 0,
+        partition: 0,
+        count: 1,
     }
 }
 
@@ -33,6 +36,9 @@ fn decrypt(label: String, precision: u32, norm2_squared: f64) -> Constraint {
         multiplier_log2: 0,
         norm2_squared,
         fresh_norm2_squared: 0.0,
+        source: 0,
+        partition: 0,
+        count: 1,
     }
 }
 
@@ -57,6 +63,7 @@ fn exact_mlp() -> Vec<Constraint> {
             multiplier_log2: width - j,
             norm2_squared: f64::from(j),
             fresh_norm2_squared: f64::from(1 << (10 + i % 5)),
+            ..decrypt(String::new(), 0, 0.0)
         })
     });
     approximate_mlp().into_iter().chain(sign_steps).collect()
@@ -271,6 +278,7 @@ fn malformed_requests_are_errors_not_panics() {
         multiplier_log2: u32::MAX,
         norm2_squared: f64::MAX,
         fresh_norm2_squared: f64::MAX,
+        ..decrypt(String::new(), 0, 0.0)
     };
     assert!(matches!(solve(vec![absurd.clone()]), Err(NoParams::Unmet(_))));
     assert!(matches!(solve(vec![Constraint { kind: ConstraintKind::Decrypt, ..absurd }]), Err(NoParams::Unmet(_))));

@@ -16,6 +16,7 @@ use veil_ir::{Diagnostic, Diagnostics, Module, OpDef, OpId, Traits, Value};
 use veil_rt::{block_width, lwe_type, RtTensor};
 
 use crate::he_plaintext_bypass::shared::build;
+use crate::value_classes::ValueClasses;
 
 /// The he ops the lut model runs beside the leveled ones ([`LINEAR_OPS`]): tables, exact floors, trivial
 /// encryptions and data movement.
@@ -59,31 +60,6 @@ fn check_ops(m: &Module) -> Vec<Diagnostic> {
         .collect()
 }
 
-/// A union-find over values: the partitions of ciphertexts that share one encoding.
-#[derive(Default)]
-struct Partitions {
-    parent: HashMap<Value, Value>,
-}
-
-impl Partitions {
-    fn root(&mut self, v: Value) -> Value {
-        let p = *self.parent.entry(v).or_insert(v);
-        if p == v {
-            return v;
-        }
-        let r = self.root(p);
-        self.parent.insert(v, r);
-        r
-    }
-
-    fn join(&mut self, a: Value, b: Value) {
-        let (ra, rb) = (self.root(a), self.root(b));
-        if ra != rb {
-            self.parent.insert(ra, rb);
-        }
-    }
-}
-
 /// The ops the runtime computes as leveled rows `Σ c·x`: an input encoded at more bits than the result is
 /// re-encoded on the way (times 2^(b − W), exact when the value fits W).
 pub(crate) const LINEAR_OPS: &[&OpDef] = &[
@@ -116,7 +92,7 @@ fn encodings(m: &Module) -> Result<HashMap<Value, u32>, Diagnostics> {
             !uses.is_empty() && uses.iter().all(|&(user, _)| m.op(user).def == &he::LUT)
         })
         .collect();
-    let mut parts = Partitions::default();
+    let mut parts = ValueClasses::default();
     let mut values = vec![];
     for f in m.funcs() {
         if let Some(body) = m.body(f) {
@@ -140,7 +116,7 @@ fn encodings(m: &Module) -> Result<HashMap<Value, u32>, Diagnostics> {
     }
     let width = |v: Value| cipher(m, v).map_or(0, |t| t.width);
     let mut widest: HashMap<Value, u32> = HashMap::new();
-    let mut widen = |parts: &mut Partitions, v: Value, w: u32| {
+    let mut widen = |parts: &mut ValueClasses, v: Value, w: u32| {
         let entry = widest.entry(parts.root(v)).or_insert(0);
         *entry = (*entry).max(w);
     };

@@ -5,43 +5,89 @@ use std::collections::HashMap;
 
 use veil_he::FixedTensor;
 use veil_ir::{DenseValues, Diagnostic, Diagnostics, Module, OpId, Value};
-use veil_params::{optimize, program_p_fail, Constraint, ConstraintKind, CostModel, NoParams, Request};
-use veil_rt::tfhe_config::{reads_full_domain, Floor, Rounding, TfheConfig};
+use veil_params::partitioned::judge;
+use veil_params::{optimize, program_p_fail, refine, Constraint, ConstraintKind, CostModel, NoParams, Request};
+use veil_rt::tfhe_config::{reads_full_domain, Floor, LutKeyset, LutParams, Rounding, TfheConfig};
 use veil_rt::{is_lwe, RtTensor};
 
 use crate::he_to_rt::plain_values;
+use crate::value_classes::ValueClasses;
+
+/// The least share of the estimated bootstrap time per-partition parameters must save over one set to be kept: each
+/// partition brings its own bootstrap and keyswitch keys (and key generation time).
+const MIN_SAVING: f64 = 0.1;
 
 /// The parameters, rounding and failure probabilities for `m` at `rounding` and at most `p_fail` per bootstrap or
-/// decryption, its results decrypted to `decrypt_frac` fraction bits (the activations' when `None`); an error at
-/// the op whose constraint no parameters meet.
+/// decryption, its results decrypted to `decrypt_frac` fraction bits (the activations' when `None`); with
+/// `partitioned`, a set per partition where that is cheaper, and for each `@lut` call the partition of its
+/// bootstrap. An error at the op whose constraint no parameters meet.
 pub(super) fn choose(
     m: &Module,
     rounding: Rounding,
     p_fail: f64,
     decrypt_frac: Option<i32>,
-) -> Result<TfheConfig, Diagnostics> {
-    let collected = collect(m, rounding, decrypt_frac)?;
+    partitioned: bool,
+) -> Result<(TfheConfig, Vec<(OpId, usize)>), Diagnostics> {
+    let mut collected = collect(m, rounding, decrypt_frac)?;
+    if !partitioned {
+        collected.merge_partitions();
+    }
     let request = Request { constraints: collected.constraints.clone(), p_fail };
-    let solution = optimize(&request, &CostModel::default()).map_err(|e| no_params(m, &collected, e))?;
+    let cost = CostModel::default();
+    let solution = optimize(&request, &cost).map_err(|e| no_params(m, &collected, e))?;
+    let (keyset, per_constraint, total_us) = match collected.partitions {
+        1 => (LutKeyset::single(solution.params), solution.per_constraint, solution.pbs_cost_us * collected.pbs as f64),
+        count => {
+            let refined = refine(&request, solution.params, count, &cost);
+            // Partitions the descent left with the same parameters would only duplicate keys: merge them.
+            let mut sets: Vec<LutParams> = vec![];
+            let merged: Vec<usize> = refined
+                .partitions
+                .iter()
+                .map(|p| match sets.iter().position(|s| s == p) {
+                    Some(i) => i,
+                    None => {
+                        sets.push(*p);
+                        sets.len() - 1
+                    }
+                })
+                .collect();
+            collected.renumber(&merged);
+            let request = Request { constraints: collected.constraints.clone(), p_fail };
+            let judged = judge(&request, sets, &cost);
+            let single_us = solution.pbs_cost_us * collected.pbs as f64;
+            if judged.partitions.len() == 1 || judged.total_us > (1.0 - MIN_SAVING) * single_us {
+                // Not worth more keys: one set, as if the program had one partition.
+                collected.merge_partitions();
+                (LutKeyset::single(solution.params), solution.per_constraint, single_us)
+            } else {
+                (LutKeyset { partitions: judged.partitions, routes: judged.routes }, judged.per_constraint, judged.total_us)
+            }
+        }
+    };
     let uses: Vec<(f64, u64)> =
-        solution.per_constraint.iter().zip(&collected.counts).map(|(&(_, _, p), &n)| (p, n)).collect();
-    Ok(TfheConfig {
-        params: solution.params,
+        per_constraint.iter().zip(&collected.constraints).map(|(&(_, _, p), c)| (p, c.count)).collect();
+    let config = TfheConfig {
+        keyset,
         rounding,
         p_fail_bound: p_fail,
         p_fail: program_p_fail(&uses),
         pbs: collected.pbs,
-        pbs_us: solution.pbs_cost_us,
+        pbs_us: if collected.pbs > 0 { total_us / collected.pbs as f64 } else { solution.pbs_cost_us },
         decrypt_frac,
-    })
+    };
+    Ok((config, collected.table_partitions))
 }
 
-/// The constraints of a program, how many bootstraps or decryptions each stands for, and where it comes from.
+/// The constraints of a program, where each comes from, and its partitions: the classes of ciphertexts that meet
+/// in leveled combinations (so share a big key), the inputs' class numbered 0.
 struct Collected {
     constraints: Vec<Constraint>,
-    counts: Vec<u64>,
     ops: Vec<OpId>,
     pbs: u64,
+    partitions: usize,
+    /// Each `@lut` call and the partition of its (final) bootstrap.
+    table_partitions: Vec<(OpId, usize)>,
 }
 
 impl Collected {
@@ -57,9 +103,54 @@ impl Collected {
             multiplier_log2,
             norm2_squared,
             fresh_norm2_squared,
+            source: 0,
+            partition: 0,
+            count,
         });
-        self.counts.push(count);
         self.ops.push(op);
+    }
+
+    /// One partition for the whole program.
+    fn merge_partitions(&mut self) {
+        self.renumber(&vec![0; self.partitions]);
+    }
+
+    /// Partition p becomes `to[p]`.
+    fn renumber(&mut self, to: &[usize]) {
+        self.constraints.iter_mut().for_each(|c| (c.source, c.partition) = (to[c.source], to[c.partition]));
+        self.table_partitions.iter_mut().for_each(|(_, p)| *p = to[*p]);
+        self.partitions = to.iter().max().map_or(1, |&p| p + 1);
+    }
+}
+
+/// Where each constraint's value lives, as values whose classes are known once the whole program is read: the
+/// value its sources are combined into and the value its bootstrap writes (the same for a decryption and for an
+/// exact floor's chunks, whose outputs are subtracted from their input).
+#[derive(Default)]
+struct Routes {
+    classes: ValueClasses,
+    routes: Vec<(Value, Value)>,
+    inputs: Option<Value>,
+}
+
+impl Routes {
+    /// Numbers the classes (the inputs' first, then in order of appearance) and writes them into the constraints.
+    fn resolve(mut self, c: &mut Collected, tables: &[(OpId, Value)]) {
+        let mut numbers: HashMap<Value, usize> = HashMap::new();
+        let mut number = |classes: &mut ValueClasses, v: Option<Value>| match v.filter(|&v| classes.contains(v)) {
+            Some(v) => {
+                let next = numbers.len();
+                *numbers.entry(classes.root(v)).or_insert(next)
+            }
+            None => 0,
+        };
+        number(&mut self.classes, self.inputs);
+        for (constraint, &(from, to)) in c.constraints.iter_mut().zip(&self.routes) {
+            constraint.source = number(&mut self.classes, Some(from));
+            constraint.partition = number(&mut self.classes, Some(to));
+        }
+        c.table_partitions = tables.iter().map(|&(op, out)| (op, number(&mut self.classes, Some(out)))).collect();
+        c.partitions = numbers.len().max(1);
     }
 }
 
@@ -89,7 +180,9 @@ impl Norms {
 
 /// Reads the program's constraints; errors when it is not a lookup-table-model program.
 fn collect(m: &Module, rounding: Rounding, decrypt_frac: Option<i32>) -> Result<Collected, Diagnostics> {
-    let mut c = Collected { constraints: vec![], counts: vec![], ops: vec![], pbs: 0 };
+    let mut c = Collected { constraints: vec![], ops: vec![], pbs: 0, partitions: 1, table_partitions: vec![] };
+    let mut routes = Routes::default();
+    let mut tables: Vec<(OpId, Value)> = vec![];
     let mut norm: HashMap<Value, Norms> = HashMap::new();
     let mut any_lwe = false;
     let decrypt_frac = decrypt_frac.or(crate::assign_precision::recorded_precision(m).map(|(act, _, _)| act));
@@ -98,6 +191,9 @@ fn collect(m: &Module, rounding: Rounding, decrypt_frac: Option<i32>) -> Result<
             for &a in &m.block(body).args {
                 any_lwe |= is_lwe(m, m.value_type(a));
                 norm.insert(a, Norms::FRESH);
+                // Every input is encrypted under one key: partition 0's.
+                let first = *routes.inputs.get_or_insert(a);
+                routes.classes.join(a, first);
             }
         }
     }
@@ -109,6 +205,7 @@ fn collect(m: &Module, rounding: Rounding, decrypt_frac: Option<i32>) -> Result<
                 let nu2 = norm.get(&v).copied().unwrap_or(Norms::BOOTSTRAPPED);
                 let spare = super::spare_bits(rounding, &t, decrypt_frac);
                 c.push(op, ConstraintKind::Decrypt, (t.width - spare, 0, 0), nu2, t.numel());
+                routes.routes.push((v, v));
             }
             continue;
         }
@@ -125,6 +222,7 @@ fn collect(m: &Module, rounding: Rounding, decrypt_frac: Option<i32>) -> Result<
             own(i).scaled(f64::from(2 * b.saturating_sub(out.width)).exp2())
         };
         let int = |name: &str| data.attr(name).and_then(|a| m.attr_as_int(a)).unwrap_or(0).clamp(0, 63) as u32;
+        let (result, pushed) = (data.result(), c.constraints.len());
         let nu2 = match callee {
             "lut" => {
                 let x = lwe(m, data.operands[0]).ok_or_else(|| error(m, op, "the table's input is not !rt.lwe"))?;
@@ -137,6 +235,12 @@ fn collect(m: &Module, rounding: Rounding, decrypt_frac: Option<i32>) -> Result<
                 let floor = Floor::of_lookup(x.width, shift, zero_bits);
                 lookup_constraints(&mut c, op, rounding, (x.width, floor, full), own(0), out.numel())
                     .map_err(|e| error(m, op, &e))?;
+                // The floor's chunks write into the input's class, the table into a class of its own.
+                let input = data.operands[0];
+                routes.routes.extend((pushed..c.constraints.len() - 1).map(|_| (input, input)));
+                routes.routes.push((input, result));
+                routes.classes.root(result);
+                tables.push((op, result));
                 Norms::BOOTSTRAPPED
             }
             "rescale" => {
@@ -146,6 +250,8 @@ fn collect(m: &Module, rounding: Rounding, decrypt_frac: Option<i32>) -> Result<
                 let floor = Floor::of_rescale(int("shift"), int("chunk"));
                 c.pbs += out.numel() * floor.bootstraps();
                 let extracted = floor_constraints(&mut c, op, x.width, floor, own(0), out.numel());
+                let input = data.operands[0];
+                routes.routes.extend((pushed..c.constraints.len()).map(|_| (input, input)));
                 own(0).plus(Norms { pbs: extracted, fresh: 0.0 })
             }
             "trivial" => Norms::default(),
@@ -166,8 +272,17 @@ fn collect(m: &Module, rounding: Rounding, decrypt_frac: Option<i32>) -> Result<
             }
             _ => of(0),
         };
-        norm.insert(data.result(), nu2);
+        if callee != "lut" {
+            // A leveled result shares the key of its encrypted operands (a trivial one belongs to no class).
+            for &x in &data.operands {
+                if routes.classes.contains(x) {
+                    routes.classes.join(result, x);
+                }
+            }
+        }
+        norm.insert(result, nu2);
     }
+    routes.resolve(&mut c, &tables);
     if !any_lwe {
         let at = m.funcs().first().copied().unwrap_or(m.top());
         return Err(m.report(vec![Diagnostic::error(

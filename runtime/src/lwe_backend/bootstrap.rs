@@ -1,5 +1,6 @@
-//! The programmable bootstrap (PBS) of the lut model: keyswitch big key → small key, then tfhe's classic FFT blind
-//! rotation of a table (the accumulator) and sample extraction back under the big key. Each rayon thread keeps its
+//! The programmable bootstrap (PBS) of the lut model: keyswitch from the input's big key to the bootstrap's
+//! partition's small key, then tfhe's classic FFT blind rotation of a table (the accumulator) and sample
+//! extraction under that partition's big key. Each rayon thread keeps its
 //! own FFT plan and scratch memory.
 //!
 //! Box convention (tfhe's `generate_programmable_bootstrap_glwe_lut`, built here with wrapping arithmetic so that
@@ -8,6 +9,7 @@
 //! (negacyclic), so just below 0 reads entry 0 and just above the last box reads −entry 0.
 
 use super::keys::LweServerKey;
+use super::LweValue;
 use std::cell::RefCell;
 use std::sync::atomic::{AtomicU64, Ordering};
 use tfhe::core_crypto::prelude::*;
@@ -32,13 +34,13 @@ struct Scratch {
 }
 
 thread_local! {
-    static SCRATCH: RefCell<Option<Scratch>> = const { RefCell::new(None) };
+    /// One per shape met: per-partition parameters alternate between shapes element by element.
+    static SCRATCH: RefCell<Vec<Scratch>> = const { RefCell::new(Vec::new()) };
 }
 
 /// The accumulator whose blind rotation by a phase selects `entries[round(phase / 2^(63 − p))]` (2^p entries,
 /// already encoded on the torus), following the box convention above.
-fn accumulator(key: &LweServerKey, entries: &[u64]) -> GlweCiphertextOwned<u64> {
-    let n = key.params.polynomial_size;
+fn accumulator(glwe_size: GlweSize, n: usize, entries: &[u64]) -> GlweCiphertextOwned<u64> {
     let box_size = n / entries.len();
     let half = box_size / 2;
     let mut coefficients: Vec<u64> = entries.iter().flat_map(|&e| std::iter::repeat_n(e, box_size)).collect();
@@ -46,7 +48,7 @@ fn accumulator(key: &LweServerKey, entries: &[u64]) -> GlweCiphertextOwned<u64> 
     coefficients[..half].iter_mut().for_each(|c| *c = c.wrapping_neg());
     coefficients.rotate_left(half);
     allocate_and_trivially_encrypt_new_glwe_ciphertext(
-        key.bootstrap.glwe_size(),
+        glwe_size,
         &PlaintextList::from_container(coefficients),
         CiphertextModulus::new_native(),
     )
@@ -55,8 +57,7 @@ fn accumulator(key: &LweServerKey, entries: &[u64]) -> GlweCiphertextOwned<u64> 
 /// Half a step of the modulus switch to 2N: subtracted from the phase so that the rounding to 2N's grid leaves
 /// each box symmetric about its centre (a box of an even number of grid points otherwise reaches half a step
 /// further down than up).
-fn modulus_switch_centring(key: &LweServerKey, entries: usize) -> u64 {
-    let n = key.params.polynomial_size;
+fn modulus_switch_centring(n: usize, entries: usize) -> u64 {
     if n / entries >= 2 {
         (1u64 << 62) / n as u64
     } else {
@@ -64,48 +65,85 @@ fn modulus_switch_centring(key: &LweServerKey, entries: usize) -> u64 {
     }
 }
 
-/// One PBS: the table entry (see [`accumulator`]) selected by `input`'s phase plus `offset`, as a fresh
-/// ciphertext under the big key. `entries.len()` is a power of two at most N.
+/// One PBS of partition `partition`: the table entry (see [`accumulator`]) selected by `input`'s phase plus
+/// `offset`, as a fresh ciphertext under the partition's big key. The input is keyswitched from its own
+/// partition's big key (a trivial input needs no keyswitch). `entries.len()` is a power of two.
 pub(super) fn bootstrap(
     key: &LweServerKey,
-    input: &LweCiphertextOwned<u64>,
+    input: &LweValue,
+    partition: usize,
     offset: u64,
     entries: &[u64],
-) -> LweCiphertextOwned<u64> {
-    debug_assert!(entries.len().is_power_of_two() && entries.len() <= key.params.polynomial_size);
-    let mut shifted = input.clone();
-    let offset = offset.wrapping_sub(modulus_switch_centring(key, entries.len()));
-    lwe_ciphertext_plaintext_add_assign(&mut shifted, Plaintext(offset));
-    let mut small = LweCiphertext::new(0u64, key.keyswitch.output_lwe_size(), CiphertextModulus::new_native());
-    keyswitch_lwe_ciphertext(&key.keyswitch, &shifted, &mut small);
-    let acc = accumulator(key, entries);
-    let mut out =
-        LweCiphertext::new(0u64, key.bootstrap.output_lwe_dimension().to_lwe_size(), CiphertextModulus::new_native());
-    SCRATCH.with_borrow_mut(|slot| {
-        let (glwe_size, polynomial_size) = (key.bootstrap.glwe_size(), key.bootstrap.polynomial_size());
-        let stale = slot.as_ref().is_none_or(|s| (s.glwe_size, s.polynomial_size) != (glwe_size, polynomial_size));
-        if stale {
-            let fft = Fft::new(polynomial_size);
-            let mut buffers = ComputationBuffers::new();
-            let bytes = programmable_bootstrap_lwe_ciphertext_mem_optimized_requirement::<u64>(
-                glwe_size,
-                polynomial_size,
-                fft.as_view(),
+) -> Result<LweCiphertextOwned<u64>, String> {
+    let (Some(params), Some(bootstrap_key)) = (key.keyset.partitions.get(partition), key.bootstrap_key(partition))
+    else {
+        return Err(format!("partition {partition} has no bootstrap key"));
+    };
+    let n = params.polynomial_size;
+    if entries.is_empty() || !entries.len().is_power_of_two() || entries.len() > n {
+        return Err(format!("a table of {} entries does not fit partition {partition}'s N = {n}", entries.len()));
+    }
+    let offset = offset.wrapping_sub(modulus_switch_centring(n, entries.len()));
+    let small_size = LweDimension(params.lwe_dimension).to_lwe_size();
+    let small = match input.key {
+        None => {
+            let phase = input.ct.get_body().data.wrapping_add(offset);
+            allocate_and_trivially_encrypt_new_lwe_ciphertext(
+                small_size,
+                Plaintext(phase),
+                CiphertextModulus::new_native(),
             )
-            .unaligned_bytes_required();
-            buffers.resize(bytes);
-            *slot = Some(Scratch { glwe_size, polynomial_size, fft, buffers });
         }
-        let scratch = slot.as_mut().expect("initialized above");
+        Some(source) => {
+            let keyswitch = key
+                .keyswitch_key(source, partition)
+                .ok_or_else(|| format!("no keyswitch key from partition {source} to partition {partition}"))?;
+            if input.ct.lwe_size().to_lwe_dimension() != keyswitch.input_key_lwe_dimension() {
+                return Err(format!(
+                    "a ciphertext of LWE dimension {} where partition {source}'s big key has {}",
+                    input.ct.lwe_size().to_lwe_dimension().0,
+                    keyswitch.input_key_lwe_dimension().0
+                ));
+            }
+            let mut shifted = input.ct.clone();
+            lwe_ciphertext_plaintext_add_assign(&mut shifted, Plaintext(offset));
+            let mut small = LweCiphertext::new(0u64, small_size, CiphertextModulus::new_native());
+            keyswitch_lwe_ciphertext(keyswitch, &shifted, &mut small);
+            small
+        }
+    };
+    let (glwe_size, polynomial_size) = (bootstrap_key.glwe_size(), bootstrap_key.polynomial_size());
+    let acc = accumulator(glwe_size, n, entries);
+    let mut out =
+        LweCiphertext::new(0u64, bootstrap_key.output_lwe_dimension().to_lwe_size(), CiphertextModulus::new_native());
+    SCRATCH.with_borrow_mut(|scratches| {
+        let index =
+            match scratches.iter().position(|s| (s.glwe_size, s.polynomial_size) == (glwe_size, polynomial_size)) {
+                Some(i) => i,
+                None => {
+                    let fft = Fft::new(polynomial_size);
+                    let mut buffers = ComputationBuffers::new();
+                    let bytes = programmable_bootstrap_lwe_ciphertext_mem_optimized_requirement::<u64>(
+                        glwe_size,
+                        polynomial_size,
+                        fft.as_view(),
+                    )
+                    .unaligned_bytes_required();
+                    buffers.resize(bytes);
+                    scratches.push(Scratch { glwe_size, polynomial_size, fft, buffers });
+                    scratches.len() - 1
+                }
+            };
+        let scratch = &mut scratches[index];
         programmable_bootstrap_lwe_ciphertext_mem_optimized(
             &small,
             &mut out,
             &acc,
-            &key.bootstrap,
+            bootstrap_key,
             scratch.fft.as_view(),
             scratch.buffers.stack(),
         );
     });
     PBS_COUNT.fetch_add(1, Ordering::Relaxed);
-    out
+    Ok(out)
 }

@@ -1,11 +1,13 @@
-//! The lut model's files, in `crate::files`' format (its header records the program's `LutParams` and their
-//! fingerprint; a file made for other parameters is rejected naming both sets):
-//! - the client key: two payload items, the small LWE secret key and the GLWE secret key;
-//! - the server key: one serialized value (not an item): the seeded bootstrap key in the standard domain (the
-//!   server converts it to the Fourier domain with its own FFT, so that files do not depend on one machine's FFT)
-//!   and the seeded keyswitch key, decompressed by [`LweCompressedServerKey::decompress`];
-//! - ciphertext tensors: the tensor's meta, then one item per element, an `LweCiphertextOwned<u64>` under the big
-//!   key encoded at the tensor's width.
+//! The lut model's files, in `crate::files`' format (its header records the program's `LutKeyset`, a parameter set
+//! per partition and the keyswitch routes, and its fingerprint; a file made for other parameters is rejected naming
+//! both):
+//! - the client key: two payload items per partition, its small LWE secret key and its GLWE secret key;
+//! - the server key: one serialized value (not an item): the seeded bootstrap keys of the partitions that
+//!   bootstrap, in the standard domain (the server converts them to the Fourier domain with its own FFT, so that
+//!   files do not depend on one machine's FFT), and a seeded keyswitch key per route, decompressed by
+//!   [`LweCompressedServerKey::decompress`];
+//! - ciphertext tensors: the tensor's meta, then one item per element, an `LweCiphertextOwned<u64>` under its
+//!   partition's big key (which the item names) encoded at the tensor's width, or a trivial one (a body alone).
 //!
 //! Every item is safe-serialized; what is read back is checked against the parameters before anything uses it.
 
@@ -22,15 +24,15 @@ use tfhe::core_crypto::fft_impl::fft64::crypto::bootstrap::LweBootstrapKeyConfor
 use tfhe::core_crypto::prelude::*;
 use tfhe::named::Named;
 use tfhe_versionable::{Versionize, VersionsDispatch};
-use veil_params::LutParams;
+use veil_params::{LutKeyset, LutParams};
 
 /// The server key file's payload. tfhe's seeded keys are versioned but not `Named`, which safe serialization asks
 /// for; this struct is both.
 #[derive(Serialize, Deserialize, Versionize)]
 #[versionize(SeededServerKeyVersions)]
 struct SeededServerKey {
-    bootstrap: SeededLweBootstrapKeyOwned<u64>,
-    keyswitch: SeededLweKeyswitchKeyOwned<u64>,
+    bootstraps: Vec<SeededLweBootstrapKeyOwned<u64>>,
+    keyswitches: Vec<SeededLweKeyswitchKeyOwned<u64>>,
 }
 
 #[derive(VersionsDispatch)]
@@ -43,10 +45,22 @@ impl Named for SeededServerKey {
     const NAME: &'static str = "veil::lut::SeededServerKey";
 }
 
-/// One element of a ciphertext tensor file: tfhe's LWE ciphertext under a name (its versioning unchanged).
+/// One element of a ciphertext tensor file: tfhe's LWE ciphertext and the partition of its key (`u32::MAX` for a
+/// trivial one).
 #[derive(Serialize, Deserialize, Versionize)]
-#[versionize(transparent)]
-struct StoredCiphertext(LweCiphertextOwned<u64>);
+#[versionize(StoredCiphertextVersions)]
+struct StoredCiphertext {
+    partition: u32,
+    ct: LweCiphertextOwned<u64>,
+}
+
+#[derive(VersionsDispatch)]
+#[allow(unused)]
+enum StoredCiphertextVersions {
+    V0(StoredCiphertext),
+}
+
+const TRIVIAL: u32 = u32::MAX;
 
 impl Named for StoredCiphertext {
     const NAME: &'static str = "veil::lut::LweCiphertext";
@@ -54,78 +68,93 @@ impl Named for StoredCiphertext {
 
 impl Persist for LweClientKey {
     const WHAT: &'static str = "client key";
-    type Params = Option<LutParams>;
+    type Params = Option<LutKeyset>;
 
     fn to_bytes(&self) -> Result<Vec<u8>> {
         let mut payload = Vec::new();
-        push_item(&mut payload, &serialize(Self::WHAT, &self.small)?);
-        push_item(&mut payload, &serialize(Self::WHAT, &self.glwe)?);
-        Ok(encode(Kind::LutClientKey, Some(&self.params), &[], &payload))
+        for (small, glwe) in self.small.iter().zip(&self.glwe) {
+            push_item(&mut payload, &serialize(Self::WHAT, small)?);
+            push_item(&mut payload, &serialize(Self::WHAT, glwe)?);
+        }
+        Ok(encode(Kind::LutClientKey, Some(&self.keyset), &[], &payload))
     }
 
-    fn from_bytes_for(bytes: &[u8], expected: &Option<LutParams>) -> Result<Self> {
+    fn from_bytes_for(bytes: &[u8], expected: &Option<LutKeyset>) -> Result<Self> {
         let what = Self::WHAT;
-        let (params, _, payload) = decode_lut(what, bytes, Kind::LutClientKey, expected.as_ref())?;
-        let mut p = Reader::new(what, payload);
-        let small: LweSecretKeyOwned<u64> = deserialize(what, p.item()?, KEY_LIMIT)?;
-        let glwe: GlweSecretKeyOwned<u64> = deserialize(what, p.item()?, KEY_LIMIT)?;
-        p.finish("trailing bytes after the keys")?;
+        let (keyset, _, payload) = decode_lut(what, bytes, Kind::LutClientKey, expected.as_ref())?;
+        let mut r = Reader::new(what, payload);
+        let (mut small, mut glwe) = (vec![], vec![]);
         let binary = |key: &[u64]| key.iter().all(|&b| b <= 1);
-        let conformant = small.lwe_dimension().0 == params.lwe_dimension
-            && glwe.polynomial_size().0 == params.polynomial_size
-            && glwe.as_ref().len() == params.big_lwe_dimension()
-            && binary(small.as_ref())
-            && binary(glwe.as_ref());
-        if !conformant {
-            return Err(RuntimeError::format(what, "the keys do not conform to the parameters the file records"));
+        for params in &keyset.partitions {
+            let s: LweSecretKeyOwned<u64> = deserialize(what, r.item()?, KEY_LIMIT)?;
+            let g: GlweSecretKeyOwned<u64> = deserialize(what, r.item()?, KEY_LIMIT)?;
+            let conformant = s.lwe_dimension().0 == params.lwe_dimension
+                && g.polynomial_size().0 == params.polynomial_size
+                && g.as_ref().len() == params.big_lwe_dimension()
+                && binary(s.as_ref())
+                && binary(g.as_ref());
+            if !conformant {
+                return Err(RuntimeError::format(what, "the keys do not conform to the parameters the file records"));
+            }
+            small.push(s);
+            glwe.push(g);
         }
-        Ok(LweClientKey { params, small, glwe })
+        r.finish("trailing bytes after the keys")?;
+        Ok(LweClientKey { keyset, small, glwe })
     }
 }
 
 impl Persist for LweCompressedServerKey {
     const WHAT: &'static str = "server key";
-    type Params = Option<LutParams>;
+    type Params = Option<LutKeyset>;
 
     fn to_bytes(&self) -> Result<Vec<u8>> {
-        let key = SeededServerKey { bootstrap: self.bootstrap.clone(), keyswitch: self.keyswitch.clone() };
-        Ok(encode(Kind::LutServerKey, Some(&self.params), &[], &serialize(Self::WHAT, &key)?))
+        let key = SeededServerKey { bootstraps: self.bootstraps.clone(), keyswitches: self.keyswitches.clone() };
+        Ok(encode(Kind::LutServerKey, Some(&self.keyset), &[], &serialize(Self::WHAT, &key)?))
     }
 
-    fn from_bytes_for(bytes: &[u8], expected: &Option<LutParams>) -> Result<Self> {
+    fn from_bytes_for(bytes: &[u8], expected: &Option<LutKeyset>) -> Result<Self> {
         let what = Self::WHAT;
-        let (params, _, payload) = decode_lut(what, bytes, Kind::LutServerKey, expected.as_ref())?;
-        let SeededServerKey { bootstrap, keyswitch } = deserialize(what, payload, KEY_LIMIT)?;
-        let p = &params;
+        let (keyset, _, payload) = decode_lut(what, bytes, Kind::LutServerKey, expected.as_ref())?;
+        let SeededServerKey { bootstraps, keyswitches } = deserialize(what, payload, KEY_LIMIT)?;
         let modulus = CiphertextModulus::new_native();
-        let bootstrap_params = LweBootstrapKeyConformanceParams {
-            decomp_base_log: DecompositionBaseLog(p.pbs_base_log),
-            decomp_level_count: DecompositionLevelCount(p.pbs_level),
-            input_lwe_dimension: LweDimension(p.lwe_dimension),
-            output_glwe_size: GlweDimension(p.glwe_dimension).to_glwe_size(),
-            polynomial_size: PolynomialSize(p.polynomial_size),
-            ciphertext_modulus: modulus,
-        };
-        let keyswitch_params = LweKeyswitchKeyConformanceParams {
-            decomp_base_log: DecompositionBaseLog(p.ks_base_log),
-            decomp_level_count: DecompositionLevelCount(p.ks_level),
-            output_lwe_size: LweDimension(p.lwe_dimension).to_lwe_size(),
-            input_lwe_dimension: LweDimension(p.big_lwe_dimension()),
-            ciphertext_modulus: modulus,
-        };
+        let bootstrapping: Vec<&LutParams> =
+            (0..keyset.partitions.len()).filter(|&p| keyset.bootstraps(p)).map(|p| &keyset.partitions[p]).collect();
+        let bootstraps_conform = bootstraps.len() == bootstrapping.len()
+            && bootstraps.iter().zip(&bootstrapping).all(|(key, p)| {
+                key.is_conformant(&LweBootstrapKeyConformanceParams {
+                    decomp_base_log: DecompositionBaseLog(p.pbs_base_log),
+                    decomp_level_count: DecompositionLevelCount(p.pbs_level),
+                    input_lwe_dimension: LweDimension(p.lwe_dimension),
+                    output_glwe_size: GlweDimension(p.glwe_dimension).to_glwe_size(),
+                    polynomial_size: PolynomialSize(p.polynomial_size),
+                    ciphertext_modulus: modulus,
+                })
+            });
+        let keyswitches_conform = keyswitches.len() == keyset.routes.len()
+            && keyswitches.iter().zip(&keyset.routes).all(|(key, &(q, p))| {
+                let (source, own) = (&keyset.partitions[q], &keyset.partitions[p]);
+                key.is_conformant(&LweKeyswitchKeyConformanceParams {
+                    decomp_base_log: DecompositionBaseLog(own.ks_base_log),
+                    decomp_level_count: DecompositionLevelCount(own.ks_level),
+                    output_lwe_size: LweDimension(own.lwe_dimension).to_lwe_size(),
+                    input_lwe_dimension: LweDimension(source.big_lwe_dimension()),
+                    ciphertext_modulus: modulus,
+                })
+            });
         // A conformant seeded key decompresses without panicking; check before.
-        if !bootstrap.is_conformant(&bootstrap_params) || !keyswitch.is_conformant(&keyswitch_params) {
+        if !bootstraps_conform || !keyswitches_conform {
             return Err(RuntimeError::format(what, "the keys do not conform to the parameters the file records"));
         }
-        Ok(LweCompressedServerKey { params, bootstrap, keyswitch })
+        Ok(LweCompressedServerKey { keyset, bootstraps, keyswitches })
     }
 }
 
-/// A tensor of lut-model ciphertexts with its element type (width and fixed-point fraction bits) and the
-/// parameters of the key it is encrypted under: one LWE ciphertext per element, encoded at the tensor's width.
+/// A tensor of lut-model ciphertexts with its element type (width and fixed-point fraction bits) and the keyset of
+/// the keys it is encrypted under: one LWE ciphertext per element, encoded at the tensor's width.
 #[derive(Clone)]
 pub struct LweEncryptedTensor {
-    pub params: LutParams,
+    pub keyset: LutKeyset,
     pub width: Width,
     pub frac: i32,
     pub tensor: Tensor<LweValue>,
@@ -139,7 +168,7 @@ impl std::fmt::Debug for LweEncryptedTensor {
 
 impl Persist for LweEncryptedTensor {
     const WHAT: &'static str = "ciphertext tensor";
-    type Params = Option<LutParams>;
+    type Params = Option<LutKeyset>;
 
     fn to_bytes(&self) -> Result<Vec<u8>> {
         let mut payload = Vec::new();
@@ -148,38 +177,46 @@ impl Persist for LweEncryptedTensor {
                 let message = format!("an element is encoded at i{}, the tensor is {}", element.bits, self.width);
                 return Err(RuntimeError::format(Self::WHAT, message));
             }
-            push_item(&mut payload, &serialize(Self::WHAT, &StoredCiphertext(element.ct.clone()))?);
+            let partition = element.key.map_or(TRIVIAL, |p| p as u32);
+            push_item(&mut payload, &serialize(Self::WHAT, &StoredCiphertext { partition, ct: element.ct.clone() })?);
         }
         let meta = tensor_meta(self.width, self.frac, &self.tensor.shape);
-        Ok(encode(Kind::LutCiphertexts, Some(&self.params), &meta, &payload))
+        Ok(encode(Kind::LutCiphertexts, Some(&self.keyset), &meta, &payload))
     }
 
-    fn from_bytes_for(bytes: &[u8], expected: &Option<LutParams>) -> Result<Self> {
+    fn from_bytes_for(bytes: &[u8], expected: &Option<LutKeyset>) -> Result<Self> {
         let what = Self::WHAT;
-        let (params, meta, payload) = decode_lut(what, bytes, Kind::LutCiphertexts, expected.as_ref())?;
+        let (keyset, meta, payload) = decode_lut(what, bytes, Kind::LutCiphertexts, expected.as_ref())?;
         let (width, frac, shape) = read_tensor_meta(what, meta)?;
         if width.bits() > MAX_BITS {
             let message = format!("{width} is wider than the lwe encodings (at most i{MAX_BITS})");
             return Err(RuntimeError::format(what, message));
         }
         let count = item_count(what, &shape, 1, payload)?;
-        let conformance = LweCiphertextConformanceParams {
-            lwe_dim: LweDimension(params.big_lwe_dimension()),
-            ct_modulus: CiphertextModulus::new_native(),
-        };
         let mut p = Reader::new(what, payload);
         let mut data = Vec::with_capacity(count);
         for _ in 0..count {
-            let StoredCiphertext(ct) = deserialize(what, p.item()?, ELEMENT_LIMIT)?;
-            if !ct.is_conformant(&conformance) {
+            let StoredCiphertext { partition, ct } = deserialize(what, p.item()?, ELEMENT_LIMIT)?;
+            let key = (partition != TRIVIAL).then_some(partition as usize);
+            let dimension = match key {
+                None => Some(0),
+                Some(p) => keyset.partitions.get(p).map(LutParams::big_lwe_dimension),
+            };
+            let conformant = dimension.is_some_and(|d| {
+                ct.is_conformant(&LweCiphertextConformanceParams {
+                    lwe_dim: LweDimension(d),
+                    ct_modulus: CiphertextModulus::new_native(),
+                })
+            });
+            if !conformant {
                 return Err(RuntimeError::format(
                     what,
                     "a ciphertext does not conform to the parameters the file records",
                 ));
             }
-            data.push(LweValue { ct, bits: width.bits() });
+            data.push(LweValue { ct, bits: width.bits(), key });
         }
         p.finish("trailing bytes after the last ciphertext")?;
-        Ok(LweEncryptedTensor { params, width, frac, tensor: Tensor::new(shape, data)? })
+        Ok(LweEncryptedTensor { keyset, width, frac, tensor: Tensor::new(shape, data)? })
     }
 }

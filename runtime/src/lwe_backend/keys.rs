@@ -1,7 +1,9 @@
-//! Keys of the lut model, from one [`LutParams`]: the client's two binary secret keys (the small LWE key of the
-//! bootstraps' input and the GLWE key, which read as an LWE key of dimension k·N is the big key of every
-//! ciphertext), and the server's evaluation keys (the bootstrap key small → GLWE in the Fourier domain, and the
-//! keyswitch key big → small), also in seeded (compressed) form, which is what a client ships to a server.
+//! Keys of the lut model, from a program's [`LutKeyset`] (a [`LutParams`] per partition and the keyswitch routes
+//! between them): per partition the client's two binary secret keys (the small LWE key of the bootstraps' input
+//! and the GLWE key, which read as an LWE key of dimension k·N is the big key the partition's bootstraps write
+//! under), and the server's evaluation keys (per bootstrapping partition the bootstrap key small → GLWE in the
+//! Fourier domain, per route the keyswitch key from the source's big key to the partition's small key), also in
+//! seeded (compressed) form, which is what a client ships to a server.
 //! Gaussian noise, native 64-bit modulus.
 
 use super::encoding::{self, MAX_BITS};
@@ -10,7 +12,7 @@ use crate::error::{Result, RuntimeError};
 use crate::tensor::{unravel, Tensor};
 use crate::width::Width;
 use tfhe::core_crypto::prelude::*;
-use veil_params::LutParams;
+use veil_params::{LutKeyset, LutParams};
 
 /// tfhe's smallest Gaussian noise standard deviation (a torus fraction) for 132-bit security of an LWE key of
 /// dimension `dimension` (`minimal_lwe_variance_for_132_bits_security_gaussian`).
@@ -69,105 +71,132 @@ fn check_params(p: &LutParams) -> Result<()> {
     Ok(())
 }
 
-/// The client's secret keys. Prints no key material.
+/// Rejects a keyset tfhe would panic on, or that names partitions it does not have.
+fn check_keyset(k: &LutKeyset) -> Result<()> {
+    k.check().map_err(|e| RuntimeError::Program(format!("lut keyset: {e}")))?;
+    k.partitions.iter().try_for_each(check_params)
+}
+
+/// The client's secret keys, per partition. Prints no key material.
 #[derive(Clone)]
 pub struct LweClientKey {
-    pub params: LutParams,
-    /// The small key (dimension n): what a bootstrap's input is keyswitched to.
-    pub small: LweSecretKeyOwned<u64>,
-    /// The GLWE key (k polynomials of size N); as an LWE key of dimension k·N it is the big key.
-    pub glwe: GlweSecretKeyOwned<u64>,
+    pub keyset: LutKeyset,
+    /// Per partition, the small key (dimension n): what a bootstrap's input is keyswitched to.
+    pub small: Vec<LweSecretKeyOwned<u64>>,
+    /// Per partition, the GLWE key (k polynomials of size N); as an LWE key of dimension k·N it is the partition's
+    /// big key, under which its bootstraps write (partition 0's: also the inputs').
+    pub glwe: Vec<GlweSecretKeyOwned<u64>>,
 }
 
 impl std::fmt::Debug for LweClientKey {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "LweClientKey {{ params: {:?}, .. }}", self.params)
+        write!(f, "LweClientKey {{ keyset: {:?}, .. }}", self.keyset)
     }
 }
 
 impl LweClientKey {
-    pub fn generate(params: LutParams) -> Result<LweClientKey> {
-        check_params(&params)?;
+    pub fn generate(keyset: LutKeyset) -> Result<LweClientKey> {
+        check_keyset(&keyset)?;
         let mut seeder = new_seeder();
         let mut secret = SecretRandomGenerator::<DefaultRandomGenerator>::new(seeder.seed());
-        let small = LweSecretKey::generate_new_binary(LweDimension(params.lwe_dimension), &mut secret);
-        let glwe = GlweSecretKey::generate_new_binary(
-            GlweDimension(params.glwe_dimension),
-            PolynomialSize(params.polynomial_size),
-            &mut secret,
-        );
-        Ok(LweClientKey { params, small, glwe })
+        let (mut small, mut glwe) = (vec![], vec![]);
+        for p in &keyset.partitions {
+            small.push(LweSecretKey::generate_new_binary(LweDimension(p.lwe_dimension), &mut secret));
+            glwe.push(GlweSecretKey::generate_new_binary(
+                GlweDimension(p.glwe_dimension),
+                PolynomialSize(p.polynomial_size),
+                &mut secret,
+            ));
+        }
+        Ok(LweClientKey { keyset, small, glwe })
     }
 
-    /// The evaluation keys: the bootstrap key (generated in parallel, then converted to the Fourier domain) and
-    /// the keyswitch key.
+    /// The evaluation keys: a bootstrap key per partition that bootstraps (generated in parallel, then converted
+    /// to the Fourier domain) and a keyswitch key per route.
     pub fn server_key(&self) -> LweServerKey {
-        let p = &self.params;
         let mut generator = encryption_generator();
         let modulus = CiphertextModulus::new_native();
-        let pbs_base_log = DecompositionBaseLog(p.pbs_base_log);
-        let pbs_level = DecompositionLevelCount(p.pbs_level);
-        let standard = par_allocate_and_generate_new_lwe_bootstrap_key(
-            &self.small,
-            &self.glwe,
-            pbs_base_log,
-            pbs_level,
-            gaussian(p.glwe_noise_std),
-            modulus,
-            &mut generator,
-        );
-        let mut bootstrap = FourierLweBootstrapKey::new(
-            standard.input_lwe_dimension(),
-            standard.glwe_size(),
-            standard.polynomial_size(),
-            pbs_base_log,
-            pbs_level,
-        );
-        par_convert_standard_lwe_bootstrap_key_to_fourier(&standard, &mut bootstrap);
-        let keyswitch = allocate_and_generate_new_lwe_keyswitch_key(
-            &self.glwe.as_lwe_secret_key(),
-            &self.small,
-            DecompositionBaseLog(p.ks_base_log),
-            DecompositionLevelCount(p.ks_level),
-            gaussian(p.lwe_noise_std),
-            modulus,
-            &mut generator,
-        );
-        LweServerKey { params: *p, bootstrap, keyswitch }
+        let bootstraps = (0..self.keyset.partitions.len())
+            .map(|i| {
+                let p = self.keyset.bootstraps(i).then_some(&self.keyset.partitions[i])?;
+                let (base_log, level) = (DecompositionBaseLog(p.pbs_base_log), DecompositionLevelCount(p.pbs_level));
+                let standard = par_allocate_and_generate_new_lwe_bootstrap_key(
+                    &self.small[i],
+                    &self.glwe[i],
+                    base_log,
+                    level,
+                    gaussian(p.glwe_noise_std),
+                    modulus,
+                    &mut generator,
+                );
+                Some(to_fourier(&standard))
+            })
+            .collect();
+        let keyswitches = self
+            .keyset
+            .routes
+            .iter()
+            .map(|&(q, i)| {
+                let p = &self.keyset.partitions[i];
+                allocate_and_generate_new_lwe_keyswitch_key(
+                    &self.glwe[q].as_lwe_secret_key(),
+                    &self.small[i],
+                    DecompositionBaseLog(p.ks_base_log),
+                    DecompositionLevelCount(p.ks_level),
+                    gaussian(p.lwe_noise_std),
+                    modulus,
+                    &mut generator,
+                )
+            })
+            .collect();
+        LweServerKey { keyset: self.keyset.clone(), bootstraps, keyswitches }
     }
 
     /// The evaluation keys in seeded form: each key's masks are replaced by the seed they were drawn from, which
-    /// divides the bootstrap key by k + 1 and shrinks the keyswitch key to its bodies. The server
+    /// divides a bootstrap key by k + 1 and shrinks a keyswitch key to its bodies. The server
     /// [`decompresses`](LweCompressedServerKey::decompress) it.
     pub fn compressed_server_key(&self) -> LweCompressedServerKey {
-        let p = &self.params;
         let mut seeder = new_seeder();
         let modulus = CiphertextModulus::new_native();
-        let bootstrap = par_allocate_and_generate_new_seeded_lwe_bootstrap_key(
-            &self.small,
-            &self.glwe,
-            DecompositionBaseLog(p.pbs_base_log),
-            DecompositionLevelCount(p.pbs_level),
-            gaussian(p.glwe_noise_std),
-            modulus,
-            seeder.as_mut(),
-        );
-        let keyswitch = allocate_and_generate_new_seeded_lwe_keyswitch_key(
-            &self.glwe.as_lwe_secret_key(),
-            &self.small,
-            DecompositionBaseLog(p.ks_base_log),
-            DecompositionLevelCount(p.ks_level),
-            gaussian(p.lwe_noise_std),
-            modulus,
-            seeder.as_mut(),
-        );
-        LweCompressedServerKey { params: *p, bootstrap, keyswitch }
+        let bootstraps = (0..self.keyset.partitions.len())
+            .filter(|&p| self.keyset.bootstraps(p))
+            .map(|i| {
+                let p = &self.keyset.partitions[i];
+                par_allocate_and_generate_new_seeded_lwe_bootstrap_key(
+                    &self.small[i],
+                    &self.glwe[i],
+                    DecompositionBaseLog(p.pbs_base_log),
+                    DecompositionLevelCount(p.pbs_level),
+                    gaussian(p.glwe_noise_std),
+                    modulus,
+                    seeder.as_mut(),
+                )
+            })
+            .collect();
+        let keyswitches = self
+            .keyset
+            .routes
+            .iter()
+            .map(|&(q, i)| {
+                let p = &self.keyset.partitions[i];
+                allocate_and_generate_new_seeded_lwe_keyswitch_key(
+                    &self.glwe[q].as_lwe_secret_key(),
+                    &self.small[i],
+                    DecompositionBaseLog(p.ks_base_log),
+                    DecompositionLevelCount(p.ks_level),
+                    gaussian(p.lwe_noise_std),
+                    modulus,
+                    seeder.as_mut(),
+                )
+            })
+            .collect();
+        LweCompressedServerKey { keyset: self.keyset.clone(), bootstraps, keyswitches }
     }
 
-    /// Encrypts every element at `width` under the big key with the GLWE noise (`glwe_noise_std`); fails on the
-    /// first value outside the width.
+    /// Encrypts every element at `width` under the inputs' big key (partition 0's) with its GLWE noise
+    /// (`glwe_noise_std`); fails on the first value outside the width.
     pub fn encrypt(&self, values: &Tensor<i64>, width: Width) -> Result<Tensor<LweValue>> {
-        self.encrypt_with_noise(values, width, self.params.glwe_noise_std)
+        self.encrypt_with_noise(values, width, self.keyset.inputs().glwe_noise_std)
     }
 
     /// [`LweClientKey::encrypt`] with Gaussian noise of standard deviation `std` (a torus fraction): noise and
@@ -186,7 +215,7 @@ impl LweClientKey {
                 message: format!("element {:?} = {v} does not fit in {width}", unravel(flat, &values.shape)),
             });
         }
-        let big = self.glwe.as_lwe_secret_key();
+        let big = self.glwe[0].as_lwe_secret_key();
         let mut generator = encryption_generator();
         let data = values
             .data
@@ -199,15 +228,20 @@ impl LweClientKey {
                     CiphertextModulus::new_native(),
                     &mut generator,
                 );
-                LweValue { ct, bits }
+                LweValue { ct, bits, key: Some(0) }
             })
             .collect();
         Tensor::new(values.shape.clone(), data)
     }
 
-    /// The raw phase `body − <mask, big key>` of a ciphertext: its encoded value plus its noise.
+    /// The raw phase `body − <mask, big key>` of a ciphertext under its partition's big key (a trivial one's body):
+    /// its encoded value plus its noise.
     pub fn phase(&self, value: &LweValue) -> Result<u64> {
-        let big = self.glwe.as_lwe_secret_key();
+        let Some(key) = value.key else { return Ok(*value.ct.get_body().data) };
+        let big =
+            self.glwe.get(key).map(|g| g.as_lwe_secret_key()).ok_or_else(|| {
+                RuntimeError::Program(format!("a ciphertext of partition {key}, of {}", self.glwe.len()))
+            })?;
         if value.ct.lwe_size().to_lwe_dimension() != big.lwe_dimension() {
             return Err(RuntimeError::Program(format!(
                 "a ciphertext of LWE dimension {} under a key of dimension {}",
@@ -231,68 +265,92 @@ impl LweClientKey {
     }
 }
 
+/// A bootstrap key in the Fourier domain, converted on this machine's FFT.
+fn to_fourier(standard: &LweBootstrapKeyOwned<u64>) -> FourierLweBootstrapKeyOwned {
+    let mut fourier = FourierLweBootstrapKey::new(
+        standard.input_lwe_dimension(),
+        standard.glwe_size(),
+        standard.polynomial_size(),
+        standard.decomposition_base_log(),
+        standard.decomposition_level_count(),
+    );
+    par_convert_standard_lwe_bootstrap_key_to_fourier(standard, &mut fourier);
+    fourier
+}
+
 /// The server's evaluation keys in seeded (compressed) form, in the standard domain: what the server key file
 /// holds.
 #[derive(Clone)]
 pub struct LweCompressedServerKey {
-    pub params: LutParams,
-    pub bootstrap: SeededLweBootstrapKeyOwned<u64>,
-    pub keyswitch: SeededLweKeyswitchKeyOwned<u64>,
+    pub keyset: LutKeyset,
+    /// The bootstrap keys of the partitions that bootstrap, in partition order.
+    pub bootstraps: Vec<SeededLweBootstrapKeyOwned<u64>>,
+    /// One keyswitch key per route of the keyset, in its order.
+    pub keyswitches: Vec<SeededLweKeyswitchKeyOwned<u64>>,
 }
 
 impl std::fmt::Debug for LweCompressedServerKey {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "LweCompressedServerKey {{ params: {:?}, .. }}", self.params)
+        write!(f, "LweCompressedServerKey {{ keyset: {:?}, .. }}", self.keyset)
     }
 }
 
 impl LweCompressedServerKey {
-    /// The evaluation keys: the masks regenerated from their seeds, the bootstrap key converted to the Fourier
+    /// The evaluation keys: the masks regenerated from their seeds, the bootstrap keys converted to the Fourier
     /// domain (on this machine's FFT, which is why files keep the standard domain).
     pub fn decompress(self) -> LweServerKey {
-        let standard = self.bootstrap.par_decompress_into_lwe_bootstrap_key();
-        let mut bootstrap = FourierLweBootstrapKey::new(
-            standard.input_lwe_dimension(),
-            standard.glwe_size(),
-            standard.polynomial_size(),
-            standard.decomposition_base_log(),
-            standard.decomposition_level_count(),
-        );
-        par_convert_standard_lwe_bootstrap_key_to_fourier(&standard, &mut bootstrap);
-        let keyswitch = self.keyswitch.par_decompress_into_lwe_keyswitch_key();
-        LweServerKey { params: self.params, bootstrap, keyswitch }
+        let mut seeded = self.bootstraps.into_iter();
+        let bootstraps = (0..self.keyset.partitions.len())
+            .map(|p| {
+                let seeded = if self.keyset.bootstraps(p) { seeded.next()? } else { return None };
+                Some(to_fourier(&seeded.par_decompress_into_lwe_bootstrap_key()))
+            })
+            .collect();
+        let keyswitches = self.keyswitches.into_iter().map(|k| k.par_decompress_into_lwe_keyswitch_key()).collect();
+        LweServerKey { keyset: self.keyset, bootstraps, keyswitches }
     }
 }
 
 /// The server's evaluation keys.
 pub struct LweServerKey {
-    pub params: LutParams,
-    /// Small key → GLWE key, in the Fourier domain: the blind rotation's key.
-    pub bootstrap: FourierLweBootstrapKeyOwned,
-    /// Big key → small key.
-    pub keyswitch: LweKeyswitchKeyOwned<u64>,
+    pub keyset: LutKeyset,
+    /// Per partition, small key → GLWE key in the Fourier domain (the blind rotation's key); `None` for a
+    /// partition that does not bootstrap.
+    pub bootstraps: Vec<Option<FourierLweBootstrapKeyOwned>>,
+    /// One keyswitch key per route (source's big key → partition's small key), in the keyset's order.
+    pub keyswitches: Vec<LweKeyswitchKeyOwned<u64>>,
 }
 
 impl std::fmt::Debug for LweServerKey {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "LweServerKey {{ params: {:?}, .. }}", self.params)
+        write!(f, "LweServerKey {{ keyset: {:?}, .. }}", self.keyset)
     }
 }
 
 impl LweServerKey {
-    /// Bytes of the Fourier bootstrap key in memory: n GGSW ciphertexts of (k+1)·level GLWE rows, each (k+1)
-    /// polynomials of N/2 complex f64.
+    /// Bytes of the Fourier bootstrap keys in memory: per key, n GGSW ciphertexts of (k+1)·level GLWE rows, each
+    /// (k+1) polynomials of N/2 complex f64.
     pub fn bootstrap_key_bytes(&self) -> usize {
-        std::mem::size_of_val(self.bootstrap.as_view().data())
+        self.bootstraps.iter().flatten().map(|k| std::mem::size_of_val(k.as_view().data())).sum()
     }
 
-    /// Bytes of the keyswitch key: k·N × level LWE ciphertexts of n + 1 u64.
+    /// Bytes of the keyswitch keys: per key, k·N × level LWE ciphertexts of n + 1 u64.
     pub fn keyswitch_key_bytes(&self) -> usize {
-        std::mem::size_of_val(self.keyswitch.as_ref())
+        self.keyswitches.iter().map(|k| std::mem::size_of_val(k.as_ref())).sum()
     }
 
-    /// k·N: the LWE dimension of every ciphertext between bootstraps.
-    pub fn big_lwe_dimension(&self) -> usize {
-        self.params.big_lwe_dimension()
+    /// k·N of partition `p`: the LWE dimension of every ciphertext under its big key.
+    pub fn big_lwe_dimension(&self, p: usize) -> Option<usize> {
+        self.keyset.partitions.get(p).map(LutParams::big_lwe_dimension)
+    }
+
+    /// The bootstrap key of partition `p`.
+    pub fn bootstrap_key(&self, p: usize) -> Option<&FourierLweBootstrapKeyOwned> {
+        self.bootstraps.get(p).and_then(Option::as_ref)
+    }
+
+    /// The keyswitch key from partition `source`'s big key to partition `p`'s small key.
+    pub fn keyswitch_key(&self, source: usize, p: usize) -> Option<&LweKeyswitchKeyOwned<u64>> {
+        self.keyset.routes.iter().position(|&r| r == (source, p)).map(|i| &self.keyswitches[i])
     }
 }

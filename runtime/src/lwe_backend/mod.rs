@@ -26,11 +26,14 @@ use std::sync::Arc;
 use tfhe::core_crypto::algorithms::slice_algorithms::slice_wrapping_add_scalar_mul_assign;
 use tfhe::core_crypto::prelude::*;
 
-/// One tensor element: an LWE ciphertext under the big key and the width W of its encoding.
+/// One tensor element: an LWE ciphertext, the partition whose big key it is under and the width W of its encoding.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct LweValue {
     pub ct: LweCiphertextOwned<u64>,
     pub bits: u32,
+    /// The partition of its key (rt.tfhe); `None` for a trivial ciphertext, a body without a mask, which is valid
+    /// under every key.
+    pub key: Option<usize>,
 }
 
 /// How a lut with a shift s > 0 computes its index floor(a / 2^s): the choice recorded in the program (`rt.tfhe`).
@@ -85,25 +88,57 @@ impl LweBackend {
         self.rounding
     }
 
-    fn trivial_ct(&self, phase: u64) -> LweCiphertextOwned<u64> {
-        let size = LweSize(self.key.big_lwe_dimension() + 1);
-        allocate_and_trivially_encrypt_new_lwe_ciphertext(size, Plaintext(phase), CiphertextModulus::new_native())
+    /// A trivial ciphertext of `phase` under `key`'s big key (its mask zero), or without a mask when `key` is
+    /// `None`.
+    fn trivial_ct(&self, key: Option<usize>, phase: u64) -> ElemResult<LweCiphertextOwned<u64>> {
+        let dimension = match key {
+            None => 0,
+            Some(p) => self.key.big_lwe_dimension(p).ok_or_else(|| no_partition(p, &self.key))?,
+        };
+        let size = LweSize(dimension + 1);
+        Ok(allocate_and_trivially_encrypt_new_lwe_ciphertext(size, Plaintext(phase), CiphertextModulus::new_native()))
     }
 
-    /// The table lookup `entries[index]`, where `index` is the box of `a`'s phase plus `offset` (see
-    /// [`bootstrap`]); the result encoded at `out_bits`.
-    fn bootstrap(&self, a: &LweCiphertextOwned<u64>, offset: u64, entries: &[u64], out_bits: u32) -> LweValue {
+    /// `v` under partition `key`'s big key: itself, or a trivial `v` given that key's dimension.
+    fn under(&self, v: &LweValue, key: usize) -> ElemResult<LweValue> {
+        match v.key {
+            Some(k) if k == key => Ok(v.clone()),
+            Some(k) => Err(ElemError::Unsupported(format!("a ciphertext of partition {k} where {key}'s is expected"))),
+            None => {
+                Ok(LweValue { ct: self.trivial_ct(Some(key), *v.ct.get_body().data)?, bits: v.bits, key: Some(key) })
+            }
+        }
+    }
+
+    /// The table lookup `entries[index]` by a bootstrap of `partition`, where `index` is the box of `a`'s phase
+    /// plus `offset` (see [`bootstrap`]); the result encoded at `out_bits` under the partition's big key.
+    fn bootstrap(
+        &self,
+        a: &LweValue,
+        partition: usize,
+        offset: u64,
+        entries: &[u64],
+        out_bits: u32,
+    ) -> ElemResult<LweValue> {
         self.pbs.fetch_add(1, Ordering::Relaxed);
-        LweValue { ct: bootstrap::bootstrap(&self.key, a, offset, entries), bits: out_bits }
+        let ct = bootstrap::bootstrap(&self.key, a, partition, offset, entries).map_err(ElemError::Unsupported)?;
+        Ok(LweValue { ct, bits: out_bits, key: Some(partition) })
     }
 
     /// `table[floor(y / 2^s) + 2^(W − s − 1)]` by one bootstrap. The plaintext 2^62 (= 2^(W−1)·Δ_W) makes the value
     /// unsigned, its index box starting at phase 0; `centred` subtracts (2^s − 1)·Δ_W / 2 so that the 2^s values of
     /// one box sit symmetrically about its centre (without it, a multiple of 2^s sits at the centre).
-    fn lookup(&self, y: &LweCiphertextOwned<u64>, w: u32, s: u32, centred: bool, table: &[i64], out: u32) -> LweValue {
+    fn lookup(
+        &self,
+        y: &LweValue,
+        (w, s, centred): (u32, u32, bool),
+        table: &[i64],
+        out: u32,
+        partition: usize,
+    ) -> ElemResult<LweValue> {
         let centring = if centred { ((1u64 << s) - 1) * (delta(w) / 2) } else { 0 };
         let entries: Vec<u64> = table.iter().map(|&t| encode(t, out)).collect();
-        self.bootstrap(y, (1u64 << 62).wrapping_sub(centring), &entries, out)
+        self.bootstrap(y, partition, (1u64 << 62).wrapping_sub(centring), &entries, out)
     }
 
     /// [`Self::lookup`] of a table that minus `c` is negacyclic ([`full_domain_offset`]), over the whole torus:
@@ -112,24 +147,21 @@ impl LweBackend {
     /// reads table[j] − c below half the torus and −(table[j − 2^(q−1)] − c) = table[j] − c above it; c is added.
     /// The boxes are as wide as those of a 2^(q−1)-entry table with a padding bit. `centred` as for
     /// [`Self::lookup`]; an exact multiple of 2^s is read uncentred, at the middle of its box.
-    #[allow(clippy::too_many_arguments)]
     fn full_domain_lookup(
         &self,
-        y: &LweCiphertextOwned<u64>,
-        w: u32,
-        s: u32,
-        centred: bool,
-        table: &[i64],
-        c: i64,
+        y: &LweValue,
+        (w, s, centred): (u32, u32, bool),
+        (table, c): (&[i64], i64),
         out: u32,
-    ) -> LweValue {
+        partition: usize,
+    ) -> ElemResult<LweValue> {
         let mut doubled = y.clone();
-        lwe_ciphertext_cleartext_mul_assign(&mut doubled, Cleartext(2));
+        lwe_ciphertext_cleartext_mul_assign(&mut doubled.ct, Cleartext(2));
         let centring = if centred { ((1u64 << s) - 1) * delta(w) } else { 0 };
         let entries: Vec<u64> = table[..table.len() / 2].iter().map(|&t| encode(t.wrapping_sub(c), out)).collect();
-        let mut v = self.bootstrap(&doubled, (1u64 << 63).wrapping_sub(centring), &entries, out);
+        let mut v = self.bootstrap(&doubled, partition, (1u64 << 63).wrapping_sub(centring), &entries, out)?;
         lwe_ciphertext_plaintext_add_assign(&mut v.ct, Plaintext(encode(c, out)));
-        v
+        Ok(v)
     }
 
     /// `x − (x mod 2^s)` at Δ_W, bit for bit, chunk by chunk ([`Floor::chunks`]). For the chunk of bits
@@ -147,40 +179,42 @@ impl LweBackend {
     /// Both margins are those of a (c − 1)-bit table, c − 1 at most the final table's index bits. The noise of x is
     /// multiplied by up to 2^W, so x must decrypt exactly (its noise well below Δ_W / 2), which an exact floor
     /// needs anyway.
-    fn clear_low_bits(&self, x: &LweCiphertextOwned<u64>, w: u32, floor: Floor) -> LweCiphertextOwned<u64> {
-        let mut z = x.clone();
+    fn clear_low_bits(&self, x: &LweValue, w: u32, floor: Floor) -> ElemResult<LweValue> {
+        // The chunks' outputs are subtracted from x: they bootstrap into x's partition (0 for a trivial x).
+        let partition = x.key.unwrap_or(0);
+        let mut z = self.under(x, partition)?;
         for chunk in floor.chunks() {
             let (low, c) = (chunk.low, chunk.size);
             let multiplier = Cleartext(1u64 << chunk.multiplier_log2(w));
             let mut top = z.clone();
-            lwe_ciphertext_cleartext_mul_assign(&mut top, multiplier);
+            lwe_ciphertext_cleartext_mul_assign(&mut top.ct, multiplier);
             let half_bit = match chunk.sign_at_top {
                 // The top bit at the moved scale: b·2^63 after adding 2^62.
                 true => 1u64 << 62,
                 false => (1u64 << (low + c - 1)) * (delta(w) / 2),
             };
             let inside = (1u64 << 62) - (1u64 << (63 - c));
-            let mut bit = self.bootstrap(&top, inside.wrapping_neg(), &[half_bit.wrapping_neg()], w).ct;
+            let mut bit = self.bootstrap(&top, partition, inside.wrapping_neg(), &[half_bit.wrapping_neg()], w)?.ct;
             lwe_ciphertext_plaintext_add_assign(&mut bit, Plaintext(half_bit));
             let rest = match chunk.sign_at_top {
                 true => {
-                    lwe_ciphertext_sub_assign(&mut top, &bit);
+                    lwe_ciphertext_sub_assign(&mut top.ct, &bit);
                     top
                 }
                 false => {
-                    lwe_ciphertext_sub_assign(&mut z, &bit);
+                    lwe_ciphertext_sub_assign(&mut z.ct, &bit);
                     let mut rest = z.clone();
-                    lwe_ciphertext_cleartext_mul_assign(&mut rest, multiplier);
+                    lwe_ciphertext_cleartext_mul_assign(&mut rest.ct, multiplier);
                     rest
                 }
             };
             if c > 1 {
                 let entries: Vec<u64> = (0..1i64 << (c - 1)).map(|r| encode(r << low, w)).collect();
-                let low_bits = self.bootstrap(&rest, 0, &entries, w).ct;
-                lwe_ciphertext_sub_assign(&mut z, &low_bits);
+                let low_bits = self.bootstrap(&rest, partition, 0, &entries, w)?.ct;
+                lwe_ciphertext_sub_assign(&mut z.ct, &low_bits);
             }
         }
-        z
+        Ok(z)
     }
 
     /// The multiplier that re-encodes a `bits`-bit input at `out` bits: 2^(bits − out).
@@ -195,22 +229,47 @@ impl LweBackend {
 
     /// `constant·Δ_out + Σ c·x`, wrapping: one ciphertext, no bootstrap.
     fn row(&self, inputs: &[&LweValue], row: &Row, out: u32) -> ElemResult<LweValue> {
+        // Every encrypted term must be under one key; trivial ones add their body alone.
+        let mut key = None;
+        for &(i, _) in &row.terms {
+            match (key, inputs[i].key) {
+                (Some(a), Some(b)) if a != b => {
+                    return Err(ElemError::Unsupported(format!(
+                        "a leveled combination of ciphertexts under partitions {a} and {b}: the compiler puts the \
+                         terms of one combination in one partition"
+                    )))
+                }
+                (None, k) => key = k,
+                _ => {}
+            }
+        }
         // The constant modulo 2^64, times Δ_out: exact on the torus.
-        let mut acc = self.trivial_ct((row.constant as u64).wrapping_mul(delta(out)));
+        let mut acc = self.trivial_ct(key, (row.constant as u64).wrapping_mul(delta(out)))?;
         for &(i, c) in &row.terms {
             let x = inputs[i];
+            let coefficient = (c as u64).wrapping_mul(Self::reencoding(x.bits, out)?);
+            if x.key.is_none() {
+                let body = acc.get_mut_body().data;
+                *body = body.wrapping_add(x.ct.get_body().data.wrapping_mul(coefficient));
+                continue;
+            }
             if x.ct.lwe_size() != acc.lwe_size() {
                 return Err(ElemError::Unsupported(format!(
-                    "input {i} has LWE dimension {}, not the server key's {}",
+                    "input {i} has LWE dimension {}, not partition {}'s {}",
                     x.ct.lwe_size().to_lwe_dimension().0,
-                    self.key.big_lwe_dimension()
+                    key.unwrap_or(0),
+                    acc.lwe_size().to_lwe_dimension().0
                 )));
             }
-            let coefficient = (c as u64).wrapping_mul(Self::reencoding(x.bits, out)?);
             slice_wrapping_add_scalar_mul_assign(acc.as_mut(), x.ct.as_ref(), coefficient);
         }
-        Ok(LweValue { ct: acc, bits: out })
+        Ok(LweValue { ct: acc, bits: out, key })
     }
+}
+
+/// The error for a ciphertext or call naming a partition the server key does not have.
+fn no_partition(p: usize, key: &LweServerKey) -> ElemError {
+    ElemError::Unsupported(format!("partition {p}, of {} in the server key", key.keyset.partitions.len()))
 }
 
 impl Primitives for LweBackend {
@@ -248,12 +307,12 @@ impl Primitives for LweBackend {
             )));
         }
         let floor = Floor::of_rescale(shift, chunk);
-        Ok(LweValue { ct: self.clear_low_bits(&a.ct, a.bits, floor), bits: out })
+        Ok(LweValue { bits: out, ..self.clear_low_bits(a, a.bits, floor)? })
     }
 
     fn trivial(&self, value: i64, out: Width) -> ElemResult<LweValue> {
         let bits = check_bits(out)?;
-        Ok(LweValue { ct: self.trivial_ct(encode(value, bits)), bits })
+        Ok(LweValue { ct: self.trivial_ct(None, encode(value, bits))?, bits, key: None })
     }
 
     fn relu(&self, _: &LweValue, _: Width) -> ElemResult<LweValue> {
@@ -274,6 +333,7 @@ impl Primitives for LweBackend {
         zero_bits: u32,
         table: &[i64],
         out: Width,
+        partition: usize,
     ) -> ElemResult<LweValue> {
         let (w, out) = (check_bits(input)?, check_bits(out)?);
         if a.bits != w {
@@ -286,7 +346,8 @@ impl Primitives for LweBackend {
                 table.len()
             )));
         }
-        let n = self.key.params.polynomial_size;
+        let params = self.key.keyset.partitions.get(partition).ok_or_else(|| no_partition(partition, &self.key))?;
+        let n = params.polynomial_size;
         if n >> index_bits == 0 {
             return Err(ElemError::Unsupported(format!(
                 "a table of 2^{index_bits} entries needs a polynomial size N ≥ 2^{index_bits}, not {n}"
@@ -295,14 +356,14 @@ impl Primitives for LweBackend {
         let exact = self.rounding == Rounding::Exact && shift > 0;
         if let Some(c) = full_domain_offset(table).filter(|_| reads_full_domain(self.rounding, shift, zero_bits, table))
         {
-            return Ok(self.full_domain_lookup(&a.ct, w, shift, !exact, table, c, out));
+            return self.full_domain_lookup(a, (w, shift, !exact), (table, c), out, partition);
         }
-        Ok(if exact {
-            let y = self.clear_low_bits(&a.ct, w, Floor::of_lookup(w, shift, zero_bits));
-            self.lookup(&y, w, shift, false, table, out)
+        if exact {
+            let y = self.clear_low_bits(a, w, Floor::of_lookup(w, shift, zero_bits))?;
+            self.lookup(&y, (w, shift, false), table, out, partition)
         } else {
-            self.lookup(&a.ct, w, shift, true, table, out)
-        })
+            self.lookup(a, (w, shift, true), table, out, partition)
+        }
     }
 
     fn check_element(&self, a: &LweValue, width: Width) -> Result<(), String> {
@@ -310,12 +371,16 @@ impl Primitives for LweBackend {
         if a.bits != width.bits() {
             return Err(format!("a ciphertext encoded at i{} where {width} is expected", a.bits));
         }
-        if dimension != self.key.big_lwe_dimension() {
-            return Err(format!(
-                "a ciphertext of LWE dimension {dimension}, not the server key's {}",
-                self.key.big_lwe_dimension()
-            ));
+        let expected = match a.key {
+            None => Some(0),
+            Some(p) => self.key.big_lwe_dimension(p),
+        };
+        match expected {
+            Some(d) if d == dimension => Ok(()),
+            Some(d) => Err(format!("a ciphertext of LWE dimension {dimension}, not the server key's {d}")),
+            None => {
+                Err(format!("a ciphertext of partition {}, which the server key does not have", a.key.unwrap_or(0)))
+            }
         }
-        Ok(())
     }
 }

@@ -272,7 +272,16 @@ impl Primitives for TfheBackend {
 
     /// A shift first rescales the input (free for whole blocks, see `rescale`) to the even width that holds the
     /// index; then tfhe's `match_value` over all its entries.
-    fn lut(&self, a: &Self::Ct, input: Width, shift: u32, _: u32, table: &[i64], out: Width) -> ElemResult<Self::Ct> {
+    fn lut(
+        &self,
+        a: &Self::Ct,
+        input: Width,
+        shift: u32,
+        _: u32,
+        table: &[i64],
+        out: Width,
+        _: usize,
+    ) -> ElemResult<Self::Ct> {
         if a.blocks().len() != input.blocks() {
             return Err(ElemError::Unsupported(format!("the operand has {} blocks, not {input}", a.blocks().len())));
         }

@@ -3,7 +3,7 @@
 
 use std::sync::{Arc, OnceLock};
 use std::time::Instant;
-use veil_params::LutParams;
+use veil_params::{LutKeyset, LutParams};
 use veil_runtime::lwe_backend::{reference_params, LweBackend, LweClientKey, LweValue, Rounding};
 use veil_runtime::{Tensor, Width};
 
@@ -25,7 +25,7 @@ pub fn lwe_keys() -> &'static LweKeys {
     static KEYS: OnceLock<LweKeys> = OnceLock::new();
     KEYS.get_or_init(|| {
         let start = Instant::now();
-        let client = LweClientKey::generate(params()).unwrap();
+        let client = LweClientKey::generate(LutKeyset::single(params())).unwrap();
         let server = Arc::new(client.server_key());
         eprintln!(
             "lwe keys: {:.2} s; bootstrap key {:.1} MB, keyswitch key {:.1} MB",

@@ -489,8 +489,8 @@ fn run_model(model: &str, args: &BenchArgs, bound: &dyn Fn(u64) -> f64) -> Resul
         let w = Width::new(t.width).map_err(|e| e.to_string())?;
         let dims = pipeline::dims(t);
         let ProgramKeys::Radix(keys) = &keys else {
-            // One LWE ciphertext of k·N + 1 64-bit words per element.
-            let k = keys.lut_config().map_or(0, |c| c.params.big_lwe_dimension() + 1);
+            // One LWE ciphertext of k·N + 1 64-bit words per element (the inputs' partition's k·N).
+            let k = keys.lut_config().map_or(0, |c| c.keyset.inputs().big_lwe_dimension() + 1);
             return Ok((dims.iter().product::<usize>() * k * 8) as f64 / 1024.0);
         };
         let zeros = Tensor::new(dims.clone(), vec![0; dims.iter().product()]).map_err(|e| e.to_string())?;

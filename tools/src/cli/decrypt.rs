@@ -37,7 +37,7 @@ fn execute(args: &DecryptArgs) -> Result<String, String> {
     let lut = kind_of(ClientKey::WHAT, &key).map_err(|e| e.to_string())?.is_lut();
     let (ints, frac) = if lut {
         let client = LweClientKey::load(&key).map_err(|e| e.to_string())?;
-        let ct = LweEncryptedTensor::load_for(&args.input, &Some(client.params)).map_err(|e| e.to_string())?;
+        let ct = LweEncryptedTensor::load_for(&args.input, &Some(client.keyset.clone())).map_err(|e| e.to_string())?;
         (client.decrypt(&ct.tensor).map_err(|e| e.to_string())?, ct.frac)
     } else {
         let client = ClientKey::load(&key).map_err(|e| e.to_string())?;

@@ -60,10 +60,10 @@ fn execute(args: &EncryptArgs) -> Result<String, String> {
             "radix"
         }
         Some(config) => {
-            let params = config.params;
-            let client = LweClientKey::load_for(&key, &Some(params)).map_err(|e| e.to_string())?;
+            let keyset = config.keyset;
+            let client = LweClientKey::load_for(&key, &Some(keyset.clone())).map_err(|e| e.to_string())?;
             let tensor = client.encrypt(&ints, width).map_err(|e| e.to_string())?;
-            LweEncryptedTensor { params, width, frac, tensor }.save(&args.output).map_err(|e| e.to_string())?;
+            LweEncryptedTensor { keyset, width, frac, tensor }.save(&args.output).map_err(|e| e.to_string())?;
             "lut"
         }
     };

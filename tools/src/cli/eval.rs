@@ -84,7 +84,7 @@ fn execute(args: &EvalArgs) -> Result<String, String> {
             Evaluated { loading, ..done }
         }
         Some(config) => {
-            let params = Some(config.params);
+            let params = Some(config.keyset.clone());
             let load = |path: &Path| LweEncryptedTensor::load_for(path, &params).map(|t| (t.frac, t.tensor));
             let inputs = read_inputs(args, &encoding.args, load)?;
             let start = Instant::now();
@@ -92,7 +92,7 @@ fn execute(args: &EvalArgs) -> Result<String, String> {
             let backend = LweBackend::new(Arc::new(key.decompress()), config.rounding);
             let loading = start.elapsed();
             let (tensor, done) = evaluate(rt, inputs, &backend, width, veil_runtime::lwe_backend::pbs_count)?;
-            let result = LweEncryptedTensor { params: config.params, width, frac, tensor };
+            let result = LweEncryptedTensor { keyset: config.keyset, width, frac, tensor };
             result.save(&args.output).map_err(|e| e.to_string())?;
             Evaluated { loading, ..done }
         }

@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use clap::Args;
-use veil_runtime::files::describe_lut_params;
+use veil_runtime::files::describe_lut_keyset;
 use veil_runtime::{ClientKey, LweClientKey, Persist};
 
 use super::model_args::{client_key_path, secs, server_key_path, CompileFlags};
@@ -58,11 +58,11 @@ fn execute(args: &KeygenArgs) -> Result<String, String> {
         }
         Some(config) => {
             let start = Instant::now();
-            let client = LweClientKey::generate(config.params).map_err(|e| e.to_string())?;
+            let client = LweClientKey::generate(config.keyset.clone()).map_err(|e| e.to_string())?;
             let server = client.compressed_server_key();
             let elapsed = start.elapsed();
             save(&client, &client_path, &server, &server_path)?;
-            (format!("the lut model ({})", describe_lut_params(&config.params, false)), elapsed)
+            (format!("the lut model ({})", describe_lut_keyset(&config.keyset, false)), elapsed)
         }
     };
     Ok(report(&model, elapsed, &client_path, &server_path))

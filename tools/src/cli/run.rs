@@ -255,7 +255,7 @@ pub fn describe_model(rt: &Module) -> String {
                  failure probability: {:.1e} per run (at most 2^{:.0} per bootstrap)\n",
                 c.rounding.name(),
                 c.pbs,
-                veil_rt::tfhe_config::describe_sizes(&c.params),
+                veil_rt::tfhe_config::describe_keyset(&c.keyset),
                 c.p_fail,
                 c.p_fail_bound.log2()
             )

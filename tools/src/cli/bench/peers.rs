@@ -356,8 +356,8 @@ fn veil_row(
                     super::super::run::describe_model(&compiled.rt).replace('\n', "; ")
                 ),
                 k.config.p_fail_bound,
-                // The small and the GLWE secret keys, 8 bytes a coefficient.
-                8 * (k.config.params.lwe_dimension + k.config.params.big_lwe_dimension()) as u64,
+                // Each partition's small and GLWE secret keys, 8 bytes a coefficient.
+                k.config.keyset.partitions.iter().map(|p| 8 * (p.lwe_dimension + p.big_lwe_dimension()) as u64).sum(),
                 (server.bootstrap_key_bytes() + server.keyswitch_key_bytes()) as u64,
             )
         }

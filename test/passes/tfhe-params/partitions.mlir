@@ -1,0 +1,21 @@
+// RUN: veil-opt %s --he-to-rt=strategy=lut --tfhe-params=rounding=approximate
+
+// Per-partition parameters (the default, partitions=auto): the first layer's tables read 3 index bits, the
+// second's 6. Their outputs never meet in one leveled op, so each layer is a partition with its own keys: the
+// narrow tables take a small N, the wide one the N its 6 bits need, and a keyswitch from the first partition's big
+// key to the second's small key runs before each second-layer bootstrap. The inputs are partition 0, which does
+// not bootstrap (no route leads to it). Each @lut call names its partition.
+
+// CHECK: partitions = [{
+// CHECK: routes = {{\[\[0, 1\], \[1, 2\]\]}}
+// CHECK: partition = 1
+// CHECK: partition = 2
+func.func @two_layers(%x: !he.ct<1x4xi4, frac = 2>) -> !he.ct<1x2xi6, frac = 2> {
+  %w1 = "he.encode"() {value = dense<[[7, -7, 3], [-7, 7, 3], [5, 5, 3], [-5, 5, 3]]> : tensor<4x3xi4>} : () -> !he.pt<4x3xi4, frac = 2>
+  %w2 = "he.encode"() {value = dense<[[3, -3], [2, 2], [-3, 3]]> : tensor<3x2xi3>} : () -> !he.pt<3x2xi3, frac = 2>
+  %0 = "he.matmul_plain"(%x, %w1) : (!he.ct<1x4xi4, frac = 2>, !he.pt<4x3xi4, frac = 2>) -> !he.ct<1x3xi9, frac = 4>
+  %1 = "he.lut"(%0) {shift = 6, table = dense<[0, 0, 0, 0, 0, 1, 2, 3]> : tensor<8xi3>} : (!he.ct<1x3xi9, frac = 4>) -> !he.ct<1x3xi3, frac = 2>
+  %2 = "he.matmul_plain"(%1, %w2) : (!he.ct<1x3xi3, frac = 2>, !he.pt<3x2xi3, frac = 2>) -> !he.ct<1x2xi8, frac = 4>
+  %3 = "he.lut"(%2) {shift = 2, table = dense<[0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29, 30, 31]> : tensor<64xi6>} : (!he.ct<1x2xi8, frac = 4>) -> !he.ct<1x2xi6, frac = 2>
+  func.return %3 : !he.ct<1x2xi6, frac = 2>
+}
