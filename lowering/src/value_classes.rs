@@ -30,6 +30,7 @@ impl ValueClasses {
     }
 
     /// Whether `v` belongs to a class (it was seen).
+    #[cfg_attr(not(feature = "search"), allow(dead_code))]
     pub(crate) fn contains(&self, v: Value) -> bool {
         self.parent.contains_key(&v)
     }

@@ -7,7 +7,7 @@ use crate::error::{Result, RuntimeError};
 use crate::width::Width;
 use std::io::Read;
 use std::path::Path;
-use veil_rt::tfhe_config::{LutKeyset, LutParams};
+use veil_rt::tfhe_config::{LutKeyset, LutParams, MAX_PARTITIONS};
 
 pub(crate) const MAGIC: &[u8; 8] = b"VEILRT\0\0";
 pub(crate) const FORMAT: u16 = 1;
@@ -105,9 +105,8 @@ fn read_lut_keyset(r: &mut Reader) -> Result<LutKeyset> {
             RuntimeError::format(what, format!("the file records {n} {of}, more than the {most} a program may have"))
         })
     };
-    let partitions = (0..count(r, veil_params::MAX_PARTITIONS, "parameter sets")?)
-        .map(|_| read_lut_params(r))
-        .collect::<Result<Vec<_>>>()?;
+    let partitions =
+        (0..count(r, MAX_PARTITIONS, "parameter sets")?).map(|_| read_lut_params(r)).collect::<Result<Vec<_>>>()?;
     let most_routes = partitions.len() * partitions.len();
     let index = |r: &mut Reader| r.u64().map(|v| usize::try_from(v).unwrap_or(usize::MAX));
     let routes = (0..count(r, most_routes, "keyswitch routes")?)

@@ -64,26 +64,11 @@ pub fn advise(
     compiled: &Compiled,
     compile: impl Fn(&Options) -> Result<Compiled, String>,
 ) -> Result<Option<Advice>, String> {
-    let Some(calibration) = &options.calibration else { return Ok(None) };
-    let rows = rows(calibration);
-    if rows.len() < MIN_ROWS {
-        return Ok(None);
-    }
-    let float: Vec<Option<usize>> = rows
-        .iter()
-        .map(|x| Ok(pipeline::run_float(nn, std::slice::from_ref(x))?.first().and_then(|y| classify(y.data()))))
-        .collect::<Result<_, String>>()?;
-    if float.iter().any(Option::is_none) {
-        return Ok(None);
-    }
+    let Some(reference) = Reference::new(nn, options)? else { return Ok(None) };
+    let rows = &reference.rows;
     let measure = |c: &Compiled| -> Result<Option<Candidate>, String> {
         let Some(config) = TfheConfig::read(&c.rt)? else { return Ok(None) };
-        let mut agree = 0;
-        for (x, f) in rows.iter().zip(&float) {
-            let clear = pipeline::run_clear(&c.rt, std::slice::from_ref(x))?;
-            agree += usize::from(clear.values.first().and_then(|y| classify(y.data())) == *f);
-        }
-        let agreement = agree as f64 / rows.len() as f64;
+        let agreement = reference.agreement(c)?;
         Ok(Some(Candidate { agreement, estimated_s: config.pbs as f64 * config.pbs_us / 1e6 }))
     };
     let Some(default) = measure(compiled)? else { return Ok(None) };
@@ -112,6 +97,38 @@ pub fn advise(
     }
     advice.push_str(&format!("; no precision up to {} bits agrees on {:.0}%", CANDIDATES.end(), 100.0 * AGREEMENT));
     Ok(Some(Advice { note: advice, remedy: false }))
+}
+
+/// The float model's predictions on the calibration rows, against which compiled programs are measured.
+pub struct Reference {
+    rows: Vec<FloatTensor<f32>>,
+    float: Vec<usize>,
+}
+
+impl Reference {
+    /// `None` when no check applies: no calibration rows, fewer than [`MIN_ROWS`], or not a classifier.
+    pub fn new(nn: &veil_ir::Module, options: &Options) -> Result<Option<Reference>, String> {
+        let Some(calibration) = &options.calibration else { return Ok(None) };
+        let rows = rows(calibration);
+        if rows.len() < MIN_ROWS {
+            return Ok(None);
+        }
+        let float: Vec<Option<usize>> = rows
+            .iter()
+            .map(|x| Ok(pipeline::run_float(nn, std::slice::from_ref(x))?.first().and_then(|y| classify(y.data()))))
+            .collect::<Result<_, String>>()?;
+        Ok(float.into_iter().collect::<Option<Vec<usize>>>().map(|float| Reference { rows, float }))
+    }
+
+    /// The share of the rows on which `compiled`'s clear backend predicts what the float model does.
+    pub fn agreement(&self, compiled: &Compiled) -> Result<f64, String> {
+        let mut agree = 0;
+        for (x, &f) in self.rows.iter().zip(&self.float) {
+            let clear = pipeline::run_clear(&compiled.rt, std::slice::from_ref(x))?;
+            agree += usize::from(clear.values.first().and_then(|y| classify(y.data())) == Some(f));
+        }
+        Ok(agree as f64 / self.rows.len() as f64)
+    }
 }
 
 /// The predicted class of a classifier's output row; `None` for a single output (a regressor).

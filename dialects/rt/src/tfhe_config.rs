@@ -6,7 +6,7 @@
 //! keyswitch keys (source, partition), and each `@lut` call names its bootstrap's partition (`partition = 1`).
 
 use veil_ir::{AttrKind, Module};
-pub use veil_params::{LutKeyset, LutParams};
+pub use veil_params::{LutKeyset, LutParams, MAX_PARTITIONS};
 
 /// The module attribute.
 pub const ATTR: &str = "rt.tfhe";
