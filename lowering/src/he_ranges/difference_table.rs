@@ -5,9 +5,9 @@
 //! table, the differences `d` it covers and the `a` that go with them (`a` in `A`, `a + d` in `B`) bound the sum
 //! exactly for any table, coarse or not.
 //!
-//! The same for `x + T(x)`, a table of a value added back to it (he-abs-relu writes `relu(x)` as `x + |x|`, at one
-//! more fraction bit): per index box, the `x` it covers plus its entry; `x` may come as `mul_plain(x, 1)`, the
-//! same integer at another fraction.
+//! The same for `c·x + T(x)`, a table of a value added back to it (he-abs-relu writes `relu(x)` as `x + |x|`, at one
+//! more fraction bit, and its exact form as `2k + (|2k + 1| + 1)`): per index box, the `c·x` it covers plus its
+//! entry; `c·x` comes as `x` itself or `mul_plain(x, c)` with every element of `c` the same integer.
 
 use std::collections::HashMap;
 
@@ -27,29 +27,31 @@ pub(super) fn bound(m: &Module, op: OpId, ranges: &HashMap<Value, TensorRange>) 
     [(p, q), (q, p)].into_iter().find_map(|(a, t)| of_sum(m, a, t, ranges).or_else(|| of_self_sum(m, a, t, ranges)))
 }
 
-/// The bound of `x + t` when `t = T(x)` (`x` itself or `mul_plain(x, 1)`).
+/// The bound of `a + t` when `t = T(x)` and `a = c·x` (`x` itself or `mul_plain(x, c)`).
 fn of_self_sum(m: &Module, a: Value, t: Value, ranges: &HashMap<Value, TensorRange>) -> Option<TensorRange> {
     let lut = m.defining_op(t).filter(|&o| m.op(o).def == &he::LUT)?;
     let x = m.op(lut).operands[0];
-    if a != x && identity_of(m, a) != Some(x) {
-        return None;
-    }
+    let c = match a == x {
+        true => 1,
+        false => multiple_of(m, a).filter(|&(of, _)| of == x)?.1,
+    };
     let (rx, shape) = (ranges.get(&x)?, &ranges.get(&t)?.shape);
     if &rx.shape != shape || &ranges.get(&a)?.shape != shape {
         return None;
     }
     let table = Table::of(m, lut)?;
-    let elems = rx.elems.iter().map(|&ix| table.self_sum_bound(ix)).collect::<Option<Vec<_>>>()?;
+    let elems = rx.elems.iter().map(|&ix| table.self_sum_bound(ix, c)).collect::<Option<Vec<_>>>()?;
     Some(TensorRange { shape: shape.clone(), elems })
 }
 
-/// `x` when `v = mul_plain(x, c)` with every element of the constant `c` equal to 1.
-fn identity_of(m: &Module, v: Value) -> Option<Value> {
+/// `(x, c)` when `v = mul_plain(x, c)` with every element of the constant `c` the same integer (the product's
+/// integers are `c` times `x`'s).
+fn multiple_of(m: &Module, v: Value) -> Option<(Value, i128)> {
     let mul = m.defining_op(v).filter(|&o| m.op(o).def == &he::MUL_PLAIN)?;
     let [x, c] = m.op(mul).operands[..] else { return None };
     let encode = m.defining_op(c).filter(|&o| m.op(o).def == &he::ENCODE)?;
     match &m.attr_as_dense(m.op(encode).attr("value")?)?.values {
-        DenseValues::Int(v) if v.iter().all(|&e| e == 1) => Some(x),
+        DenseValues::Int(v) if !v.is_empty() && v.iter().all(|&e| e == v[0]) => Some((x, i128::from(v[0]))),
         _ => None,
     }
 }
@@ -108,10 +110,13 @@ impl Table {
         })
     }
 
-    /// The hull of `x + T(x)` over `x` in `ix`: per index box, the `x` it covers plus its entry. `None` when `x`
-    /// can leave the table.
-    fn self_sum_bound(&self, ix: Interval) -> Option<Interval> {
-        self.per_box(ix, |entry, (x0, x1)| Interval::new(entry + x0, entry + x1))
+    /// The hull of `c·x + T(x)` over `x` in `ix`: per index box, the `c·x` it covers plus its entry. `None` when
+    /// `x` can leave the table.
+    fn self_sum_bound(&self, ix: Interval, c: i128) -> Option<Interval> {
+        self.per_box(ix, |entry, (x0, x1)| {
+            let (a, b) = (c * x0, c * x1);
+            Interval::new(entry + a.min(b), entry + a.max(b))
+        })
     }
 
     /// The hull of `bound(entry, (v0, v1))` over the index boxes the table input `v` reaches, `v0..=v1` the part of
@@ -167,10 +172,23 @@ mod tests {
         let abs = (index.lo..=index.hi).map(|j| ((j << 2) + 2).abs() as i64).collect();
         let t = table(abs, 2, 3);
         // x in [-16, -1]: boxes -4..-1, entries 14, 10, 6, 2; x + entry in [-2, 1]: near 0.
-        assert_eq!(t.self_sum_bound(Interval::new(-16, -1)), Some(Interval::new(-2, 1)));
+        assert_eq!(t.self_sum_bound(Interval::new(-16, -1), 1), Some(Interval::new(-2, 1)));
         // x in [0, 15]: entries 2, 6, 10, 14 on boxes 0..3: [2, 29], near 2x.
-        assert_eq!(t.self_sum_bound(Interval::new(0, 15)), Some(Interval::new(2, 29)));
-        assert_eq!(t.self_sum_bound(Interval::new(0, 16)), None, "16 is past the table");
+        assert_eq!(t.self_sum_bound(Interval::new(0, 15), 1), Some(Interval::new(2, 29)));
+        assert_eq!(t.self_sum_bound(Interval::new(0, 16), 1), None, "16 is past the table");
+    }
+
+    #[test]
+    fn an_exact_floor_s_relu_is_bounded_like_the_relu() {
+        // he-abs-relu's exact form: k exact (shift 0), the sum 2k + (|2k + 1| + 1) = v + |v| for v = 2k + 1: 0 for
+        // k < 0, 2v for k >= 0. Interval arithmetic gives [2·lo, 2·hi] + [1, ...]: negative, one bit wider.
+        let index = Interval::of_width(4);
+        let entries = (index.lo..=index.hi).map(|k| ((2 * k + 1).abs() + 1) as i64).collect();
+        let t = table(entries, 0, 4);
+        assert_eq!(t.self_sum_bound(Interval::new(-8, 7), 2), Some(Interval::new(0, 30)));
+        assert_eq!(t.self_sum_bound(Interval::new(-8, -1), 2), Some(Interval::point(0)));
+        // k = -3, -2, -1: 3 + 6, 2 + 4, 1 + 2.
+        assert_eq!(t.self_sum_bound(Interval::new(-3, -1), -1), Some(Interval::new(3, 9)), "a negative multiple");
     }
 
     #[test]
