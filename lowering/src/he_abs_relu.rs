@@ -13,7 +13,8 @@
 //! index step at most, and the sum halves that again, while x stays exact (leveled). The result carries x's
 //! fraction bits into what follows, which takes them without a bootstrap: rescales and tables shift k = s + 1 bits
 //! more, linear ops (matmul, conv, pooling, layout) keep the extra bits with their bias re-encoded, and the client
-//! decodes the returned value at its own fraction bits.
+//! decodes the returned value at its own fraction bits. An `x` whose defining op carries he-lut-fuse's
+//! `veil.index_bits` gets that many index bits instead of the option's (at least 2).
 //!
 //! With exact rounding the client would have to decrypt the wider accumulator bit for bit, so the leveled half is
 //! an exact floor of x instead ([`HeAbsRelu::rewrite_exact`]): the same integers as he-lut-fuse's table, every
@@ -30,6 +31,7 @@ use veil_ir::{Diagnostics, Module, OpDef, OpId, Value};
 use veil_rt::tfhe_config::Rounding;
 
 use crate::he_defer_rescale::{can_defer, defer};
+use crate::he_lut_fuse::{check_index_bits, index_bits_of};
 use crate::he_plaintext_bypass::shared::{build, defined_by, encode, erase_dead, retype_all, tensor};
 use crate::he_to_rt::lut::LINEAR_OPS;
 use crate::pass::{Changed, Pass, PassOption, PassOptions};
@@ -77,6 +79,7 @@ impl Pass for HeAbsRelu {
     }
 
     fn run(&self, m: &mut Module) -> Result<Changed, Diagnostics> {
+        check_index_bits(m)?;
         let mut changed = false;
         for op in m.walk() {
             if m.is_live(op) && m.op(op).def == &he::RELU {
@@ -110,7 +113,7 @@ impl HeAbsRelu {
         let one = encode(m, at, &half, vec![1]);
         let wide = xt.with_width(w + 1).with_frac(xt.frac + 1);
         let x_half = build(m, at, &he::MUL_PLAIN, &[x, one], &wide.with_width(w), vec![]);
-        let (shift, table) = abs_table(w, self.index_bits);
+        let (shift, table) = abs_table(w, index_bits_of(m, x, self.index_bits).max(2));
         let abs = super::he_lut_fuse::lut(m, at, x, shift, table, &wide, Some("abs,half"));
         let sum = build(m, at, &he::ADD, &[x_half, abs], &wide, vec![]);
         defer(m, result, k);
@@ -135,7 +138,7 @@ impl HeAbsRelu {
         if m.op(rescale).attr("chunk").is_some() || !leveled_from_arguments(m, x) {
             return false;
         }
-        let p = self.index_bits;
+        let p = index_bits_of(m, x, self.index_bits).max(2);
         let d = i64::from(yt.width.saturating_sub(p));
         let (floor_shift, middle) = (s + d, i64::from(d > 0));
         // k = floor(y / 2^d), y the rescale's proven i(q): it fits q − d = min(q, p) bits (fewer than x's width less

@@ -11,7 +11,8 @@
 //! - a `rescale` whose only use is the function's return is removed (option `exact-outputs`): the client
 //!   decrypts the exact accumulator, with more fraction bits and no bootstrap.
 //!
-//! The table's index is `floor(x / 2^shift)`. When that needs more than `index-bits` bits, the shift grows until it
+//! The table's index is `floor(x / 2^shift)`. When that needs more than `index-bits` bits (or the
+//! [`INDEX_BITS_ATTR`] of the op defining `x`: a per-layer precision), the shift grows until it
 //! fits and each entry stands for the middle of the finer values its index covers, `floor(x / 2^shift') *
 //! 2^(shift' - shift) + 2^(shift' - shift - 1)` (the lowest would bias every entry): the table input precision,
 //! which decides the bootstrap's cost, chosen from the proven width (he-narrow-widths) and the option.
@@ -81,6 +82,7 @@ impl Pass for HeLutFuse {
     }
 
     fn run(&self, m: &mut Module) -> Result<Changed, Diagnostics> {
+        check_index_bits(m)?;
         let mut changed = false;
         if self.exact_outputs {
             changed |= drop_output_rescales(m);
@@ -207,7 +209,9 @@ impl HeLutFuse {
             Step::Rescale(_) => None,
             other => Some(other),
         };
-        let (shift, table) = self.table(input.width, shift, after.as_ref(), &out, ranges.get(&x).copied(), Entry::Middle);
+        let bits = index_bits_of(m, x, self.index_bits);
+        let (shift, table) =
+            self.table(input.width, shift, bits, after.as_ref(), &out, ranges.get(&x).copied(), Entry::Middle);
         let new = lut(m, op, x, shift, table, &out, real.as_deref());
         replace(m, result, new);
         true
@@ -217,16 +221,18 @@ impl HeLutFuse {
     /// proven `range`, with at most `index_bits` index bits (more low bits dropped when needed) and, when it drops
     /// bits, one index of headroom past each end of the range. A coarsened entry stands for the `entry` value of the
     /// finer values its index covers.
+    #[allow(clippy::too_many_arguments)]
     fn table(
         &self,
         width: u32,
         shift: i64,
+        index_bits: u32,
         step: Option<&Step>,
         out: &FixedTensor,
         range: Option<Interval>,
         entry: Entry,
     ) -> (i64, Vec<i64>) {
-        let mut shift_used = shift.max(i64::from(width) - i64::from(self.index_bits));
+        let mut shift_used = shift.max(i64::from(width) - i64::from(index_bits));
         if let (true, Some(r)) = (shift_used > 0, range) {
             let fits = |s: i64| {
                 let half = 1i128 << (i64::from(width) - s - 1);
@@ -267,6 +273,64 @@ enum Entry {
 /// `v` clamped to the range of `t`'s width.
 fn clamp(v: i128, t: &FixedTensor) -> i64 {
     v.clamp(t.min_int(), t.max_int()) as i64
+}
+
+/// The discardable attribute that sets, on the op defining a value, the most index bits of a table that reads it
+/// (an integer in 1..=`MAX_LUT_INPUT_WIDTH`), in place of the pass option `index-bits`: the driver's per-layer
+/// table precision. he-abs-relu reads it too.
+pub const INDEX_BITS_ATTR: &str = "veil.index_bits";
+
+/// The most index bits of a table reading `x`: its defining op's [`INDEX_BITS_ATTR`] when it has one
+/// ([`check_index_bits`] has refused invalid ones), `default` otherwise.
+pub fn index_bits_of(m: &Module, x: Value, default: u32) -> u32 {
+    m.defining_op(x)
+        .and_then(|op| m.op(op).attr(INDEX_BITS_ATTR))
+        .and_then(|a| m.attr_as_int(a))
+        .and_then(|b| u32::try_from(b).ok())
+        .unwrap_or(default)
+}
+
+/// Refuses an [`INDEX_BITS_ATTR`] that is not an integer in `1..=MAX_LUT_INPUT_WIDTH`, at its op.
+pub fn check_index_bits(m: &Module) -> Result<(), Diagnostics> {
+    let most = i64::from(he::rules::MAX_LUT_INPUT_WIDTH);
+    let errors: Vec<_> = m
+        .walk()
+        .into_iter()
+        .filter_map(|op| Some((op, m.op(op).attr(INDEX_BITS_ATTR)?)))
+        .filter(|&(_, a)| !m.attr_as_int(a).is_some_and(|b| (1..=most).contains(&b)))
+        .map(|(op, _)| {
+            let message = format!("{INDEX_BITS_ATTR} must be an integer in 1..={most} (a table has at most 2^{most} entries)");
+            veil_ir::Diagnostic::error(m.op(op).loc.clone(), message)
+        })
+        .collect();
+    if errors.is_empty() {
+        Ok(())
+    } else {
+        Err(m.report(errors))
+    }
+}
+
+/// The ops whose results the tables of this pass will read, in program order (each once): the layers whose
+/// precision [`INDEX_BITS_ATTR`] sets. A value is read by a table when a chain of non-linear steps starts at it
+/// (a `rescale` without `chunk`, a `relu` or a `square`, not after another step), unless the chain is a rescale
+/// whose only use is the return (removed by `exact-outputs`); maxima keep the option's precision.
+pub fn table_inputs(m: &Module) -> Vec<OpId> {
+    let step = |op: OpId| [&he::RESCALE, &he::RELU, &he::SQUARE, &he::LUT, &he::NEG].contains(&m.op(op).def);
+    let returned = |v: Value| m.uses(v).len() == 1 && m.uses(v).iter().all(|&(u, _)| m.op(u).def.name == "func.return");
+    let mut inputs = vec![];
+    for op in m.walk() {
+        let data = m.op(op);
+        let starts = (data.def == &he::RESCALE && data.attr("chunk").is_none() && !returned(data.result()))
+            || data.def == &he::RELU
+            || data.def == &he::SQUARE;
+        let Some(source) = starts.then(|| data.operands.first().and_then(|&x| m.defining_op(x))).flatten() else {
+            continue;
+        };
+        if !step(source) && !inputs.contains(&source) {
+            inputs.push(source);
+        }
+    }
+    inputs
 }
 
 /// The attribute that records on each `he.lut` the real function its table stands for, of its input's real value:

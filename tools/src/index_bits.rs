@@ -1,14 +1,15 @@
-//! A check of the lookup-table model's table precision (he-lut-fuse's `index-bits`) against the calibration rows,
-//! when the user sets none: the compiled program runs on every calibration row beside the float model, and when
-//! their predictions differ on more than 1 − [`AGREEMENT`] of the rows a note says so and names the first higher
-//! precision that agrees (compiled and run the same way), with its estimated cost. The driver never changes the
-//! precision on its own: calibration rows come from the training split, where a model is surer of itself than on
-//! new data (digits_mlp at 4 bits agrees on all 100 of them and on 95% of the test rows), so they can tell that a
-//! precision is too low but not that a lower one is enough. One parameter set serves the whole program, so one
-//! precision per program is the knob that matters. When no precision up to [`CANDIDATES`]' last agrees, the
-//! lookup-table model cannot keep the model's predictions (CryptoNets' squares over proven ranges): without a
-//! `--strategy`, the driver then compiles for the radix model, whose integers stay within the proven error bound
-//! of the float model, and says why.
+//! The lookup-table model's table precision (he-lut-fuse's `index-bits`, per layer) checked against the
+//! calibration rows, when the user sets none: the compiled program runs on every calibration row beside the float
+//! model, and when their predictions differ on more than 1 − [`AGREEMENT`] of the rows, the driver raises the
+//! precision of the layers that need it. A greedy search: each step raises one layer's tables by one bit (up to
+//! [`CANDIDATES`]' last), the layer whose raise makes the predictions agree most (the cheaper by the estimated
+//! bootstrap time on a tie), until they agree; per-partition parameters make a raised layer cost only its own
+//! bootstraps. A note says what was raised and what it costs. The driver only raises: calibration rows come from
+//! the training split, where a model is surer of itself than on new data (digits_mlp at 4 bits agrees on all 100
+//! of them and on 95% of the test rows), so they can tell that a precision is too low but not that a lower one is
+//! enough. When no precision up to [`CANDIDATES`]' last agrees, the lookup-table model cannot keep the model's
+//! predictions (mnist_cryptonets' squares over proven ranges): without a `--strategy`, the driver then compiles for
+//! the radix model, whose integers stay within the proven error bound of the float model, and says why.
 //!
 //! Classifiers only (more than one output per row: the argmax is what a user reads), with at least [`MIN_ROWS`]
 //! calibration rows.
@@ -28,16 +29,20 @@ pub const AGREEMENT: f64 = 0.97;
 /// The fewest calibration rows a choice is made on (an input file standing in for calibration data holds one).
 pub const MIN_ROWS: usize = 20;
 
-/// One precision, measured.
+/// One choice of per-layer precisions, compiled and measured.
 struct Candidate {
+    bits: Vec<u32>,
+    compiled: Compiled,
     agreement: f64,
     /// Bootstraps × the cost model's time per bootstrap, in seconds on one core.
     estimated_s: f64,
 }
 
-/// Whether the user chose the precision (`he-lut-fuse{index-bits=...}`): then nothing is checked.
+/// Whether the precision is chosen already (`he-lut-fuse{index-bits=...}`, or per layer in
+/// [`Options::table_bits`]): then nothing is checked.
 pub fn chosen_by_user(options: &Options) -> bool {
-    options.pass_options.iter().any(|(pass, o)| pass == "he-lut-fuse" && o.contains("index-bits"))
+    !options.table_bits.is_empty()
+        || options.pass_options.iter().any(|(pass, o)| pass == "he-lut-fuse" && o.contains("index-bits"))
 }
 
 /// The calibration rows, one `[1, ...]` tensor each.
@@ -47,56 +52,82 @@ fn rows(calibration: &FloatTensor<f32>) -> Vec<FloatTensor<f32>> {
 }
 
 /// What the check found when the default precision disagrees with the float model.
-#[derive(Clone, Debug, PartialEq)]
-pub struct Advice {
-    /// What to tell the user: the agreement, and the first higher precision that agrees, if any.
+pub struct Choice {
+    /// What to tell the user: the agreement, and what was raised, if anything.
     pub note: String,
-    /// Whether some precision up to [`CANDIDATES`]' last agrees.
-    pub remedy: bool,
+    /// The program at the raised precisions, when some agree.
+    pub raised: Option<Compiled>,
 }
 
-/// [`Advice`] when `compiled` (at the default precision) predicts unlike the float model `nn` on more than
-/// 1 − [`AGREEMENT`] of the calibration rows, naming the first higher precision that agrees (compiled with
-/// `compile`); `None` when it agrees, or when no check applies (no calibration rows, too few, not a classifier).
-pub fn advise(
+/// A [`Choice`] when `compiled` (at the default precision) predicts unlike the float model `nn` on more than
+/// 1 − [`AGREEMENT`] of the calibration rows: the per-layer precisions that agree (compiled with `compile`), if any;
+/// `None` when it agrees, or when no check applies (no calibration rows, too few, not a classifier, no tables).
+pub fn choose(
     nn: &veil_ir::Module,
     options: &Options,
     compiled: &Compiled,
     compile: impl Fn(&Options) -> Result<Compiled, String>,
-) -> Result<Option<Advice>, String> {
+) -> Result<Option<Choice>, String> {
     let Some(reference) = Reference::new(nn, options)? else { return Ok(None) };
-    let rows = &reference.rows;
-    let measure = |c: &Compiled| -> Result<Option<Candidate>, String> {
-        let Some(config) = TfheConfig::read(&c.rt)? else { return Ok(None) };
-        let agreement = reference.agreement(c)?;
-        Ok(Some(Candidate { agreement, estimated_s: config.pbs as f64 * config.pbs_us / 1e6 }))
+    let measure = |bits: Vec<u32>, compiled: Compiled| -> Result<Option<Candidate>, String> {
+        let Some(config) = TfheConfig::read(&compiled.rt)? else { return Ok(None) };
+        let agreement = reference.agreement(&compiled)?;
+        let estimated_s = config.pbs as f64 * config.pbs_us / 1e6;
+        Ok(Some(Candidate { bits, compiled, agreement, estimated_s }))
     };
-    let Some(default) = measure(compiled)? else { return Ok(None) };
-    if default.agreement >= AGREEMENT {
+    let layers = compiled.table_inputs;
+    let Some(default) = measure(vec![DEFAULT; layers], compiled.clone())? else { return Ok(None) };
+    if default.agreement >= AGREEMENT || layers == 0 {
         return Ok(None);
     }
-    let mut advice = format!(
+    let mut note = format!(
         "the tables' {DEFAULT} index bits: the prediction agrees with the float model's on only {:.0}% of the {} \
          calibration rows",
         100.0 * default.agreement,
-        rows.len()
+        reference.rows.len()
     );
-    for bits in DEFAULT + 1..=*CANDIDATES.end() {
-        let mut with_bits = options.clone();
-        with_bits.pass_options.push(("he-lut-fuse".into(), format!("index-bits={bits}")));
-        let Ok(c) = compile(&with_bits) else { continue };
-        if let Some(m) = measure(&c)?.filter(|m| m.agreement >= AGREEMENT) {
-            advice.push_str(&format!(
-                "; {bits} bits agree on {:.0}% at {:.1}x the bootstrap time: --pass-option \
-                 'he-lut-fuse{{index-bits={bits}}}'",
-                100.0 * m.agreement,
-                m.estimated_s / default.estimated_s.max(1e-9)
-            ));
-            return Ok(Some(Advice { note: advice, remedy: true }));
+    let mut current = None::<Candidate>;
+    while current.as_ref().is_none_or(|c| c.agreement < AGREEMENT) {
+        let bits = current.as_ref().map_or(&default.bits, |c| &c.bits).clone();
+        let mut best = None::<Candidate>;
+        for layer in (0..layers).filter(|&l| bits[l] < *CANDIDATES.end()) {
+            let mut raised = bits.clone();
+            raised[layer] += 1;
+            let mut with_bits = options.clone();
+            with_bits.table_bits = raised.clone();
+            let Ok(c) = compile(&with_bits) else { continue };
+            let Some(m) = measure(raised, c)? else { continue };
+            let better = |b: &Candidate| (m.agreement, -m.estimated_s) > (b.agreement, -b.estimated_s);
+            if best.as_ref().is_none_or(better) {
+                best = Some(m);
+            }
+        }
+        match best {
+            Some(b) => current = Some(b),
+            None => break,
         }
     }
-    advice.push_str(&format!("; no precision up to {} bits agrees on {:.0}%", CANDIDATES.end(), 100.0 * AGREEMENT));
-    Ok(Some(Advice { note: advice, remedy: false }))
+    match current.filter(|c| c.agreement >= AGREEMENT) {
+        Some(c) => {
+            let per_layer: Vec<String> = c.bits.iter().map(u32::to_string).collect();
+            note.push_str(&format!(
+                "; raised to {} index bits per layer of tables (in program order): {:.0}% agree, at {:.1}x the \
+                 bootstrap time ('he-lut-fuse{{index-bits=N}}' sets one precision for every table instead)",
+                per_layer.join(", "),
+                100.0 * c.agreement,
+                c.estimated_s / default.estimated_s.max(1e-9)
+            ));
+            Ok(Some(Choice { note, raised: Some(c.compiled) }))
+        }
+        None => {
+            note.push_str(&format!(
+                "; no precision up to {} bits agrees on {:.0}%",
+                CANDIDATES.end(),
+                100.0 * AGREEMENT
+            ));
+            Ok(Some(Choice { note, raised: None }))
+        }
+    }
 }
 
 /// The float model's predictions on the calibration rows, against which compiled programs are measured.

@@ -73,6 +73,10 @@ pub struct Options {
     pub p_fail: Option<String>,
     /// The resource limits the model is held to when it is loaded (docs/limits.md).
     pub limits: Limits,
+    /// The lookup-table model's table precision per layer: the i-th table input of the he program
+    /// (`he_lut_fuse::table_inputs`, in program order) gets `table_bits[i]` index bits; the rest he-lut-fuse's
+    /// `index-bits`. Set by the driver's precision search ([`crate::index_bits`]).
+    pub table_bits: Vec<u32>,
 }
 
 /// A public integer graph input: its position among the graph's inputs and its value.
@@ -98,6 +102,9 @@ pub struct Compiled {
     pub notes: Vec<String>,
     /// The execution model the program was compiled for.
     pub strategy: Strategy,
+    /// How many layers of tables the he program has (`he_lut_fuse::table_inputs`): the entries
+    /// [`Options::table_bits`] may set.
+    pub table_inputs: usize,
 }
 
 impl Compiled {
@@ -224,8 +231,9 @@ fn pipeline_name(strategy: Strategy) -> &'static str {
 }
 
 /// The passes of the strategy's pipeline that run on a program at `from`, with `options` applied, split into those
-/// before `he-to-rt` and the rest (`he-to-rt`, and `tfhe-params` in the lookup-table model).
-fn passes_from(from: Level, strategy: Strategy, options: &Options) -> Result<(String, String), String> {
+/// before the first pass that makes tables (`he-abs-relu`, `he-lut-fuse`: where [`Options::table_bits`] is set),
+/// those from there to `he-to-rt`, and the rest (`he-to-rt`, and `tfhe-params` in the lookup-table model).
+fn passes_from(from: Level, strategy: Strategy, options: &Options) -> Result<[String; 3], String> {
     let registry = veil_lowering::passes();
     let name = pipeline_name(strategy);
     let pipeline = registry.pipeline(name).ok_or_else(|| format!("the {name} pipeline is not registered"))?;
@@ -271,10 +279,11 @@ fn passes_from(from: Level, strategy: Strategy, options: &Options) -> Result<(St
             format!("{n}{{{}}}", opts.join(","))
         }
     };
-    let split = names.iter().position(|&n| n == "he-to-rt").unwrap_or(names.len()).max(first);
-    let (before, last) = items[first..].split_at(split - first);
+    let position = |pass: &str| names.iter().position(|&n| n == pass);
+    let to_rt = position("he-to-rt").unwrap_or(names.len()).max(first);
+    let tables = position("he-abs-relu").or(position("he-lut-fuse")).unwrap_or(to_rt).clamp(first, to_rt);
     let join = |items: &[(String, String)]| items.iter().map(spec).collect::<Vec<_>>().join(",");
-    Ok((join(before), join(last)))
+    Ok([join(&items[first..tables]), join(&items[tables..to_rt]), join(&items[to_rt..])])
 }
 
 fn run_passes(m: &mut Module, pipeline: &str) -> Result<(), String> {
@@ -319,14 +328,22 @@ fn compile_with(loaded: Loaded, strategy: Strategy, options: &Options) -> Result
     if strategy == Strategy::Lut && loaded.level == Level::Nn && !crate::index_bits::chosen_by_user(options) {
         let nn = loaded.module.clone();
         let compile = |o: &Options| compile_fixed(loaded.clone(), strategy, o);
-        let mut compiled = compile(options)?;
-        if let Ok(Some(advice)) = crate::index_bits::advise(&nn, options, &compiled, compile) {
-            if !advice.remedy && options.strategy.is_none() {
-                return Err(advice.note);
-            }
-            compiled.notes.push(advice.note);
-        }
-        return Ok(compiled);
+        let compiled = compile(options)?;
+        return match crate::index_bits::choose(&nn, options, &compiled, compile) {
+            Ok(Some(choice)) => match choice.raised {
+                Some(mut raised) => {
+                    raised.notes.push(choice.note);
+                    Ok(raised)
+                }
+                None if options.strategy.is_none() => Err(choice.note),
+                None => {
+                    let mut compiled = compiled;
+                    compiled.notes.push(choice.note);
+                    Ok(compiled)
+                }
+            },
+            _ => Ok(compiled),
+        };
     }
     compile_fixed(loaded, strategy, options)
 }
@@ -398,15 +415,31 @@ fn compile_once(loaded: Loaded, strategy: Strategy, options: &Options) -> Result
             let (is, not) = if strategy == Strategy::Lut { ("radix", "lut") } else { ("lut", "radix") };
             return Err(format!("the rt program is compiled for the {is} model, not the {not} model (--strategy)"));
         }
-        return Ok(Compiled { nn: None, he: None, rt: module, notes, strategy });
+        return Ok(Compiled { nn: None, he: None, rt: module, notes, strategy, table_inputs: 0 });
     }
-    let (before, he_to_rt) = passes_from(level, strategy, options)?;
+    let [before_tables, tables, he_to_rt] = passes_from(level, strategy, options)?;
     let mut he = module.clone();
-    run_passes(&mut he, &before)?;
+    run_passes(&mut he, &before_tables)?;
+    let table_inputs = set_table_bits(&mut he, &options.table_bits)?;
+    run_passes(&mut he, &tables)?;
     let mut rt = he.clone();
     run_passes(&mut rt, &he_to_rt)?;
     let nn = (level == Level::Nn).then_some(module);
-    Ok(Compiled { nn, he: Some(he), rt, notes, strategy })
+    Ok(Compiled { nn, he: Some(he), rt, notes, strategy, table_inputs })
+}
+
+/// Sets [`Options::table_bits`] on the he program's table inputs (he-lut-fuse's `veil.index_bits`); returns how
+/// many there are.
+fn set_table_bits(he: &mut Module, bits: &[u32]) -> Result<usize, String> {
+    let inputs = veil_lowering::he_lut_fuse::table_inputs(he);
+    if bits.len() > inputs.len() {
+        return Err(format!("{} table precisions given for {} table inputs", bits.len(), inputs.len()));
+    }
+    for (&op, &b) in inputs.iter().zip(bits) {
+        let attr = he.int_attr(i64::from(b));
+        he.set_attr(op, veil_lowering::he_lut_fuse::INDEX_BITS_ATTR, attr);
+    }
+    Ok(inputs.len())
 }
 
 /// Loads and compiles in one step.

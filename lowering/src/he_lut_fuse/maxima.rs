@@ -97,7 +97,7 @@ impl HeLutFuse {
         let diff = build(m, at, &he::SUB, &[b, a], &wide, vec![]);
         let diff = typed(m, ranges, diff);
         let (dt, range) = (tensor(m, diff)?, ranges.hull(diff)?);
-        let (shift, table) = self.table(dt.width, 0, Some(&Step::Relu), &dt, Some(range), Entry::Low);
+        let (shift, table) = self.table(dt.width, 0, self.index_bits, Some(&Step::Relu), &dt, Some(range), Entry::Low);
         let relu = lut(m, at, diff, shift, table, &dt, Some("relu"));
         ranges.visit(m, m.defining_op(relu)?).ok()?;
         let sum = build(m, at, &he::ADD, &[a, relu], &wide, vec![]);
