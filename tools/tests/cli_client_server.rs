@@ -187,6 +187,39 @@ fn lut_split_round_trips_and_equals_clear() {
     assert_eq!(split_values.split(':').nth(1), clear_values.split(':').nth(1), "{decrypted}\n{clear}");
 }
 
+/// A program of several partitions (test/models/two_partitions.mlir: 3-bit tables in one, a 5-bit table and an
+/// exact floor's chunks in others, keyswitches between them) through the four commands: the key files hold a key
+/// pair per partition and a keyswitch key per route, the ciphertexts carry their partitions, and the result is the
+/// clear backend's and the one worked out by hand.
+#[test]
+fn lut_split_with_several_partitions() {
+    let dir = scratch("lut_partitions");
+    let x = dir.join("x.npy");
+    write_f32(&x, &[1, 2], vec![1.0, -1.0]);
+    let rt = dir.join("two.rt.mlir");
+    let model = repo("test/models/two_partitions.mlir");
+    ok(&["compile", &model, "--strategy", "lut", "--rounding", "exact", "-o", s(&rt)]);
+    let keyset = lut_params(&rt);
+    assert!(keyset.partitions.len() >= 3 && keyset.routes.len() >= 3, "{keyset:?}");
+    let keys = dir.join("keys");
+    let keygen = ok(&["keygen", "--out-dir", s(&keys), "--model", s(&rt)]);
+    assert!(keygen.contains(&describe_lut_keyset(&keyset, false)), "{keygen}");
+    let (ct, out_ct, y) = (dir.join("x.ct"), dir.join("y.ct"), dir.join("y.npy"));
+    ok(&encrypt_args(&keys, &x, &rt, &ct));
+    let server = dir.join("server-only");
+    std::fs::create_dir_all(&server).expect("dir");
+    std::fs::copy(keys.join("server.key"), server.join("server.key")).expect("copy");
+    ok(&eval_args(&rt, &server.join("server.key"), &ct, &out_ct));
+    let decrypted = ok(&["decrypt", "--keys", s(&keys), s(&out_ct), "-o", s(&y)]);
+    let clear = ok(&["run", s(&rt), "--input", s(&x), "--backend", "clear"]);
+    let clear_values = clear.lines().find(|l| l.starts_with("output #0")).expect("output line");
+    let split_values = decrypted.lines().next().expect("output line");
+    assert_eq!(split_values.split(':').nth(1), clear_values.split(':').nth(1), "{decrypted}\n{clear}");
+    // By hand: the first layer gives [2, -2, 0, -1, 1, -1, 1, 0], its ReLU [2, 0, 0, 0, 1, 0, 1, 0]; the second
+    // [2·3 + 3 + 2, 2·(-3) - 1 + 3] = [11, -4], its ReLU [11, 0] (odd, so the 5-bit table's box middle is exact).
+    assert!(split_values.contains("[11.0000, 0.0000]"), "{decrypted}");
+}
+
 fn eval_args<'a>(rt: &'a Path, key: &'a Path, input: &'a Path, out: &'a Path) -> Vec<&'a str> {
     vec!["eval", s(rt), "--server-key", s(key), "--input", s(input), "-o", s(out)]
 }
