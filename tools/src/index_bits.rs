@@ -86,15 +86,15 @@ pub fn choose(
         100.0 * default.agreement,
         reference.rows.len()
     );
-    let mut current = None::<Candidate>;
-    while current.as_ref().is_none_or(|c| c.agreement < AGREEMENT) {
-        let bits = current.as_ref().map_or(&default.bits, |c| &c.bits).clone();
+    let default_s = default.estimated_s;
+    let mut current = default;
+    while current.agreement < AGREEMENT {
         let mut best = None::<Candidate>;
-        for layer in (0..layers).filter(|&l| bits[l] < *CANDIDATES.end()) {
-            let mut raised = bits.clone();
+        for layer in (0..layers).filter(|&l| current.bits[l] < *CANDIDATES.end()) {
+            let mut raised = current.bits.clone();
             raised[layer] += 1;
-            let mut with_bits = options.clone();
-            with_bits.table_bits = raised.clone();
+            let with_bits = Options { table_bits: raised.clone(), ..options.clone() };
+            // A precision without parameters is no candidate.
             let Ok(c) = compile(&with_bits) else { continue };
             let Some(m) = measure(raised, c)? else { continue };
             let better = |b: &Candidate| (m.agreement, -m.estimated_s) > (b.agreement, -b.estimated_s);
@@ -102,32 +102,22 @@ pub fn choose(
                 best = Some(m);
             }
         }
-        match best {
-            Some(b) => current = Some(b),
-            None => break,
-        }
+        let Some(b) = best else { break };
+        current = b;
     }
-    match current.filter(|c| c.agreement >= AGREEMENT) {
-        Some(c) => {
-            let per_layer: Vec<String> = c.bits.iter().map(u32::to_string).collect();
-            note.push_str(&format!(
-                "; raised to {} index bits per layer of tables (in program order): {:.0}% agree, at {:.1}x the \
-                 bootstrap time ('he-lut-fuse{{index-bits=N}}' sets one precision for every table instead)",
-                per_layer.join(", "),
-                100.0 * c.agreement,
-                c.estimated_s / default.estimated_s.max(1e-9)
-            ));
-            Ok(Some(Choice { note, raised: Some(c.compiled) }))
-        }
-        None => {
-            note.push_str(&format!(
-                "; no precision up to {} bits agrees on {:.0}%",
-                CANDIDATES.end(),
-                100.0 * AGREEMENT
-            ));
-            Ok(Some(Choice { note, raised: None }))
-        }
+    if current.agreement < AGREEMENT {
+        note.push_str(&format!("; no precision up to {} bits agrees on {:.0}%", CANDIDATES.end(), 100.0 * AGREEMENT));
+        return Ok(Some(Choice { note, raised: None }));
     }
+    let per_layer: Vec<String> = current.bits.iter().map(u32::to_string).collect();
+    note.push_str(&format!(
+        "; raised to {} index bits per layer of tables (in program order): {:.0}% agree, at {:.1}x the bootstrap \
+         time ('he-lut-fuse{{index-bits=N}}' sets one precision for every table instead)",
+        per_layer.join(", "),
+        100.0 * current.agreement,
+        current.estimated_s / default_s.max(1e-9)
+    ));
+    Ok(Some(Choice { note, raised: Some(current.compiled) }))
 }
 
 /// The float model's predictions on the calibration rows, against which compiled programs are measured.
