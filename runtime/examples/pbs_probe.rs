@@ -8,11 +8,13 @@ use tfhe::core_crypto::prelude::*;
 
 /// (n, k, N, PBS base log, PBS levels, keyswitch base log, keyswitch levels)
 const SHAPES: &[(usize, usize, usize, usize, usize, usize, usize)] = &[
+    (771, 1, 2048, 23, 1, 3, 5),
     (796, 1, 2048, 15, 2, 3, 5),
     (796, 1, 2048, 12, 3, 3, 5),
     (862, 1, 2048, 15, 2, 4, 3),
     (786, 1, 4096, 15, 2, 2, 7),
     (714, 2, 1024, 23, 1, 3, 4),
+    (834, 4, 512, 23, 1, 3, 5),
 ];
 
 fn mean_ms(repeats: usize, mut f: impl FnMut()) -> f64 {
