@@ -46,7 +46,7 @@ pub fn chosen_by_user(options: &Options) -> bool {
 }
 
 /// The calibration rows, one `[1, ...]` tensor each.
-fn rows(calibration: &FloatTensor<f32>) -> Vec<FloatTensor<f32>> {
+pub fn calibration_rows(calibration: &FloatTensor<f32>) -> Vec<FloatTensor<f32>> {
     let n = calibration.shape().first().map_or(0, |&r| r as usize);
     (0..n).filter_map(|i| crate::cli::accuracy::row(calibration, i).ok()).collect()
 }
@@ -55,8 +55,9 @@ fn rows(calibration: &FloatTensor<f32>) -> Vec<FloatTensor<f32>> {
 pub struct Choice {
     /// What to tell the user: the agreement, and what was raised, if anything.
     pub note: String,
-    /// The program at the raised precisions, when some agree.
-    pub raised: Option<Compiled>,
+    /// The raised per-layer precisions (for [`Options::table_bits`]) and the program compiled with them, when
+    /// some agree.
+    pub raised: Option<(Vec<u32>, Compiled)>,
 }
 
 /// A [`Choice`] when `compiled` (at the default precision) predicts unlike the float model `nn` on more than
@@ -117,7 +118,7 @@ pub fn choose(
         100.0 * current.agreement,
         current.estimated_s / default_s.max(1e-9)
     ));
-    Ok(Some(Choice { note, raised: Some(current.compiled) }))
+    Ok(Some(Choice { note, raised: Some((current.bits, current.compiled)) }))
 }
 
 /// The float model's predictions on the calibration rows, against which compiled programs are measured.
@@ -130,7 +131,7 @@ impl Reference {
     /// `None` when no check applies: no calibration rows, fewer than [`MIN_ROWS`], or not a classifier.
     pub fn new(nn: &veil_ir::Module, options: &Options) -> Result<Option<Reference>, String> {
         let Some(calibration) = &options.calibration else { return Ok(None) };
-        let rows = rows(calibration);
+        let rows = calibration_rows(calibration);
         if rows.len() < MIN_ROWS {
             return Ok(None);
         }

@@ -2,6 +2,7 @@
 
 pub mod baseline;
 pub mod cli;
+pub mod decrypt_precision;
 pub mod filecheck;
 pub mod index_bits;
 pub mod opt;

@@ -323,29 +323,43 @@ pub fn is_lut_program(rt: &Module) -> bool {
 }
 
 fn compile_with(loaded: Loaded, strategy: Strategy, options: &Options) -> Result<Compiled, String> {
-    // The lookup-table model's table precision, when the user sets none, checked on the calibration rows: with no
-    // precision that keeps the predictions and no --strategy, the lookup-table model does not apply.
-    if strategy == Strategy::Lut && loaded.level == Level::Nn && !crate::index_bits::chosen_by_user(options) {
-        let nn = loaded.module.clone();
-        let compile = |o: &Options| compile_fixed(loaded.clone(), strategy, o);
-        let compiled = compile(options)?;
-        return match crate::index_bits::choose(&nn, options, &compiled, compile) {
-            Ok(Some(choice)) => match choice.raised {
-                Some(mut raised) => {
-                    raised.notes.push(choice.note);
-                    Ok(raised)
-                }
-                None if options.strategy.is_none() => Err(choice.note),
-                None => {
-                    let mut compiled = compiled;
-                    compiled.notes.push(choice.note);
-                    Ok(compiled)
-                }
-            },
-            _ => Ok(compiled),
-        };
+    if strategy != Strategy::Lut || loaded.level != Level::Nn {
+        return compile_fixed(loaded, strategy, options);
     }
-    compile_fixed(loaded, strategy, options)
+    let nn = loaded.module.clone();
+    let compile = |o: &Options| compile_fixed(loaded.clone(), strategy, o);
+    let (options, compiled) = with_table_precision(&nn, options, &compile)?;
+    Ok(crate::decrypt_precision::choose(&nn, &options, &compiled, compile)?.unwrap_or(compiled))
+}
+
+/// The lookup-table model's table precision, when the user sets none, checked on the calibration rows
+/// ([`crate::index_bits`]): the options the program was compiled with (the raised per-layer precisions, if any) and
+/// the program. With no precision that keeps the predictions and no --strategy, the lookup-table model does not
+/// apply.
+fn with_table_precision(
+    nn: &Module,
+    options: &Options,
+    compile: &impl Fn(&Options) -> Result<Compiled, String>,
+) -> Result<(Options, Compiled), String> {
+    let compiled = compile(options)?;
+    if crate::index_bits::chosen_by_user(options) {
+        return Ok((options.clone(), compiled));
+    }
+    match crate::index_bits::choose(nn, options, &compiled, compile) {
+        Ok(Some(choice)) => match choice.raised {
+            Some((table_bits, mut raised)) => {
+                raised.notes.push(choice.note);
+                Ok((Options { table_bits, ..options.clone() }, raised))
+            }
+            None if options.strategy.is_none() => Err(choice.note),
+            None => {
+                let mut compiled = compiled;
+                compiled.notes.push(choice.note);
+                Ok((options.clone(), compiled))
+            }
+        },
+        _ => Ok((options.clone(), compiled)),
+    }
 }
 
 /// How many more calibration rows (a share) the slower of the two exact forms must predict like the float model
