@@ -140,3 +140,55 @@ fn the_failure_rate_of_a_narrow_lookup_matches_the_prediction() {
     );
     assert!((wrong - mean).abs() <= 3.5 * sd, "{wrong} wrong lookups, predicted {mean:.1} ± {sd:.1}");
 }
+
+/// An approximate lookup that drops s bits places the 2^s values of an index box symmetrically about the box's
+/// centre (the centring of `lut`), within (1/2 − 2^-(s+1)) of a box of it, and the error bound already counts a
+/// neighbouring entry; so it goes wrong (reads two or more boxes away) only when the noise passes the distance
+/// from the value to the next box but one: 3/2 box minus the value's offset, at least a whole box. That is what
+/// tfhe-params assumes of such a lookup (the failure threshold of a table of one bit less). Here i8 inputs read
+/// through 2^6 boxes (s = 2, a box of 2^-7 of the torus) with noise of 0.6 box: the rate of reads outside
+/// {k − 1, k, k + 1}, averaged over the four offsets (about 2.3%), must match the Gaussian prediction within 3.5
+/// binomial standard deviations; a neighbour is read about 45% of the time, which a half-box threshold would count
+/// as failures.
+#[test]
+fn an_approximate_lookup_fails_only_past_its_neighbours() {
+    let p = params();
+    let var_ks = keyswitch_additive_variance_132_bits_security_gaussian(
+        LweDimension(p.big_lwe_dimension()),
+        LweDimension(p.lwe_dimension),
+        DecompositionBaseLog(p.ks_base_log),
+        DecompositionLevelCount(p.ks_level),
+        TORUS,
+        TORUS,
+    )
+    .0;
+    let var_ms =
+        modulus_switch_additive_variance(LweDimension(p.lwe_dimension), TORUS, 2.0 * p.polynomial_size as f64).0;
+    let (bits, shift) = (8u32, 2u32);
+    let box_size = 2f64.powi(-((bits - shift) as i32 + 1));
+    let sigma = 0.6 * box_size;
+    let var_input = sigma * sigma - var_ks - var_ms;
+    assert!(var_input > 0.0, "the keyswitch and modulus switch alone exceed the noise wanted");
+    // Value r (0..4) of a box sits (r − 3/2)/4 of a box from its centre; failure past ±3/2 box.
+    let tail = |margin_boxes: f64| 0.5 * erfc(margin_boxes * box_size / (sigma * 2f64.sqrt()));
+    let per_offset = |r: i64| tail(1.5 - (r as f64 - 1.5) / 4.0) + tail(1.5 + (r as f64 - 1.5) / 4.0);
+
+    // Interior boxes only (k in −30..30), so that the neighbours of every box are entries of the table.
+    let samples = 400;
+    let values: Vec<i64> = (0..samples as i64).map(|i| (i * 37) % 240 - 120).collect();
+    let predicted: f64 = values.iter().map(|x| per_offset(x.rem_euclid(4))).sum::<f64>() / samples as f64;
+    let x = t(&[samples], &values);
+    let keys = lwe_keys();
+    let ex = keys.client.encrypt_with_noise(&x, w(bits), var_input.sqrt()).unwrap();
+    let index_values: Vec<i64> = (-32..32).collect();
+    let out = keys.client.decrypt(&keys.approximate.lut(&ex, w(bits), shift, 0, &index_values, w(6), 0).unwrap());
+    let out = out.unwrap();
+    let wrong = out.data.iter().zip(&values).filter(|(o, x)| (**o - x.div_euclid(4)).abs() > 1).count() as f64;
+    let neighbours = out.data.iter().zip(&values).filter(|(o, x)| **o != x.div_euclid(4)).count();
+    let (mean, sd) = (samples as f64 * predicted, (samples as f64 * predicted * (1.0 - predicted)).sqrt());
+    println!(
+        "approximate lookup: σ = 0.6 box; predicted failure (past a neighbour) {predicted:.4}, observed {wrong} / \
+         {samples} (expected {mean:.1} ± {sd:.1}); reads of a neighbour or further: {neighbours}"
+    );
+    assert!((wrong - mean).abs() <= 3.5 * sd, "{wrong} reads past a neighbour, predicted {mean:.1} ± {sd:.1}");
+}

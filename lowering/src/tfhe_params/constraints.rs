@@ -307,14 +307,19 @@ fn lookup_constraints(
     let shift = floor.shift;
     let p = width.checked_sub(shift).filter(|&p| p >= 1).ok_or("the table drops every bit of its input")?;
     c.pbs += count * rounding.pbs_per_lookup(width, shift, floor.zero_bits);
+    // An approximate lookup that drops bits centres each box's values (the runtime's `lut`) and its error bound
+    // counts a neighbouring entry (lut_deviation): it goes wrong only past the neighbour, a whole box away at
+    // least, where an exact read goes wrong past half a box. A whole box is half a box of one bit less.
+    let approximate = rounding == Rounding::Approximate && shift > 0;
     if full_domain {
         // The input doubled onto the whole torus: boxes of a (p − 1)-bit table with padding, twice the noise.
-        c.push(op, ConstraintKind::Pbs, (p - 1, p - 1, 1), nu2, count);
+        let precision = if approximate { (p - 1).saturating_sub(1) } else { p - 1 };
+        c.push(op, ConstraintKind::Pbs, (precision, p - 1, 1), nu2, count);
         return Ok(());
     }
     match (rounding, shift) {
         (_, 0) => c.push(op, ConstraintKind::Pbs, (width, width, 0), nu2, count),
-        (Rounding::Approximate, _) => c.push(op, ConstraintKind::Pbs, (p, p, 0), nu2, count),
+        (Rounding::Approximate, _) => c.push(op, ConstraintKind::Pbs, (p - 1, p, 0), nu2, count),
         (Rounding::Exact, _) => {
             let extracted = floor_constraints(c, op, width, floor, nu2, count);
             c.push(op, ConstraintKind::Pbs, (p, p, 0), nu2.plus(Norms { pbs: extracted, fresh: 0.0 }), count);

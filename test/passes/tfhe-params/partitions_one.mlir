@@ -1,11 +1,12 @@
 // RUN: veil-opt %s --he-to-rt=strategy=lut --tfhe-params=rounding=approximate,partitions=one
 
 // partitions=one: one parameter set for the whole program (partitions.mlir's program), as N large enough for the
-// second layer's 6-bit tables serves the first layer's too; no keyswitch routes, no partition on the calls.
+// second layer's 6-bit tables serves the first layer's too (4096: the approximate lookup's failure threshold is
+// that of a 5-bit value, a whole box); no keyswitch routes, no partition on the calls.
 
 // CHECK-NOT: partitions = [
 // CHECK-NOT: routes =
-// CHECK: polynomial_size = 8192
+// CHECK: polynomial_size = 4096
 // CHECK-NOT: partition = 
 func.func @two_layers(%x: !he.ct<1x4xi4, frac = 2>) -> !he.ct<1x2xi6, frac = 2> {
   %w1 = "he.encode"() {value = dense<[[7, -7, 3], [-7, 7, 3], [5, 5, 3], [-5, 5, 3]]> : tensor<4x3xi4>} : () -> !he.pt<4x3xi4, frac = 2>
