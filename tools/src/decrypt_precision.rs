@@ -42,15 +42,15 @@ pub fn choose(
     }
     let Some(calibration) = &options.calibration else { return Ok(None) };
     let rows = calibration_rows(calibration);
+    if rows.len() < MIN_ROWS {
+        return Ok(None);
+    }
     let Some(act_frac) =
         compiled.he.as_ref().and_then(veil_lowering::assign_precision::recorded_precision).map(|p| p.0)
     else {
         return Ok(None);
     };
     let Some(before) = estimated_s(compiled)? else { return Ok(None) };
-    if rows.len() < MIN_ROWS {
-        return Ok(None);
-    }
     let deviation = largest_deviation(nn, compiled, &rows)?;
     let frac = coarsest_frac(deviation, act_frac);
     if frac >= act_frac {
