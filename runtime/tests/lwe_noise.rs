@@ -77,6 +77,24 @@ fn bootstrap_output_noise_is_within_tfhe_s_formula() {
     assert!((0.25..4.0).contains(&ratio), "PBS variance ratio {ratio}");
 }
 
+/// tfhe's keyswitch and modulus-switch variances of a lookup at the test parameters: the noise a bootstrap's input
+/// gains before the blind rotation reads it.
+fn switching_variances() -> (f64, f64) {
+    let p = params();
+    let var_ks = keyswitch_additive_variance_132_bits_security_gaussian(
+        LweDimension(p.big_lwe_dimension()),
+        LweDimension(p.lwe_dimension),
+        DecompositionBaseLog(p.ks_base_log),
+        DecompositionLevelCount(p.ks_level),
+        TORUS,
+        TORUS,
+    )
+    .0;
+    let var_ms =
+        modulus_switch_additive_variance(LweDimension(p.lwe_dimension), TORUS, 2.0 * p.polynomial_size as f64).0;
+    (var_ks, var_ms)
+}
+
 /// erfc, Numerical Recipes' Chebyshev fit (relative error < 1.2e-7).
 fn erfc(x: f64) -> f64 {
     let z = x.abs();
@@ -103,18 +121,7 @@ fn erfc(x: f64) -> f64 {
 /// 2000 runs).
 #[test]
 fn the_failure_rate_of_a_narrow_lookup_matches_the_prediction() {
-    let p = params();
-    let var_ks = keyswitch_additive_variance_132_bits_security_gaussian(
-        LweDimension(p.big_lwe_dimension()),
-        LweDimension(p.lwe_dimension),
-        DecompositionBaseLog(p.ks_base_log),
-        DecompositionLevelCount(p.ks_level),
-        TORUS,
-        TORUS,
-    )
-    .0;
-    let var_ms =
-        modulus_switch_additive_variance(LweDimension(p.lwe_dimension), TORUS, 2.0 * p.polynomial_size as f64).0;
+    let (var_ks, var_ms) = switching_variances();
     let half_box = 2f64.powi(-8);
     let margin = 2.0;
     let var_input = (half_box / margin).powi(2) - var_ks - var_ms;
@@ -152,18 +159,7 @@ fn the_failure_rate_of_a_narrow_lookup_matches_the_prediction() {
 /// as failures.
 #[test]
 fn an_approximate_lookup_fails_only_past_its_neighbours() {
-    let p = params();
-    let var_ks = keyswitch_additive_variance_132_bits_security_gaussian(
-        LweDimension(p.big_lwe_dimension()),
-        LweDimension(p.lwe_dimension),
-        DecompositionBaseLog(p.ks_base_log),
-        DecompositionLevelCount(p.ks_level),
-        TORUS,
-        TORUS,
-    )
-    .0;
-    let var_ms =
-        modulus_switch_additive_variance(LweDimension(p.lwe_dimension), TORUS, 2.0 * p.polynomial_size as f64).0;
+    let (var_ks, var_ms) = switching_variances();
     let (bits, shift) = (8u32, 2u32);
     let box_size = 2f64.powi(-((bits - shift) as i32 + 1));
     let sigma = 0.6 * box_size;

@@ -13,11 +13,10 @@
 //! calibration rows, or when no parameters are cheaper, results keep the activations' precision.
 
 use veil_nn::eval::Tensor as FloatTensor;
-use veil_rt::tfhe_config::TfheConfig;
+use veil_rt::tfhe_config::Rounding;
 
 use crate::index_bits::{calibration_rows, MIN_ROWS};
-use crate::pipeline::{self, Compiled, Options};
-use veil_rt::tfhe_config::Rounding;
+use crate::pipeline::{self, estimated_bootstrap_s, Compiled, Options};
 
 /// The most a result's decryption may add to its calibrated deviation from the float model (half a unit of the
 /// decrypted precision against the largest |clear − float| on the calibration rows).
@@ -50,7 +49,7 @@ pub fn choose(
     else {
         return Ok(None);
     };
-    let Some(before) = estimated_s(compiled)? else { return Ok(None) };
+    let Some(before) = estimated_bootstrap_s(compiled)? else { return Ok(None) };
     let deviation = largest_deviation(nn, compiled, &rows)?;
     let frac = coarsest_frac(deviation, act_frac);
     if frac >= act_frac {
@@ -60,7 +59,7 @@ pub fn choose(
     coarser.pass_options.push(("tfhe-params".into(), format!("decrypt-frac={frac}")));
     // No parameters at the coarser precision (they exist at the finer one): keep the finer.
     let Ok(mut candidate) = compile(&coarser) else { return Ok(None) };
-    let Some(after) = estimated_s(&candidate)? else { return Ok(None) };
+    let Some(after) = estimated_bootstrap_s(&candidate)? else { return Ok(None) };
     if after >= before {
         return Ok(None);
     }
@@ -97,11 +96,6 @@ fn largest_deviation(nn: &veil_ir::Module, compiled: &Compiled, rows: &[FloatTen
         largest = largest.max(f64::from(pipeline::max_abs_diff(&clear.values, &float)));
     }
     Ok(largest)
-}
-
-/// Bootstraps × the cost model's time per bootstrap, in seconds on one core; `None` for a radix program.
-fn estimated_s(compiled: &Compiled) -> Result<Option<f64>, String> {
-    Ok(TfheConfig::read(&compiled.rt)?.map(|c| c.pbs as f64 * c.pbs_us / 1e6))
 }
 
 #[cfg(test)]

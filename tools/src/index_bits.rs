@@ -15,7 +15,6 @@
 //! calibration rows.
 
 use veil_nn::eval::Tensor as FloatTensor;
-use veil_rt::tfhe_config::TfheConfig;
 
 use crate::pipeline::{self, Compiled, Options};
 
@@ -71,9 +70,8 @@ pub fn choose(
 ) -> Result<Option<Choice>, String> {
     let Some(reference) = Reference::new(nn, options)? else { return Ok(None) };
     let measure = |bits: Vec<u32>, compiled: Compiled| -> Result<Option<Candidate>, String> {
-        let Some(config) = TfheConfig::read(&compiled.rt)? else { return Ok(None) };
+        let Some(estimated_s) = pipeline::estimated_bootstrap_s(&compiled)? else { return Ok(None) };
         let agreement = reference.agreement(&compiled)?;
-        let estimated_s = config.pbs as f64 * config.pbs_us / 1e6;
         Ok(Some(Candidate { bits, compiled, agreement, estimated_s }))
     };
     let layers = compiled.table_inputs;

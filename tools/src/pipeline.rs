@@ -314,6 +314,12 @@ pub fn compile(loaded: Loaded, options: &Options) -> Result<Compiled, String> {
     }
 }
 
+/// Bootstraps × the cost model's time per bootstrap, in seconds on one core: how the driver compares lookup-table
+/// programs; `None` for a radix program.
+pub fn estimated_bootstrap_s(compiled: &Compiled) -> Result<Option<f64>, String> {
+    Ok(TfheConfig::read(&compiled.rt)?.map(|c| c.pbs as f64 * c.pbs_us / 1e6))
+}
+
 /// Whether an rt program is in the lookup-table model (its ciphertexts are `!rt.lwe`).
 pub fn is_lut_program(rt: &Module) -> bool {
     rt.funcs().iter().any(|&f| {
@@ -384,9 +390,7 @@ fn compile_fixed(loaded: Loaded, strategy: Strategy, options: &Options) -> Resul
     }
     let mut without = options.clone();
     without.pass_options.push(("he-abs-relu".into(), "exact-floor=false".into()));
-    let estimated_us = |c: &Compiled| {
-        veil_rt::tfhe_config::TfheConfig::read(&c.rt).ok().flatten().map_or(f64::INFINITY, |t| t.pbs as f64 * t.pbs_us)
-    };
+    let estimated_us = |c: &Compiled| estimated_bootstrap_s(c).ok().flatten().unwrap_or(f64::INFINITY);
     let nn = (loaded.level == Level::Nn).then(|| loaded.module.clone());
     match (compile_once(loaded.clone(), strategy, options), compile_once(loaded, strategy, &without)) {
         (Ok(floor), Ok(plain)) => {
