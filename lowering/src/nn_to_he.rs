@@ -175,6 +175,12 @@ impl Lowering {
                 );
             };
             let shape = m.static_shape(m.value_type(a)).unwrap_or_default();
+            if shape.contains(&0) {
+                return Err(m.error_at(
+                    f,
+                    format!("argument #{i} has no elements (shape {}): an encrypted input needs at least one", veil_he::shape::format_shape(&shape)),
+                ));
+            }
             let ints = Interval::new(scale_round(lo, frac), scale_round(hi, frac));
             let width = type_width_for(ints);
             if width > self.max_width {
@@ -254,6 +260,10 @@ impl Lowering {
         tighten: bool,
     ) -> Result<Value, Diagnostics> {
         let at = self.at();
+        if shape.contains(&0) {
+            let name = m.op(at).name();
+            return Err(m.error_at(at, format!("'{name}' would give a ciphertext with no elements (shape {})", veil_he::shape::format_shape(shape))));
+        }
         let provisional = FixedTensor::cipher(shape.to_vec(), MAX_WIDTH, frac).to_type(m);
         let loc = m.op(at).loc.clone();
         let new = m.create(InsertPoint::Before(at), def, operands, &[provisional], attrs, loc);
@@ -369,3 +379,4 @@ fn result_shape(m: &Module, op: OpId) -> Vec<u64> {
 
 #[cfg(test)]
 mod tests;
+

@@ -44,3 +44,22 @@ func.func @no_range(%x: tensor<4xf32> {veil.secret}) -> tensor<4xf32> {
   %0 = "nn.relu"(%x) : (tensor<4xf32>) -> tensor<4xf32>
   func.return %0 : tensor<4xf32>
 }
+
+// -----
+
+// A tensor with no elements cannot be encrypted: an empty input, or an op whose broadcast is empty.
+
+// expected-error @+1 {{argument #0 has no elements (shape 0x3x5x5): an encrypted input needs at least one}}
+func.func @empty_argument(%x: tensor<0x3x5x5xf32> {veil.secret, veil.range = [0.0, 1.0]}) -> tensor<0x3x1x1xf32> {
+  %0 = "nn.global_avg_pool2d"(%x) : (tensor<0x3x5x5xf32>) -> tensor<0x3x1x1xf32>
+  func.return %0 : tensor<0x3x1x1xf32>
+}
+
+// -----
+
+func.func @empty_broadcast(%x: tensor<1x4xf32> {veil.secret, veil.range = [0.0, 1.0]}) -> tensor<0x4xf32> {
+  %c = "nn.constant"() {value = dense<[]> : tensor<0x1xf32>} : () -> tensor<0x1xf32>
+  // expected-error @+1 {{'nn.add' would give a ciphertext with no elements (shape 0x1)}}
+  %0 = "nn.add"(%x, %c) : (tensor<1x4xf32>, tensor<0x1xf32>) -> tensor<0x4xf32>
+  func.return %0 : tensor<0x4xf32>
+}
