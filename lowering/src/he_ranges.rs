@@ -71,6 +71,11 @@ impl Interval {
         Interval { lo: self.lo.max(0), hi: self.hi.max(0) }
     }
 
+    /// The interval of `min(max(x, lo), hi)`.
+    pub fn clamp(self, lo: i128, hi: i128) -> Interval {
+        Interval { lo: self.lo.clamp(lo, hi), hi: self.hi.clamp(lo, hi) }
+    }
+
     /// The interval of `max(x, y)`.
     pub fn max(self, o: Interval) -> Interval {
         Interval { lo: self.lo.max(o.lo), hi: self.hi.max(o.hi) }

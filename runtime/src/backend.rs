@@ -37,6 +37,8 @@ pub trait Primitives: Sync {
     fn trivial(&self, value: i64, out: Width) -> ElemResult<Self::Ct>;
     fn relu(&self, a: &Self::Ct, out: Width) -> ElemResult<Self::Ct>;
     fn max(&self, a: &Self::Ct, b: &Self::Ct, out: Width) -> ElemResult<Self::Ct>;
+    /// `min(max(a, lo), hi)`, `lo <= hi` (the rt verifier checks it).
+    fn clamp(&self, a: &Self::Ct, lo: i64, hi: i64, out: Width) -> ElemResult<Self::Ct>;
     /// `table[floor(a / 2^shift) + 2^(input.bits - shift - 1)]`; `table` has `2^(input.bits - shift)` entries and
     /// `zero_bits <= shift < input.bits` (the caller, [`Backend::lut`], checks these); the `zero_bits` low bits of
     /// `a` are zero (the clear backend checks it; the lookup-table model need not clear them). `partition`: the
@@ -85,6 +87,7 @@ pub trait Backend: Sync {
     fn trivial(&self, pt: &Tensor<i64>, out: Width) -> Result<T<Self>>;
     fn relu(&self, a: &T<Self>, out: Width) -> Result<T<Self>>;
     fn max(&self, a: &T<Self>, b: &T<Self>, out: Width) -> Result<T<Self>>;
+    fn clamp(&self, a: &T<Self>, lo: i64, hi: i64, out: Width) -> Result<T<Self>>;
     fn max_pool2d(&self, x: &T<Self>, attrs: &Pool2d, out: Width) -> Result<T<Self>>;
     fn avg_pool2d(&self, x: &T<Self>, attrs: &Pool2d, multiplier: i64, out: Width) -> Result<T<Self>>;
     /// `table[floor(a / 2^shift) + 2^(input.bits - shift - 1)]`, a table of `2^(input.bits - shift)` entries; the
@@ -246,6 +249,10 @@ impl<P: Primitives> Backend for P {
 
     fn max(&self, a: &T<Self>, b: &T<Self>, out: Width) -> Result<T<Self>> {
         zip::<P>("max", a, b, out, |x, y| P::max(self, x, y, out))
+    }
+
+    fn clamp(&self, a: &T<Self>, lo: i64, hi: i64, out: Width) -> Result<T<Self>> {
+        map::<P>("clamp", a, out, |x| P::clamp(self, x, lo, hi, out))
     }
 
     fn max_pool2d(&self, x: &T<Self>, attrs: &Pool2d, out: Width) -> Result<T<Self>> {

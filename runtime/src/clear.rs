@@ -78,6 +78,10 @@ impl Primitives for ClearBackend {
         self.fit(Some((*a).max(*b) as i128), out)
     }
 
+    fn clamp(&self, a: &i64, lo: i64, hi: i64, out: Width) -> ElemResult<i64> {
+        self.fit(Some((*a).clamp(lo, hi) as i128), out)
+    }
+
     fn lut(
         &self,
         a: &i64,

@@ -143,6 +143,7 @@ pub(crate) fn call<B: Backend + ?Sized>(
         "trivial" => backend.trivial(c.pt(0)?, out),
         "relu" => backend.relu(c.ct(0)?, out),
         "max" => backend.max(c.ct(0)?, c.ct(1)?, out),
+        "clamp" => backend.clamp(c.ct(0)?, c.required_int("lo")?, c.required_int("hi")?, out),
         "max_pool2d" => backend.max_pool2d(c.ct(0)?, &c.pool()?, out),
         "avg_pool2d" => backend.avg_pool2d(c.ct(0)?, &c.pool()?, c.int("multiplier").unwrap_or(1), out),
         "lut" => {

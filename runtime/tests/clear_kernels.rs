@@ -26,6 +26,7 @@ fn elementwise_kernels_broadcast_like_numpy() {
     assert_eq!(C.square(&a, w(8)).unwrap(), t(&[2, 2], &[1, 4, 9, 16]));
     assert_eq!(C.relu(&a, w(8)).unwrap(), t(&[2, 2], &[1, 0, 3, 0]));
     assert_eq!(C.max(&a, &t(&[1], &[0]), w(8)).unwrap(), t(&[2, 2], &[1, 0, 3, 0]));
+    assert_eq!(C.clamp(&a, -3, 2, w(3)).unwrap(), t(&[2, 2], &[1, -2, 2, -3]));
     assert!(C.add(&a, &t(&[3], &[1, 2, 3]), w(8)).is_err());
 }
 

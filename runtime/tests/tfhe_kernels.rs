@@ -129,6 +129,15 @@ fn relu_and_max() {
 }
 
 #[test]
+fn clamp_into_narrower_and_wider_results() {
+    let b = &keys().backend;
+    let x = t(&[4], &[-128, 127, 5, -3]);
+    same(b.clamp(&enc(&x, 8), -10, 20, w(6)), CLEAR.clamp(&x, -10, 20, w(6)), &[-10, 20, 5, -3]);
+    let y = t(&[2], &[7, -8]);
+    same(b.clamp(&enc(&y, 4), -2, 3, w(8)), CLEAR.clamp(&y, -2, 3, w(8)), &[3, -2]);
+}
+
+#[test]
 fn max_pool2d_ignores_padding() {
     let b = &keys().backend;
     let img = t(&[1, 1, 1, 2], &[-5, -9]);

@@ -27,6 +27,10 @@ pub mod attrs {
     /// most bits one step of the floor clears (two bootstraps, the noise margin of a table of `chunk − 1` bits).
     /// Without it the lut model has no rescale kernel (he-lut-fuse makes rescales tables).
     pub const CHUNK: AttrSpec = AttrSpec::optional("chunk", AttrType::Int);
+    /// `he.clamp`: the least value kept (at the operand's scale).
+    pub const LO: AttrSpec = AttrSpec::required("lo", AttrType::Int);
+    /// `he.clamp`: the greatest value kept (at the operand's scale).
+    pub const HI: AttrSpec = AttrSpec::required("hi", AttrType::Int);
     /// Window strides `[sh, sw]` (default 1).
     pub const STRIDES: AttrSpec = AttrSpec::optional("strides", AttrType::IntArray);
     /// Window zero padding `[top, left, bottom, right]` (default 0).
@@ -130,6 +134,8 @@ he_ops! {
     AVG_POOL2D = "he.avg_pool2d", Operands::fixed(&[Ct]) => Ct, [],
         [KERNEL, STRIDES, WINDOW_PADS, MULTIPLIER, MULTIPLIER_FRAC], rules::avg_pool2d,
         "2-D window sums over NCHW (zero padding) times an integer multiplier";
+    CLAMP = "he.clamp", Operands::fixed(&[Ct]) => Ct, [ELEMENTWISE], [LO, HI], rules::clamp,
+        "min(max(x, lo), hi): saturates each element to a window (a table's calibrated input range)";
     LUT = "he.lut", Operands::fixed(&[Ct]) => Ct, [ELEMENTWISE], [TABLE, LUT_SHIFT, ZERO_BITS], rules::lut,
         "A lookup table applied to each element (inputs of at most 12 bits)";
     RESHAPE = "he.reshape", Operands::fixed(&[Ct]) => Ct, [], [], rules::reshape,

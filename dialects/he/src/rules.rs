@@ -382,6 +382,17 @@ pub fn avg_pool2d(v: &OpView) -> Result<(), String> {
     v.expect_result(&shape, x.frac as i64 + mfrac, &why)
 }
 
+/// clamp: `min(max(x, lo), hi)` with `lo <= hi`, both fitting the result; the operand's shape and scale.
+pub fn clamp(v: &OpView) -> Result<(), String> {
+    let x = v.operand(0)?;
+    let (lo, hi) = (v.int("lo", None)?, v.int("hi", None)?);
+    if lo > hi {
+        return Err(format!("lo = {lo} must not exceed hi = {hi}"));
+    }
+    check_fits(v, "the window", &[lo, hi])?;
+    v.expect_result(&x.shape, x.frac.into(), &keeps_scale(v.name))
+}
+
 /// The widest lut index: tables hold `2^12` entries at most.
 pub const MAX_LUT_INPUT_WIDTH: u32 = 12;
 

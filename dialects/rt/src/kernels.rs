@@ -137,6 +137,11 @@ pub static KERNELS: &[Kernel] = &[
         false,
         "Window sums accumulated leveled, times a scalar multiplier, one carry propagation per output",
     ),
+    Kernel::mirror(
+        &he::CLAMP,
+        false,
+        "Saturation: radix comparisons with the bounds (PBS); the lookup-table model runs it as two tables (he-to-rt)",
+    ),
     Kernel::mirror(&he::LUT, false, "A programmable bootstrap per output block applying the table"),
     Kernel::mirror(&he::RESHAPE, true, "Reinterprets the element order: no arithmetic"),
     Kernel::mirror(&he::TRANSPOSE, true, "Moves elements: no arithmetic"),

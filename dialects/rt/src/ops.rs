@@ -33,6 +33,8 @@ pub static CALL_ATTRS: &[AttrSpec] = &[
     optional(attrs::SHIFT),
     optional(attrs::TABLE),
     optional(attrs::ZERO_BITS),
+    optional(attrs::LO),
+    optional(attrs::HI),
     optional(attrs::CHUNK),
     optional(attrs::STRIDES),
     optional(attrs::WINDOW_PADS),

@@ -86,6 +86,12 @@ pub fn transfer(m: &Module, op: OpId, ops: &[TensorRange], rt: &FixedTensor) -> 
         unary(Interval::relu)
     } else if def == &he::SQUARE {
         unary(Interval::square)
+    } else if def == &he::CLAMP {
+        let (lo, hi) = (int(m, op, "lo", 0)?, int(m, op, "hi", 0)?);
+        if lo > hi {
+            return Err(format!("lo = {lo} must not exceed hi = {hi}"));
+        }
+        Ok(operand(ops, 0)?.map(|x| x.clamp(lo.into(), hi.into())))
     } else if def == &he::RESCALE {
         let s = shift(m, op)?;
         Ok(operand(ops, 0)?.map(|i| i.shr_floor(s)))

@@ -323,6 +323,12 @@ impl Primitives for LweBackend {
         Err(unsupported("max"))
     }
 
+    fn clamp(&self, _: &LweValue, _: i64, _: i64, _: Width) -> ElemResult<LweValue> {
+        Err(ElemError::Unsupported(
+            "the lut model runs a clamp as two tables and a difference (he-to-rt expands it)".into(),
+        ))
+    }
+
     /// One bootstrap at the value's box (centred), or with [`Rounding::Exact`] and a shift s > 0, the low bits
     /// (those above `zero_bits`) cleared chunk by chunk and one bootstrap at the exact multiple of 2^s.
     fn lut(

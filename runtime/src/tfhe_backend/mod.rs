@@ -270,6 +270,13 @@ impl Primitives for TfheBackend {
         Ok(cast(&self.sks, &self.sks.max_parallelized(&a, &b), out.blocks()))
     }
 
+    /// Two scalar comparisons and selections at the wider of the operand and the result.
+    fn clamp(&self, a: &Self::Ct, lo: i64, hi: i64, out: Width) -> ElemResult<Self::Ct> {
+        let a = cast(&self.sks, a, a.blocks().len().max(out.blocks()));
+        let low = self.sks.scalar_max_parallelized(&a, lo);
+        Ok(cast(&self.sks, &self.sks.scalar_min_parallelized(&low, hi), out.blocks()))
+    }
+
     /// A shift first rescales the input (free for whole blocks, see `rescale`) to the even width that holds the
     /// index; then tfhe's `match_value` over all its entries.
     fn lut(

@@ -54,3 +54,11 @@ func.func @lookup(%a: !he.ct<2x2xi3, frac = 1>) -> !he.ct<2x2xi3, frac = 0> {
   %0 = "he.lut"(%a) {table = dense<[0, 0, 0, 0, 0, 1, 2, 2]> : tensor<8xi8>} : (!he.ct<2x2xi3, frac = 1>) -> !he.ct<2x2xi3, frac = 0>
   func.return %0 : !he.ct<2x2xi3, frac = 0>
 }
+
+// A clamp to a window of the operand's integers: its scale kept, its result as narrow as the window.
+// CHECK-LABEL: func.func @window
+// CHECK-NEXT: %0 = "he.clamp"(%arg0) {hi = 20, lo = -12} : (!ct10) -> !ct11
+func.func @window(%a: !he.ct<4xi12, frac = 4>) -> !he.ct<4xi6, frac = 4> {
+  %0 = "he.clamp"(%a) {lo = -12, hi = 20} : (!he.ct<4xi12, frac = 4>) -> !he.ct<4xi6, frac = 4>
+  func.return %0 : !he.ct<4xi6, frac = 4>
+}

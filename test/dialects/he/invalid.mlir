@@ -685,3 +685,27 @@ func.func @concat_nothing() {
   %0 = "he.concat"() {axis = 0} : () -> !he.ct<2x6xi8, frac = 0>
   func.return
 }
+
+// -----
+
+func.func @clamp_empty(%x: !he.ct<4xi8, frac = 0>) {
+  // expected-error @+1 {{lo = 5 must not exceed hi = 4}}
+  %0 = "he.clamp"(%x) {lo = 5, hi = 4} : (!he.ct<4xi8, frac = 0>) -> !he.ct<4xi8, frac = 0>
+  func.return
+}
+
+// -----
+
+func.func @clamp_wider_than_its_result(%x: !he.ct<4xi8, frac = 0>) {
+  // expected-error @+1 {{the window holds 20, which does not fit the result's i4 (-8..=7)}}
+  %0 = "he.clamp"(%x) {lo = -4, hi = 20} : (!he.ct<4xi8, frac = 0>) -> !he.ct<4xi4, frac = 0>
+  func.return
+}
+
+// -----
+
+func.func @clamp_scale(%x: !he.ct<4xi8, frac = 2>) {
+  // expected-error @+1 {{'he.clamp' result must have frac = 2 (clamp keeps the operand's scale), got 0}}
+  %0 = "he.clamp"(%x) {lo = -4, hi = 4} : (!he.ct<4xi8, frac = 2>) -> !he.ct<4xi4, frac = 0>
+  func.return
+}

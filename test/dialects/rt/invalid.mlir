@@ -424,3 +424,11 @@ func.func @lwe_trivial_frac(%p: !rt.pt<4xi4, frac = 0>) {
 func.func @he_lwe(%x: !he.lwe<4xi6, frac = 0>) {
   func.return
 }
+
+// -----
+
+func.func @clamp(%a: !rt.ct<4xi8, frac = 0>) {
+  // expected-error @+1 {{@clamp: lo = 3 must not exceed hi = 2}}
+  %0 = "rt.call"(%a) {callee = @clamp, blocks = 4, hi = 2, lo = 3, signed = true} : (!rt.ct<4xi8, frac = 0>) -> !rt.ct<4xi8, frac = 0>
+  func.return
+}

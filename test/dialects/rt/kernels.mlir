@@ -80,3 +80,11 @@ func.func @movement(%x: !rt.ct<2x3xi8, frac = 4>, %y: !rt.ct<2x5xi8, frac = 4>) 
   %3 = "rt.call"(%2, %y) {axis = 1, callee = @concat, blocks = 4, signed = true} : (!rt.ct<2x5xi8, frac = 4>, !rt.ct<2x5xi8, frac = 4>) -> !rt.ct<2x10xi8, frac = 4>
   func.return %3 : !rt.ct<2x10xi8, frac = 4>
 }
+
+// Saturation to a window (he.clamp): radix comparisons with the bounds, into a narrower result.
+// CHECK-LABEL: func.func @clamp(%arg0: !ct17) -> !ct18
+// CHECK-NEXT: %0 = "rt.call"(%arg0) {blocks = 3, callee = @clamp, hi = 20, lo = -12, signed = true} : (!ct17) -> !ct18
+func.func @clamp(%x: !rt.ct<4xi8, frac = 2>) -> !rt.ct<4xi6, frac = 2> {
+  %0 = "rt.call"(%x) {callee = @clamp, blocks = 3, hi = 20, lo = -12, signed = true} : (!rt.ct<4xi8, frac = 2>) -> !rt.ct<4xi6, frac = 2>
+  func.return %0 : !rt.ct<4xi6, frac = 2>
+}
