@@ -50,7 +50,7 @@ impl Pass for HeCostReport {
         let has_he = m.walk().into_iter().any(|op| m.op(op).def.dialect() == veil_he::NAME);
         let report = if has_he {
             let mut lowered = m.clone();
-            HeToRt { leveled: true, strategy: crate::he_to_rt::Strategy::Radix }.run(&mut lowered)?;
+            HeToRt { leveled: true, strategy: crate::he_to_rt::Strategy::Radix, clamp_cells: 2 }.run(&mut lowered)?;
             analyze(&lowered, self.machine)
         } else {
             analyze(m, self.machine)
@@ -259,6 +259,10 @@ fn call_pbs(m: &Module, op: OpId, kernel: &Kernel, variant: Option<&str>, result
         cost::relu(call.operand_blocks(0)).times(out)
     } else if he == &veil_he::MAX {
         cost::max_of(call.operand_blocks(0), call.operand_blocks(1), call.blocks).times(out)
+    } else if he == &veil_he::CLAMP {
+        // A scalar maximum, then a scalar minimum (costed as comparisons with a ciphertext, an upper bound).
+        let (input, b) = (call.operand_blocks(0), call.blocks);
+        (cost::max_of(input, input, b) + cost::max_of(b, b, b)).times(out)
     } else if he == &veil_he::MAX_POOL2D {
         let (input, b) = (call.operand_blocks(0), call.blocks);
         // A window of w elements takes w - 1 pairwise maxima (one for w = 1); the first level reads the input.

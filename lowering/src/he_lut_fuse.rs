@@ -34,6 +34,7 @@ use crate::he_plaintext_bypass::shared::{build, defined_by, erase_dead, replace,
 use crate::pass::{Changed, Pass, PassOption, PassOptions};
 
 mod maxima;
+pub mod window;
 
 /// The lut fusion pass.
 pub struct HeLutFuse {
@@ -210,8 +211,11 @@ impl HeLutFuse {
             other => Some(other),
         };
         let bits = index_bits_of(m, x, self.index_bits);
-        let (shift, table) =
-            self.table(input.width, shift, bits, after.as_ref(), &out, ranges.get(&x).copied(), Entry::Middle);
+        let (x, input, range) = match windowed(m, op, x, &input, shift, ranges.get(&x).copied()) {
+            Some((clamped, t, window)) => (clamped, t, Some(window)),
+            None => (x, input, ranges.get(&x).copied()),
+        };
+        let (shift, table) = self.table(input.width, shift, bits, after.as_ref(), &out, range, Entry::Middle);
         let new = lut(m, op, x, shift, table, &out, real.as_deref());
         replace(m, result, new);
         true
@@ -257,6 +261,26 @@ impl HeLutFuse {
             .collect();
         (shift_used, table)
     }
+}
+
+/// `x` clamped to the window its defining op asks for ([`window::WINDOW_ATTR`]), when there is one, the clamp
+/// narrows x's proven `range` and the table still drops `shift` bits of it: the clamp, its type and its range.
+fn windowed(
+    m: &mut Module,
+    at: OpId,
+    x: Value,
+    input: &FixedTensor,
+    shift: i64,
+    range: Option<Interval>,
+) -> Option<(Value, FixedTensor, Interval)> {
+    let (window, range) = (window::window_of(m, at).or_else(|| window::window_of(m, m.defining_op(x)?))?, range?);
+    let (clamped, narrowed) = window::clamp_to_window(m, at, x, input, range, window)?;
+    let t = tensor(m, clamped)?;
+    if shift >= i64::from(t.width) {
+        erase_dead(m, m.defining_op(clamped)?);
+        return None;
+    }
+    Some((clamped, t, narrowed))
 }
 
 /// Which of the finer values a coarsened table entry stands for.
@@ -366,17 +390,33 @@ pub(crate) fn lut(
     out: &FixedTensor,
     real: Option<&str>,
 ) -> Value {
-    let elem = m.int_type(out.width);
-    let ty = m.tensor_type(&[table.len() as u64], elem);
-    let table = m.dense_attr(ty, DenseValues::Int(table));
-    let mut attrs = vec![("table".to_string(), table)];
+    let attrs = lut_attrs(m, shift, table, out, real);
+    build(m, at, &he::LUT, &[x], out, attrs)
+}
+
+/// The attributes of a `he.lut` with `shift` and `table`, of type `out`, standing for `real` (see [`lut`]).
+pub(crate) fn lut_attrs(
+    m: &mut Module,
+    shift: i64,
+    table: Vec<i64>,
+    out: &FixedTensor,
+    real: Option<&str>,
+) -> Vec<(String, veil_ir::Attr)> {
+    let mut attrs = vec![("table".to_string(), table_attr(m, table, out))];
     if shift > 0 {
         attrs.push(("shift".to_string(), m.int_attr(shift)));
     }
     if let Some(real) = real {
         attrs.push((REAL_ATTR.to_string(), m.string_attr(real)));
     }
-    build(m, at, &he::LUT, &[x], out, attrs)
+    attrs
+}
+
+/// A table's entries as the `table` attribute of a lut of type `out`.
+pub(crate) fn table_attr(m: &mut Module, table: Vec<i64>, out: &FixedTensor) -> veil_ir::Attr {
+    let elem = m.int_type(out.width);
+    let ty = m.tensor_type(&[table.len() as u64], elem);
+    m.dense_attr(ty, DenseValues::Int(table))
 }
 
 /// Removes every rescale whose only use is a `func.return`; returns whether any was removed.

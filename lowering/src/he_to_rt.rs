@@ -44,6 +44,8 @@ pub struct HeToRt {
     /// Choose the leveled variant where it is safe (else every call propagates its carries); radix only.
     pub leveled: bool,
     pub strategy: Strategy,
+    /// lut: the coarse cells of a clamp's first table, as powers of two above a quarter of its window.
+    pub clamp_cells: u32,
 }
 
 const OPTIONS: &[PassOption] = &[
@@ -56,6 +58,11 @@ const OPTIONS: &[PassOption] = &[
         "strategy",
         "radix",
         "radix: radix integers (!rt.ct); lut: one LWE ciphertext per element, tables (!rt.lwe; run he-lut-fuse first)",
+    ),
+    PassOption::int(
+        "clamp-cells",
+        "2",
+        "lut: a clamp's coarse cells, 2^N quarters of its window (wider cells: a cheaper coarse table, wider margins)",
     ),
 ];
 
@@ -77,11 +84,21 @@ impl Pass for HeToRt {
     }
 
     fn from_options(options: &PassOptions) -> Result<HeToRt, String> {
-        Ok(HeToRt { leveled: options.bool("leveled")?, strategy: Strategy::parse(options.string("strategy")?)? })
+        let clamp_cells = options.int("clamp-cells")?;
+        let clamp_cells = u32::try_from(clamp_cells)
+            .ok()
+            .filter(|&c| c <= 16)
+            .ok_or_else(|| format!("clamp-cells = {clamp_cells} must be in 0..=16"))?;
+        Ok(HeToRt {
+            leveled: options.bool("leveled")?,
+            strategy: Strategy::parse(options.string("strategy")?)?,
+            clamp_cells,
+        })
     }
 
     fn run(&self, m: &mut Module) -> Result<Changed, Diagnostics> {
         if self.strategy == Strategy::Lut {
+            lut::expand_clamps(m, self.clamp_cells)?;
             lut::reencode_table_inputs(m)?;
             let plan = plan(m, false)?;
             lut::retype(m)?;

@@ -78,7 +78,10 @@ fn of_op(m: &Module, op: OpId, ranges: &HashMap<Value, Interval>, rounding: Roun
     let real = Real::parse(&real).map_err(|e| format!("{}: {e}", what()))?;
     let approximate = rounding == Rounding::Approximate && shift > 0;
     let lookup = Lookup { full_domain: full_domain_offset(&table).is_some(), table, real, approximate };
-    Ok(rounded + lookup.deviation(&input, &output, shift, range))
+    // A table past a clamp (a calibrated window) stands for g of the clamp's input, over that input's range.
+    let clamp = m.defining_op(x).filter(|&c| m.op(c).def == &veil_he::CLAMP);
+    let outer = clamp.and_then(|c| ranges.get(&m.op(c).operands[0]).copied()).unwrap_or(range);
+    Ok(rounded + lookup.deviation(&input, &output, shift, range, outer))
 }
 
 /// An exact floor's deviation: its result, at `shift` fewer fraction bits, lies below its input by less than one
@@ -100,23 +103,31 @@ struct Lookup {
 
 impl Lookup {
     /// The largest deviation over the integers of `range`, at index `floor(x / 2^shift)`: at most 2^12 boxes (the
-    /// verifier's table size).
-    fn deviation(&self, input: &FixedTensor, output: &FixedTensor, shift: i64, range: Interval) -> f64 {
+    /// verifier's table size). `outer` is the range of a clamp's input when the table reads a clamp (`range` is
+    /// then the window): an x outside the window reads the box of the window's nearer end.
+    fn deviation(
+        &self,
+        input: &FixedTensor,
+        output: &FixedTensor,
+        shift: i64,
+        range: Interval,
+        outer: Interval,
+    ) -> f64 {
         let (in_scale, out_scale) = ((-f64::from(input.frac)).exp2(), (-f64::from(output.frac)).exp2());
         let half = 1i128 << (i64::from(input.width) - shift - 1).max(0);
-        let mut worst = 0f64;
-        for k in (range.lo >> shift)..=(range.hi >> shift) {
-            let (lo, hi) = ((k << shift).max(range.lo), (((k + 1) << shift) - 1).min(range.hi));
+        // The integers lo..=hi all read table index `index`: g is monotone on each side of 0, so the ends and 0
+        // are the points to try.
+        let worst_over = |index: i128, lo: i128, hi: i128| -> f64 {
+            let entries = self.entries(index);
             let points = [Some(lo), Some(hi), (lo < 0 && hi > 0).then_some(0)];
-            let entries = self.entries(k + half);
-            for x in points.into_iter().flatten() {
-                let want = self.real.apply(x as f64 * in_scale);
-                for &e in &entries {
-                    worst = worst.max((e as f64 * out_scale - want).abs());
-                }
-            }
-        }
-        worst
+            let wants = points.into_iter().flatten().map(|x| self.real.apply(x as f64 * in_scale));
+            wants.flat_map(|want| entries.iter().map(move |&e| (e as f64 * out_scale - want).abs())).fold(0.0, f64::max)
+        };
+        let boxes = ((range.lo >> shift)..=(range.hi >> shift))
+            .map(|k| worst_over(k + half, (k << shift).max(range.lo), (((k + 1) << shift) - 1).min(range.hi)));
+        let saturated = [(range.lo, outer.lo), (range.hi, outer.hi)]
+            .map(|(end, far)| worst_over((end >> shift) + half, end.min(far), end.max(far)));
+        boxes.chain(saturated).fold(0.0, f64::max)
     }
 
     /// The entries a lookup of table index `index` may return.
@@ -175,12 +186,26 @@ mod tests {
         // x: i8 at frac 4, 3 bits dropped: boxes of 8 units (0.5); entries relu(middle) at frac 4.
         let table: Vec<i64> = (0..32).map(|j| (((j - 16) << 3) + 4).max(0)).collect();
         let lookup = Lookup { table, real: Real::parse("relu").unwrap(), approximate: false, full_domain: false };
-        let d = lookup.deviation(&t(8, 4), &t(8, 4), 3, Interval { lo: -100, hi: 100 });
+        let d = lookup.deviation(&t(8, 4), &t(8, 4), 3, Interval { lo: -100, hi: 100 }, Interval { lo: -100, hi: 100 });
         // In a box [8k, 8k + 7] the entry is 8k + 4: off by 4 units at the box's start (0.25).
         assert_eq!(d, 0.25);
         // Approximate rounding may read a neighbour: 12 units away at most.
         let near = Lookup { approximate: true, ..lookup };
-        assert_eq!(near.deviation(&t(8, 4), &t(8, 4), 3, Interval { lo: -100, hi: 100 }), 0.75);
+        assert_eq!(
+            near.deviation(&t(8, 4), &t(8, 4), 3, Interval { lo: -100, hi: 100 }, Interval { lo: -100, hi: 100 }),
+            0.75
+        );
+    }
+
+    #[test]
+    fn past_a_clamp_the_far_ends_read_the_windows_end_boxes() {
+        // The relu table of the test above behind a clamp to [-100, 100] of an x in [-300, 300]: x = 300 (18.75)
+        // reads the box of 100, whose entry is 100 (6.25): 12.5 off; below the window relu is 0 either way.
+        let table: Vec<i64> = (0..32).map(|j| (((j - 16) << 3) + 4).max(0)).collect();
+        let lookup = Lookup { table, real: Real::parse("relu").unwrap(), approximate: false, full_domain: false };
+        let window = Interval { lo: -100, hi: 100 };
+        assert_eq!(lookup.deviation(&t(8, 4), &t(8, 4), 3, window, Interval { lo: -300, hi: 300 }), 12.5);
+        assert_eq!(lookup.deviation(&t(8, 4), &t(8, 4), 3, window, Interval { lo: -300, hi: 100 }), 0.25);
     }
 
     #[test]

@@ -28,6 +28,7 @@ use veil_ir::{Attr, DenseValues, Diagnostics, InsertPoint, Module, OpDef, OpId, 
 use veil_nn::eval::{self, Tensor};
 
 use crate::assign_precision::{self, format_of, is_nn, AssignPrecision};
+use crate::he_lut_fuse::window::WINDOW_ATTR;
 use crate::he_ranges::{scale_round, type_width_for, Interval, RangeAnalysis};
 use crate::pass::{Changed, Pass, PassOptions};
 
@@ -141,6 +142,11 @@ impl Lowering {
             self.map.insert(result, v);
         }
         self.lower_return(m)?;
+        for &op in &ops {
+            if let Some(&v) = m.op(op).results.first().and_then(|r| self.map.get(r)) {
+                carry_window(m, op, v);
+            }
+        }
         for &op in ops.iter().rev() {
             if m.is_live(op) && m.op(op).def != &RETURN && is_nn(m, op) {
                 m.erase(op);
@@ -380,3 +386,11 @@ fn result_shape(m: &Module, op: OpId) -> Vec<u64> {
 #[cfg(test)]
 mod tests;
 
+/// The calibrated window an nn op asks its tables to read ([`WINDOW_ATTR`]) moves to the he op that computes its
+/// value (he-lut-fuse reads it there, or on the rescale of a table it fuses).
+fn carry_window(m: &mut Module, op: OpId, v: Value) {
+    let (Some(window), Some(def)) = (m.op(op).attr(WINDOW_ATTR), m.defining_op(v)) else { return };
+    if m.op(def).def.dialect() == veil_he::NAME {
+        m.set_attr(def, WINDOW_ATTR, window);
+    }
+}

@@ -15,7 +15,9 @@ use veil_he::{self as he, FixedTensor, Kind};
 use veil_ir::{Diagnostic, Diagnostics, Module, OpDef, OpId, Traits, Value};
 use veil_rt::{block_width, lwe_type, RtTensor};
 
-use crate::he_plaintext_bypass::shared::build;
+use crate::he_lut_fuse::window::ClampPlan;
+use crate::he_plaintext_bypass::shared::{build, erase_dead};
+use crate::he_ranges::{integer_ranges, type_width_for, Interval};
 use crate::value_classes::ValueClasses;
 
 /// The he ops the lut model runs beside the leveled ones ([`LINEAR_OPS`]): tables, exact floors, trivial
@@ -213,6 +215,72 @@ pub(super) fn reencode_table_inputs(m: &mut Module) -> Result<(), Diagnostics> {
         m.set_attr(op, "zero_bits", attr);
     }
     Ok(())
+}
+
+/// Runs every `clamp` as two bootstraps and a difference ([`ClampPlan`]): `o = lut(x)` (the coarse offsets), `y = x −
+/// o` at y's own width, and each table that read the clamp reads y instead, its entries extended over y's margins
+/// by those of the window's ends. A clamp read by anything but tables, or whose x leaves no room for the coarse
+/// table, is an error at the clamp.
+pub(super) fn expand_clamps(m: &mut Module, cells: u32) -> Result<(), Diagnostics> {
+    let clamps: Vec<OpId> = m.walk().into_iter().filter(|&op| m.op(op).def == &he::CLAMP).collect();
+    if clamps.is_empty() {
+        return Ok(());
+    }
+    let mut ranges = HashMap::new();
+    for f in m.funcs() {
+        ranges.extend(integer_ranges(m, f)?);
+    }
+    for op in clamps {
+        expand_clamp(m, op, &ranges, cells).map_err(|e| m.report(vec![Diagnostic::error(m.op(op).loc.clone(), e)]))?;
+    }
+    Ok(())
+}
+
+fn expand_clamp(m: &mut Module, op: OpId, ranges: &HashMap<Value, Interval>, cells: u32) -> Result<(), String> {
+    let (x, c) = (m.op(op).operands[0], m.op(op).result());
+    let int = |m: &Module, name: &str| m.op(op).attr(name).and_then(|a| m.attr_as_int(a)).unwrap_or(0);
+    let window = Interval::new(int(m, "lo").into(), int(m, "hi").into());
+    let users: Vec<OpId> = m.uses(c).iter().map(|&(user, _)| user).collect();
+    if users.iter().any(|&u| m.op(u).def != &he::LUT) {
+        return Err("the lookup-table model runs a clamp only before tables (its bootstraps give the table's \
+                    margins, not the clamped value)"
+            .into());
+    }
+    let (Some(xt), Some(ct), Some(&range)) = (cipher(m, x), cipher(m, c), ranges.get(&x)) else {
+        return Err("a clamp of a ciphertext with a proven range".into());
+    };
+    let plan = ClampPlan::new(xt.width, range, window, cells).ok_or_else(|| {
+        format!("no coarse table for this clamp: its i{} input's proven range {range} leaves no headroom", xt.width)
+    })?;
+    let hull = plan.offsets.iter().fold(Interval::point(0), |h, &o| h.hull(Interval::point(o.into())));
+    let offsets = xt.with_width(type_width_for(hull));
+    let attrs = crate::he_lut_fuse::lut_attrs(m, i64::from(plan.cell_bits), plan.offsets.clone(), &offsets, None);
+    let o = build(m, op, &he::LUT, &[x], &offsets, attrs);
+    let y = build(m, op, &he::SUB, &[x, o], &xt.with_width(type_width_for(plan.y)), vec![]);
+    let yt = cipher(m, y).expect("a ciphertext");
+    for user in users {
+        let shift = m.op(user).attr("shift").and_then(|a| m.attr_as_int(a)).unwrap_or(0);
+        let table = match m.op(user).attr("table").and_then(|a| m.attr_as_dense(a)).map(|d| &d.values) {
+            Some(veil_ir::DenseValues::Int(t)) => t.clone(),
+            _ => return Err("a table reading the clamp has no integer table".into()),
+        };
+        let extended = saturated_table(&table, ct.width, yt.width, shift, window);
+        let out = cipher(m, m.op(user).result()).expect("a ciphertext");
+        let attr = crate::he_lut_fuse::table_attr(m, extended, &out);
+        m.set_attr(user, "table", attr);
+        let position = m.op(user).operands.iter().position(|&v| v == c).unwrap_or(0);
+        m.set_operand(user, position, y);
+    }
+    erase_dead(m, op);
+    Ok(())
+}
+
+/// The table of `shift` dropped bits over a `y_width`-bit input that reads, for each index, the entry a
+/// `clamp_width`-bit input clamped to `window` read in `table`.
+fn saturated_table(table: &[i64], clamp_width: u32, y_width: u32, shift: i64, window: Interval) -> Vec<i64> {
+    let (half, y_half) = (1i128 << (i64::from(clamp_width) - shift - 1), 1i128 << (i64::from(y_width) - shift - 1));
+    let (first, last) = (window.lo >> shift, window.hi >> shift);
+    (0..2 * y_half).map(|j| table[((j - y_half).clamp(first, last) + half) as usize]).collect()
 }
 
 /// Retypes every he value for the lut model: ciphertexts to `!rt.lwe` at their encoding width, plaintexts to

@@ -421,7 +421,7 @@ mod tests {
     #[test]
     fn a_re_encoded_input_multiplies_its_noise() {
         let mut m = veil_ir::parse_and_verify("test.mlir", DIFFERENCE, &crate::registry()).unwrap();
-        HeToRt { leveled: false, strategy: Strategy::Lut }.run(&mut m).unwrap();
+        HeToRt { leveled: false, strategy: Strategy::Lut, clamp_cells: 2 }.run(&mut m).unwrap();
         let c = collect(&m, Rounding::Approximate, None).unwrap();
         let lut = c.ops.iter().position(|&op| m.op(op).attr("callee").and_then(|a| m.attr_as_str(a)) == Some("lut"));
         let table = &c.constraints[lut.unwrap()];
