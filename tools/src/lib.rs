@@ -7,6 +7,7 @@ pub mod filecheck;
 pub mod index_bits;
 pub mod opt;
 pub mod pipeline;
+pub mod windows;
 
 /// The ONNX importer, its own crate (`tools/onnx`) so that it builds without the rest of the toolchain.
 pub use veil_onnx as onnx;

@@ -332,40 +332,46 @@ fn compile_with(loaded: Loaded, strategy: Strategy, options: &Options) -> Result
     if strategy != Strategy::Lut || loaded.level != Level::Nn {
         return compile_fixed(loaded, strategy, options);
     }
+    let (loaded, options, compiled) = with_table_precision(loaded, strategy, options)?;
     let nn = loaded.module.clone();
     let compile = |o: &Options| compile_fixed(loaded.clone(), strategy, o);
-    let (options, compiled) = with_table_precision(&nn, options, &compile)?;
     Ok(crate::decrypt_precision::choose(&nn, &options, &compiled, compile)?.unwrap_or(compiled))
 }
 
 /// The lookup-table model's table precision, when the user sets none, checked on the calibration rows
-/// ([`crate::index_bits`]): the options the program was compiled with (the raised per-layer precisions, if any) and
-/// the program. With no precision that keeps the predictions and no --strategy, the lookup-table model does not
-/// apply.
+/// ([`crate::index_bits`]): the program loaded (with calibrated windows, [`crate::windows`], when no precision
+/// keeps the predictions but windows do), the options it was compiled with (the raised per-layer precisions, if
+/// any) and the program. With neither and no --strategy, the lookup-table model does not apply.
 fn with_table_precision(
-    nn: &Module,
+    loaded: Loaded,
+    strategy: Strategy,
     options: &Options,
-    compile: &impl Fn(&Options) -> Result<Compiled, String>,
-) -> Result<(Options, Compiled), String> {
+) -> Result<(Loaded, Options, Compiled), String> {
+    let compile = |o: &Options| compile_fixed(loaded.clone(), strategy, o);
     let compiled = compile(options)?;
     if crate::index_bits::chosen_by_user(options) {
-        return Ok((options.clone(), compiled));
+        return Ok((loaded, options.clone(), compiled));
     }
-    match crate::index_bits::choose(nn, options, &compiled, compile) {
-        Ok(Some(choice)) => match choice.raised {
-            Some((table_bits, mut raised)) => {
-                raised.notes.push(choice.note);
-                Ok((Options { table_bits, ..options.clone() }, raised))
-            }
-            None if options.strategy.is_none() => Err(choice.note),
-            None => {
-                let mut compiled = compiled;
-                compiled.notes.push(choice.note);
-                Ok((options.clone(), compiled))
-            }
-        },
-        _ => Ok((options.clone(), compiled)),
+    let nn = &loaded.module;
+    let Ok(Some(choice)) = crate::index_bits::choose(nn, options, &compiled, compile) else {
+        return Ok((loaded, options.clone(), compiled));
+    };
+    if let Some((table_bits, mut raised)) = choice.raised {
+        raised.notes.push(choice.note);
+        return Ok((loaded, Options { table_bits, ..options.clone() }, raised));
     }
+    let compile_nn =
+        |module: &Module, o: &Options| compile_fixed(Loaded { module: module.clone(), ..loaded.clone() }, strategy, o);
+    if let Some((windowed, options, mut compiled, note)) = crate::windows::choose(nn, options, compile_nn)? {
+        compiled.notes.push(format!("{}; {note}", choice.note));
+        return Ok((Loaded { module: windowed, ..loaded }, options, compiled));
+    }
+    if options.strategy.is_none() {
+        return Err(choice.note);
+    }
+    let mut compiled = compiled;
+    compiled.notes.push(choice.note);
+    Ok((loaded, options.clone(), compiled))
 }
 
 /// How many more calibration rows (a share) the slower of the two exact forms must predict like the float model
