@@ -34,6 +34,17 @@ pub trait Primitives: Sync {
     /// `floor(a / 2^shift)`; `chunk`, where the program gives one, bounds the bits one step of an exact floor
     /// clears (the lookup-table model's; other backends ignore it).
     fn rescale(&self, a: &Self::Ct, shift: u32, chunk: Option<u32>, out: Width) -> ElemResult<Self::Ct>;
+    /// [`Primitives::rescale`] of every element of `elements`, in order (in batches where the backend bootstraps
+    /// faster so, as [`Primitives::lut_all`]).
+    fn rescale_all(
+        &self,
+        elements: &[Self::Ct],
+        shift: u32,
+        chunk: Option<u32>,
+        out: Width,
+    ) -> Vec<ElemResult<Self::Ct>> {
+        elements.par_iter().map(|x| self.rescale(x, shift, chunk, out)).collect()
+    }
     fn trivial(&self, value: i64, out: Width) -> ElemResult<Self::Ct>;
     fn relu(&self, a: &Self::Ct, out: Width) -> ElemResult<Self::Ct>;
     fn max(&self, a: &Self::Ct, b: &Self::Ct, out: Width) -> ElemResult<Self::Ct>;
@@ -54,6 +65,22 @@ pub trait Primitives: Sync {
         out: Width,
         partition: usize,
     ) -> ElemResult<Self::Ct>;
+    /// [`Primitives::lut`] of every element of `elements`, in order: each on its own, in parallel, unless the
+    /// backend bootstraps faster in batches (the lwe backend: the bootstrap key streams through memory once per
+    /// batch).
+    #[allow(clippy::too_many_arguments)]
+    fn lut_all(
+        &self,
+        elements: &[Self::Ct],
+        input: Width,
+        shift: u32,
+        zero_bits: u32,
+        table: &[i64],
+        out: Width,
+        partition: usize,
+    ) -> Vec<ElemResult<Self::Ct>> {
+        elements.par_iter().map(|x| self.lut(x, input, shift, zero_bits, table, out, partition)).collect()
+    }
     /// Whether `a` is a valid element of width `width` (a program input or a file's content).
     fn check_element(&self, a: &Self::Ct, width: Width) -> std::result::Result<(), String>;
 }
@@ -228,7 +255,7 @@ impl<P: Primitives> Backend for P {
     }
 
     fn rescale(&self, a: &T<Self>, shift: u32, chunk: Option<u32>, out: Width) -> Result<T<Self>> {
-        map::<P>("rescale", a, out, |x| P::rescale(self, x, shift, chunk, out))
+        collect("rescale", a.shape.clone(), P::rescale_all(self, &a.data, shift, chunk, out), out)
     }
 
     fn shl(&self, a: &T<Self>, shift: u32, out: Width) -> Result<T<Self>> {
@@ -290,7 +317,8 @@ impl<P: Primitives> Backend for P {
             let message = format!("a table over {over} needs {entries} entries, not {}", table.len());
             return Err(RuntimeError::kernel("lut", message));
         }
-        map::<P>("lut", a, out, |x| P::lut(self, x, input, shift, zero_bits, table, out, partition))
+        let results = P::lut_all(self, &a.data, input, shift, zero_bits, table, out, partition);
+        collect("lut", a.shape.clone(), results, out)
     }
 
     fn reshape(&self, a: &T<Self>, shape: &[usize]) -> Result<T<Self>> {

@@ -65,16 +65,19 @@ fn modulus_switch_centring(n: usize, entries: usize) -> u64 {
     }
 }
 
-/// One PBS of partition `partition`: the table entry (see [`accumulator`]) selected by `input`'s phase plus
-/// `offset`, as a fresh ciphertext under the partition's big key. The input is keyswitched from its own
-/// partition's big key (a trivial input needs no keyswitch). `entries.len()` is a power of two.
-pub(super) fn bootstrap(
+/// One PBS of partition `partition` per input: the table entry (see [`accumulator`]) selected by the input's phase
+/// plus `offset`, as a fresh ciphertext under the partition's big key. Each input is keyswitched from its own
+/// partition's big key (a trivial input needs no keyswitch). The blind rotations run as one batch, which streams
+/// the bootstrap key through memory once for all of them (about 30% faster on 2 cores than one at a time, where a
+/// key of 100 MiB or more is read per bootstrap: `runtime/examples/pbs_batch_probe.rs`). `entries.len()` is a
+/// power of two.
+pub(super) fn bootstrap_batch(
     key: &LweServerKey,
-    input: &LweValue,
+    inputs: &[&LweValue],
     partition: usize,
     offset: u64,
     entries: &[u64],
-) -> Result<LweCiphertextOwned<u64>, String> {
+) -> Result<Vec<LweCiphertextOwned<u64>>, String> {
     let (Some(params), Some(bootstrap_key)) = (key.keyset.partitions.get(partition), key.bootstrap_key(partition))
     else {
         return Err(format!("partition {partition} has no bootstrap key"));
@@ -83,67 +86,89 @@ pub(super) fn bootstrap(
     if entries.is_empty() || !entries.len().is_power_of_two() || entries.len() > n {
         return Err(format!("a table of {} entries does not fit partition {partition}'s N = {n}", entries.len()));
     }
+    if inputs.is_empty() {
+        return Ok(vec![]);
+    }
     let offset = offset.wrapping_sub(modulus_switch_centring(n, entries.len()));
     let small_size = LweDimension(params.lwe_dimension).to_lwe_size();
-    let small = match input.key {
-        None => {
-            let phase = input.ct.get_body().data.wrapping_add(offset);
-            allocate_and_trivially_encrypt_new_lwe_ciphertext(
-                small_size,
-                Plaintext(phase),
-                CiphertextModulus::new_native(),
-            )
-        }
-        Some(source) => {
-            let keyswitch = key
-                .keyswitch_key(source, partition)
-                .ok_or_else(|| format!("no keyswitch key from partition {source} to partition {partition}"))?;
-            if input.ct.lwe_size().to_lwe_dimension() != keyswitch.input_key_lwe_dimension() {
-                return Err(format!(
-                    "a ciphertext of LWE dimension {} where partition {source}'s big key has {}",
-                    input.ct.lwe_size().to_lwe_dimension().0,
-                    keyswitch.input_key_lwe_dimension().0
-                ));
-            }
-            let mut shifted = input.ct.clone();
-            lwe_ciphertext_plaintext_add_assign(&mut shifted, Plaintext(offset));
-            let mut small = LweCiphertext::new(0u64, small_size, CiphertextModulus::new_native());
-            keyswitch_lwe_ciphertext(keyswitch, &shifted, &mut small);
-            small
-        }
-    };
+    let count = inputs.len();
+    let mut small =
+        LweCiphertextList::new(0u64, small_size, LweCiphertextCount(count), CiphertextModulus::new_native());
+    for (input, mut slot) in inputs.iter().zip(small.iter_mut()) {
+        switch_to_small(key, input, partition, offset, &mut slot)?;
+    }
     let (glwe_size, polynomial_size) = (bootstrap_key.glwe_size(), bootstrap_key.polynomial_size());
     let acc = accumulator(glwe_size, n, entries);
-    let mut out =
-        LweCiphertext::new(0u64, bootstrap_key.output_lwe_dimension().to_lwe_size(), CiphertextModulus::new_native());
+    let mut accumulators = GlweCiphertextList::new(
+        0u64,
+        glwe_size,
+        polynomial_size,
+        GlweCiphertextCount(count),
+        CiphertextModulus::new_native(),
+    );
+    for mut a in accumulators.iter_mut() {
+        a.as_mut().copy_from_slice(acc.as_ref());
+    }
+    let big_size = bootstrap_key.output_lwe_dimension().to_lwe_size();
+    let mut out = LweCiphertextList::new(0u64, big_size, LweCiphertextCount(count), CiphertextModulus::new_native());
     SCRATCH.with_borrow_mut(|scratches| {
         let index =
             match scratches.iter().position(|s| (s.glwe_size, s.polynomial_size) == (glwe_size, polynomial_size)) {
                 Some(i) => i,
                 None => {
                     let fft = Fft::new(polynomial_size);
-                    let mut buffers = ComputationBuffers::new();
-                    let bytes = programmable_bootstrap_lwe_ciphertext_mem_optimized_requirement::<u64>(
-                        glwe_size,
-                        polynomial_size,
-                        fft.as_view(),
-                    )
-                    .unaligned_bytes_required();
-                    buffers.resize(bytes);
-                    scratches.push(Scratch { glwe_size, polynomial_size, fft, buffers });
+                    scratches.push(Scratch { glwe_size, polynomial_size, fft, buffers: ComputationBuffers::new() });
                     scratches.len() - 1
                 }
             };
         let scratch = &mut scratches[index];
-        programmable_bootstrap_lwe_ciphertext_mem_optimized(
+        let bytes = batch_programmable_bootstrap_lwe_ciphertext_mem_optimized_requirement::<u64>(
+            glwe_size,
+            polynomial_size,
+            CiphertextCount(count),
+            scratch.fft.as_view(),
+        )
+        .unaligned_bytes_required();
+        scratch.buffers.resize(bytes);
+        batch_programmable_bootstrap_lwe_ciphertext_mem_optimized(
             &small,
             &mut out,
-            &acc,
+            &accumulators,
             bootstrap_key,
             scratch.fft.as_view(),
             scratch.buffers.stack(),
         );
     });
-    PBS_COUNT.fetch_add(1, Ordering::Relaxed);
-    Ok(out)
+    PBS_COUNT.fetch_add(count as u64, Ordering::Relaxed);
+    Ok(out.iter().map(|ct| LweCiphertext::from_container(ct.as_ref().to_vec(), ct.ciphertext_modulus())).collect())
+}
+
+/// `input`'s phase plus `offset` under partition `partition`'s small key, into `slot`: keyswitched from the
+/// input's partition, or for a trivial input its body alone.
+fn switch_to_small(
+    key: &LweServerKey,
+    input: &LweValue,
+    partition: usize,
+    offset: u64,
+    slot: &mut LweCiphertextMutView<'_, u64>,
+) -> Result<(), String> {
+    let Some(source) = input.key else {
+        slot.as_mut().fill(0);
+        *slot.get_mut_body().data = input.ct.get_body().data.wrapping_add(offset);
+        return Ok(());
+    };
+    let keyswitch = key
+        .keyswitch_key(source, partition)
+        .ok_or_else(|| format!("no keyswitch key from partition {source} to partition {partition}"))?;
+    if input.ct.lwe_size().to_lwe_dimension() != keyswitch.input_key_lwe_dimension() {
+        return Err(format!(
+            "a ciphertext of LWE dimension {} where partition {source}'s big key has {}",
+            input.ct.lwe_size().to_lwe_dimension().0,
+            keyswitch.input_key_lwe_dimension().0
+        ));
+    }
+    let mut shifted = input.ct.clone();
+    lwe_ciphertext_plaintext_add_assign(&mut shifted, Plaintext(offset));
+    keyswitch_lwe_ciphertext(keyswitch, &shifted, slot);
+    Ok(())
 }

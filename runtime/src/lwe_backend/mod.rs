@@ -110,60 +110,6 @@ impl LweBackend {
         }
     }
 
-    /// The table lookup `entries[index]` by a bootstrap of `partition`, where `index` is the box of `a`'s phase
-    /// plus `offset` (see [`bootstrap`]); the result encoded at `out_bits` under the partition's big key.
-    fn bootstrap(
-        &self,
-        a: &LweValue,
-        partition: usize,
-        offset: u64,
-        entries: &[u64],
-        out_bits: u32,
-    ) -> ElemResult<LweValue> {
-        self.pbs.fetch_add(1, Ordering::Relaxed);
-        let ct = bootstrap::bootstrap(&self.key, a, partition, offset, entries).map_err(ElemError::Unsupported)?;
-        Ok(LweValue { ct, bits: out_bits, key: Some(partition) })
-    }
-
-    /// `table[floor(y / 2^s) + 2^(W − s − 1)]` by one bootstrap. The plaintext 2^62 (= 2^(W−1)·Δ_W) makes the value
-    /// unsigned, its index box starting at phase 0; `centred` subtracts (2^s − 1)·Δ_W / 2 so that the 2^s values of
-    /// one box sit symmetrically about its centre (without it, a multiple of 2^s sits at the centre).
-    fn lookup(
-        &self,
-        y: &LweValue,
-        (w, s, centred): (u32, u32, bool),
-        table: &[i64],
-        out: u32,
-        partition: usize,
-    ) -> ElemResult<LweValue> {
-        let centring = if centred { ((1u64 << s) - 1) * (delta(w) / 2) } else { 0 };
-        let entries: Vec<u64> = table.iter().map(|&t| encode(t, out)).collect();
-        self.bootstrap(y, partition, (1u64 << 62).wrapping_sub(centring), &entries, out)
-    }
-
-    /// [`Self::lookup`] of a table that minus `c` is negacyclic ([`full_domain_offset`]), over the whole torus:
-    /// doubling y puts its W bits on all of it (the padding bit included), and 2^63 moves index 0 to the middle, so
-    /// index j of the 2^q entries falls in box j of the full torus. A bootstrap of the 2^(q−1) entries table[i] − c
-    /// reads table[j] − c below half the torus and −(table[j − 2^(q−1)] − c) = table[j] − c above it; c is added.
-    /// The boxes are as wide as those of a 2^(q−1)-entry table with a padding bit. `centred` as for
-    /// [`Self::lookup`]; an exact multiple of 2^s is read uncentred, at the middle of its box.
-    fn full_domain_lookup(
-        &self,
-        y: &LweValue,
-        (w, s, centred): (u32, u32, bool),
-        (table, c): (&[i64], i64),
-        out: u32,
-        partition: usize,
-    ) -> ElemResult<LweValue> {
-        let mut doubled = y.clone();
-        lwe_ciphertext_cleartext_mul_assign(&mut doubled.ct, Cleartext(2));
-        let centring = if centred { ((1u64 << s) - 1) * delta(w) } else { 0 };
-        let entries: Vec<u64> = table[..table.len() / 2].iter().map(|&t| encode(t.wrapping_sub(c), out)).collect();
-        let mut v = self.bootstrap(&doubled, partition, (1u64 << 63).wrapping_sub(centring), &entries, out)?;
-        lwe_ciphertext_plaintext_add_assign(&mut v.ct, Plaintext(encode(c, out)));
-        Ok(v)
-    }
-
     /// `x − (x mod 2^s)` at Δ_W, bit for bit, chunk by chunk ([`Floor::chunks`]). For the chunk of bits
     /// `l..l + c` (those below l already cleared from z), z·2^(W + 1 − l − c) drops the bits above it and puts its
     /// value v = b·2^(c−1) + r on the torus as v / 2^c, b on the padding bit:
@@ -179,42 +125,87 @@ impl LweBackend {
     /// Both margins are those of a (c − 1)-bit table, c − 1 at most the final table's index bits. The noise of x is
     /// multiplied by up to 2^W, so x must decrypt exactly (its noise well below Δ_W / 2), which an exact floor
     /// needs anyway.
-    fn clear_low_bits(&self, x: &LweValue, w: u32, floor: Floor) -> ElemResult<LweValue> {
+    ///
+    /// Every element's chunk bootstraps run as one batch per step (see [`bootstrap::bootstrap_batch`]); elements
+    /// under different partitions are floored one by one.
+    fn clear_low_bits(&self, xs: &[LweValue], w: u32, floor: Floor) -> Vec<ElemResult<LweValue>> {
         // The chunks' outputs are subtracted from x: they bootstrap into x's partition (0 for a trivial x).
-        let partition = x.key.unwrap_or(0);
-        let mut z = self.under(x, partition)?;
+        let partition = xs.first().and_then(|x| x.key).unwrap_or(0);
+        if xs.iter().any(|x| x.key.unwrap_or(0) != partition) {
+            return xs.iter().flat_map(|x| self.clear_low_bits(std::slice::from_ref(x), w, floor)).collect();
+        }
+        let mut zs: Vec<ElemResult<LweValue>> = xs.iter().map(|x| self.under(x, partition)).collect();
         for chunk in floor.chunks() {
             let (low, c) = (chunk.low, chunk.size);
             let multiplier = Cleartext(1u64 << chunk.multiplier_log2(w));
-            let mut top = z.clone();
-            lwe_ciphertext_cleartext_mul_assign(&mut top.ct, multiplier);
+            let scaled = |z: &LweValue| {
+                let mut top = z.clone();
+                lwe_ciphertext_cleartext_mul_assign(&mut top.ct, multiplier);
+                top
+            };
             let half_bit = match chunk.sign_at_top {
                 // The top bit at the moved scale: b·2^63 after adding 2^62.
                 true => 1u64 << 62,
                 false => (1u64 << (low + c - 1)) * (delta(w) / 2),
             };
             let inside = (1u64 << 62) - (1u64 << (63 - c));
-            let mut bit = self.bootstrap(&top, partition, inside.wrapping_neg(), &[half_bit.wrapping_neg()], w)?.ct;
-            lwe_ciphertext_plaintext_add_assign(&mut bit, Plaintext(half_bit));
-            let rest = match chunk.sign_at_top {
-                true => {
-                    lwe_ciphertext_sub_assign(&mut top.ct, &bit);
-                    top
-                }
-                false => {
-                    lwe_ciphertext_sub_assign(&mut z.ct, &bit);
-                    let mut rest = z.clone();
-                    lwe_ciphertext_cleartext_mul_assign(&mut rest.ct, multiplier);
-                    rest
-                }
+            let mut tops: Vec<Option<LweValue>> = zs.iter().map(|z| z.as_ref().ok().map(scaled)).collect();
+            let bits = self.bootstrap_each(&tops, partition, inside.wrapping_neg(), &[half_bit.wrapping_neg()]);
+            let bits = match bits {
+                Ok(bits) => bits,
+                Err(e) => return xs.iter().map(|_| Err(e.clone())).collect(),
             };
+            let mut rests: Vec<Option<LweValue>> = Vec::with_capacity(zs.len());
+            for ((z, top), bit) in zs.iter_mut().zip(&mut tops).zip(bits) {
+                let (Ok(z), Some(top), Some(mut bit)) = (z.as_mut(), top.take(), bit) else {
+                    rests.push(None);
+                    continue;
+                };
+                lwe_ciphertext_plaintext_add_assign(&mut bit, Plaintext(half_bit));
+                rests.push(Some(match chunk.sign_at_top {
+                    true => {
+                        let mut top = top;
+                        lwe_ciphertext_sub_assign(&mut top.ct, &bit);
+                        top
+                    }
+                    false => {
+                        lwe_ciphertext_sub_assign(&mut z.ct, &bit);
+                        scaled(z)
+                    }
+                }));
+            }
             if c > 1 {
                 let entries: Vec<u64> = (0..1i64 << (c - 1)).map(|r| encode(r << low, w)).collect();
-                let low_bits = self.bootstrap(&rest, partition, 0, &entries, w)?.ct;
-                lwe_ciphertext_sub_assign(&mut z.ct, &low_bits);
+                let low_bits = match self.bootstrap_each(&rests, partition, 0, &entries) {
+                    Ok(low_bits) => low_bits,
+                    Err(e) => return xs.iter().map(|_| Err(e.clone())).collect(),
+                };
+                for (z, low_bits) in zs.iter_mut().zip(low_bits) {
+                    if let (Ok(z), Some(low_bits)) = (z.as_mut(), low_bits) {
+                        lwe_ciphertext_sub_assign(&mut z.ct, &low_bits);
+                    }
+                }
             }
         }
-        Ok(z)
+        zs
+    }
+
+    /// The table lookup `entries[index]` by a bootstrap of `partition` for each present value, where `index` is
+    /// the box of the value's phase plus `offset` (see [`bootstrap::bootstrap_batch`]), as one batch, under the
+    /// partition's big key; `None` where the value is.
+    fn bootstrap_each(
+        &self,
+        values: &[Option<LweValue>],
+        partition: usize,
+        offset: u64,
+        entries: &[u64],
+    ) -> ElemResult<Vec<Option<LweCiphertextOwned<u64>>>> {
+        let ready: Vec<&LweValue> = values.iter().flatten().collect();
+        let cts = bootstrap::bootstrap_batch(&self.key, &ready, partition, offset, entries)
+            .map_err(ElemError::Unsupported)?;
+        self.pbs.fetch_add(ready.len() as u64, Ordering::Relaxed);
+        let mut cts = cts.into_iter();
+        Ok(values.iter().map(|v| v.as_ref().and_then(|_| cts.next())).collect())
     }
 
     /// The multiplier that re-encodes a `bits`-bit input at `out` bits: 2^(bits − out).
@@ -272,6 +263,129 @@ fn no_partition(p: usize, key: &LweServerKey) -> ElemError {
     ElemError::Unsupported(format!("partition {p}, of {} in the server key", key.keyset.partitions.len()))
 }
 
+/// One table lookup of the lwe backend, checked once for all the elements it is applied to: how each element is
+/// read (see [`LweBackend::lut`]) and the bootstrap that reads it.
+struct Lookup {
+    /// The input's encoding width.
+    w: u32,
+    /// The exact floor clears the dropped bits first ([`Rounding::Exact`] and a shift).
+    floor: Option<Floor>,
+    /// A full-domain table's offset c: the value is doubled, the bootstrap reads table − c, and c is added back.
+    full_domain: Option<i64>,
+    /// The bootstrap: its partition, the phase added before it, the entries on the torus, the output encoding.
+    partition: usize,
+    offset: u64,
+    entries: Vec<u64>,
+    out: u32,
+}
+
+impl Lookup {
+    #[allow(clippy::too_many_arguments)]
+    fn new(
+        backend: &LweBackend,
+        input: Width,
+        shift: u32,
+        zero_bits: u32,
+        table: &[i64],
+        out: Width,
+        partition: usize,
+    ) -> ElemResult<Lookup> {
+        let (w, out) = (check_bits(input)?, check_bits(out)?);
+        let index_bits = w.saturating_sub(shift);
+        if index_bits == 0 || table.len() as u64 != 1 << index_bits {
+            return Err(ElemError::Unsupported(format!(
+                "a table of {} entries for {input} shifted by {shift}",
+                table.len()
+            )));
+        }
+        let params =
+            backend.key.keyset.partitions.get(partition).ok_or_else(|| no_partition(partition, &backend.key))?;
+        let n = params.polynomial_size;
+        if n >> index_bits == 0 {
+            return Err(ElemError::Unsupported(format!(
+                "a table of 2^{index_bits} entries needs a polynomial size N ≥ 2^{index_bits}, not {n}"
+            )));
+        }
+        let exact = backend.rounding == Rounding::Exact && shift > 0;
+        let floor = exact.then(|| Floor::of_lookup(w, shift, zero_bits));
+        let full_domain =
+            full_domain_offset(table).filter(|_| reads_full_domain(backend.rounding, shift, zero_bits, table));
+        let centred = !exact;
+        let (offset, entries) = match full_domain {
+            // A table that minus c is negacyclic ([`full_domain_offset`]) is read over the whole torus: doubling y
+            // puts its W bits on all of it (the padding bit included), and 2^63 moves index 0 to the middle, so
+            // index j of the 2^q entries falls in box j of the full torus. A bootstrap of the 2^(q−1) entries
+            // table[i] − c reads table[j] − c below half the torus and −(table[j − 2^(q−1)] − c) = table[j] − c
+            // above it; c is added after. The boxes are as wide as those of a 2^(q−1)-entry table with a padding
+            // bit. Centred as below, twice as far (the value is doubled).
+            Some(c) => {
+                let centring = if centred { ((1u64 << shift) - 1) * delta(w) } else { 0 };
+                let entries = table[..table.len() / 2].iter().map(|&t| encode(t.wrapping_sub(c), out)).collect();
+                ((1u64 << 63).wrapping_sub(centring), entries)
+            }
+            // `table[floor(y / 2^s) + 2^(W − s − 1)]`: the plaintext 2^62 (= 2^(W−1)·Δ_W) makes the value unsigned,
+            // its index box starting at phase 0; centring subtracts (2^s − 1)·Δ_W / 2 so that the 2^s values of one
+            // box sit symmetrically about its centre (without it, a multiple of 2^s, as an exact floor leaves,
+            // sits at the centre).
+            None => {
+                let centring = if centred { ((1u64 << shift) - 1) * (delta(w) / 2) } else { 0 };
+                ((1u64 << 62).wrapping_sub(centring), table.iter().map(|&t| encode(t, out)).collect())
+            }
+        };
+        // A full-domain table of an exact read needs no floor: its multiples of 2^s are read at their boxes' middles.
+        let floor = floor.filter(|_| full_domain.is_none());
+        Ok(Lookup { w, floor, full_domain, partition, offset, entries, out })
+    }
+}
+
+impl LweBackend {
+    /// `lookup` of each element of `elements`, its bootstraps as one batch: each element checked, floored or
+    /// doubled as the lookup needs, then read.
+    fn lookups(&self, elements: &[LweValue], lookup: &Lookup) -> Vec<ElemResult<LweValue>> {
+        let checked = elements.iter().map(|a| match a.bits == lookup.w {
+            true => Ok(a),
+            false => Err(ElemError::Unsupported(format!("the operand is encoded at i{}, not i{}", a.bits, lookup.w))),
+        });
+        let prepared: Vec<ElemResult<LweValue>> = match (lookup.full_domain, lookup.floor) {
+            (Some(_), _) => checked
+                .map(|a| {
+                    let mut doubled = a?.clone();
+                    lwe_ciphertext_cleartext_mul_assign(&mut doubled.ct, Cleartext(2));
+                    Ok(doubled)
+                })
+                .collect(),
+            (None, Some(floor)) => {
+                let checked: Vec<ElemResult<&LweValue>> = checked.collect();
+                let valid: Vec<LweValue> = checked.iter().flatten().map(|&a| a.clone()).collect();
+                let mut floored = self.clear_low_bits(&valid, lookup.w, floor).into_iter();
+                checked
+                    .into_iter()
+                    .map(|a| a.and_then(|_| floored.next().unwrap_or_else(|| Err(unsupported("lut")))))
+                    .collect()
+            }
+            (None, None) => checked.map(|a| a.cloned()).collect(),
+        };
+        let ready: Vec<&LweValue> = prepared.iter().filter_map(|p| p.as_ref().ok()).collect();
+        let read = bootstrap::bootstrap_batch(&self.key, &ready, lookup.partition, lookup.offset, &lookup.entries);
+        let mut read = match read {
+            Ok(cts) => cts.into_iter(),
+            Err(e) => return prepared.into_iter().map(|_| Err(ElemError::Unsupported(e.clone()))).collect(),
+        };
+        self.pbs.fetch_add(ready.len() as u64, Ordering::Relaxed);
+        prepared
+            .into_iter()
+            .map(|p| {
+                p?;
+                let mut ct = read.next().ok_or_else(|| unsupported("lut"))?;
+                if let Some(c) = lookup.full_domain {
+                    lwe_ciphertext_plaintext_add_assign(&mut ct, Plaintext(encode(c, lookup.out)));
+                }
+                Ok(LweValue { ct, bits: lookup.out, key: Some(lookup.partition) })
+            })
+            .collect()
+    }
+}
+
 impl Primitives for LweBackend {
     type Ct = LweValue;
 
@@ -297,17 +411,50 @@ impl Primitives for LweBackend {
     /// bootstraps), and the multiple of 2^shift left at Δ_W is the quotient at Δ_(W − shift): the same ciphertext.
     /// So the result is encoded at exactly `shift` bits fewer than the operand (the compiler encodes them so).
     fn rescale(&self, a: &LweValue, shift: u32, chunk: Option<u32>, out: Width) -> ElemResult<LweValue> {
-        let out = check_bits(out)?;
-        let Some(chunk) = chunk else { return Err(unsupported("a rescale without a chunk size")) };
-        if a.bits.checked_sub(shift) != Some(out) {
-            return Err(ElemError::Unsupported(format!(
-                "a rescale by {shift} of an input encoded at i{} is encoded at i{}, not i{out}",
-                a.bits,
-                a.bits.saturating_sub(shift)
-            )));
-        }
+        self.rescale_all(std::slice::from_ref(a), shift, chunk, out)
+            .pop()
+            .unwrap_or_else(|| Err(unsupported("rescale")))
+    }
+
+    /// An exact floor of every element: as many chunks as rayon has threads, each one batch per bootstrap step.
+    fn rescale_all(
+        &self,
+        elements: &[LweValue],
+        shift: u32,
+        chunk: Option<u32>,
+        out: Width,
+    ) -> Vec<ElemResult<LweValue>> {
+        let out = match check_bits(out) {
+            Ok(out) => out,
+            Err(e) => return elements.iter().map(|_| Err(e.clone())).collect(),
+        };
+        let Some(chunk) = chunk else {
+            return elements.iter().map(|_| Err(unsupported("a rescale without a chunk size"))).collect();
+        };
         let floor = Floor::of_rescale(shift, chunk);
-        Ok(LweValue { bits: out, ..self.clear_low_bits(a, a.bits, floor)? })
+        let size = elements.len().div_ceil(rayon::current_num_threads().max(1)).max(1);
+        let chunks: Vec<Vec<ElemResult<LweValue>>> = elements
+            .par_chunks(size)
+            .map(|part| {
+                // Elements of one encoding are floored together (a tensor's are).
+                let bits = part.first().map_or(0, |a| a.bits);
+                if part.iter().any(|a| a.bits != bits) || bits.checked_sub(shift) != Some(out) {
+                    return part
+                        .iter()
+                        .map(|a| {
+                            Err(ElemError::Unsupported(format!(
+                                "a rescale by {shift} of an input encoded at i{} is encoded at i{}, not i{out}",
+                                a.bits,
+                                a.bits.saturating_sub(shift)
+                            )))
+                        })
+                        .collect();
+                }
+                let floored = self.clear_low_bits(part, bits, floor);
+                floored.into_iter().map(|z| z.map(|z| LweValue { bits: out, ..z })).collect()
+            })
+            .collect();
+        chunks.into_iter().flatten().collect()
     }
 
     fn trivial(&self, value: i64, out: Width) -> ElemResult<LweValue> {
@@ -341,35 +488,30 @@ impl Primitives for LweBackend {
         out: Width,
         partition: usize,
     ) -> ElemResult<LweValue> {
-        let (w, out) = (check_bits(input)?, check_bits(out)?);
-        if a.bits != w {
-            return Err(ElemError::Unsupported(format!("the operand is encoded at i{}, not {input}", a.bits)));
-        }
-        let index_bits = w.saturating_sub(shift);
-        if index_bits == 0 || table.len() as u64 != 1 << index_bits {
-            return Err(ElemError::Unsupported(format!(
-                "a table of {} entries for {input} shifted by {shift}",
-                table.len()
-            )));
-        }
-        let params = self.key.keyset.partitions.get(partition).ok_or_else(|| no_partition(partition, &self.key))?;
-        let n = params.polynomial_size;
-        if n >> index_bits == 0 {
-            return Err(ElemError::Unsupported(format!(
-                "a table of 2^{index_bits} entries needs a polynomial size N ≥ 2^{index_bits}, not {n}"
-            )));
-        }
-        let exact = self.rounding == Rounding::Exact && shift > 0;
-        if let Some(c) = full_domain_offset(table).filter(|_| reads_full_domain(self.rounding, shift, zero_bits, table))
-        {
-            return self.full_domain_lookup(a, (w, shift, !exact), (table, c), out, partition);
-        }
-        if exact {
-            let y = self.clear_low_bits(a, w, Floor::of_lookup(w, shift, zero_bits))?;
-            self.lookup(&y, (w, shift, false), table, out, partition)
-        } else {
-            self.lookup(a, (w, shift, true), table, out, partition)
-        }
+        let lookup = Lookup::new(self, input, shift, zero_bits, table, out, partition)?;
+        self.lookups(std::slice::from_ref(a), &lookup).pop().unwrap_or_else(|| Err(unsupported("lut")))
+    }
+
+    /// [`Self::lut`] of every element: as many chunks as rayon has threads, each chunk's table bootstraps one
+    /// batch (the bootstrap key read once for all of them).
+    fn lut_all(
+        &self,
+        elements: &[LweValue],
+        input: Width,
+        shift: u32,
+        zero_bits: u32,
+        table: &[i64],
+        out: Width,
+        partition: usize,
+    ) -> Vec<ElemResult<LweValue>> {
+        let lookup = match Lookup::new(self, input, shift, zero_bits, table, out, partition) {
+            Ok(l) => l,
+            Err(e) => return elements.iter().map(|_| Err(e.clone())).collect(),
+        };
+        let size = elements.len().div_ceil(rayon::current_num_threads().max(1)).max(1);
+        let chunks: Vec<Vec<ElemResult<LweValue>>> =
+            elements.par_chunks(size).map(|chunk| self.lookups(chunk, &lookup)).collect();
+        chunks.into_iter().flatten().collect()
     }
 
     fn check_element(&self, a: &LweValue, width: Width) -> Result<(), String> {
