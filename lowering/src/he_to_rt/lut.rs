@@ -257,7 +257,7 @@ fn expand_clamp(m: &mut Module, op: OpId, ranges: &HashMap<Value, Interval>, cel
     let attrs = crate::he_lut_fuse::lut_attrs(m, i64::from(plan.cell_bits), plan.offsets.clone(), &offsets, None);
     let o = build(m, op, &he::LUT, &[x], &offsets, attrs);
     let y = build(m, op, &he::SUB, &[x, o], &xt.with_width(type_width_for(plan.y)), vec![]);
-    let yt = cipher(m, y).expect("a ciphertext");
+    let yt = cipher(m, y).ok_or("the clamp's difference is no ciphertext")?;
     for user in users {
         let shift = m.op(user).attr("shift").and_then(|a| m.attr_as_int(a)).unwrap_or(0);
         let table = match m.op(user).attr("table").and_then(|a| m.attr_as_dense(a)).map(|d| &d.values) {
@@ -265,7 +265,7 @@ fn expand_clamp(m: &mut Module, op: OpId, ranges: &HashMap<Value, Interval>, cel
             _ => return Err("a table reading the clamp has no integer table".into()),
         };
         let extended = saturated_table(&table, ct.width, yt.width, shift, window);
-        let out = cipher(m, m.op(user).result()).expect("a ciphertext");
+        let out = cipher(m, m.op(user).result()).ok_or("a table reading the clamp returns no ciphertext")?;
         let attr = crate::he_lut_fuse::table_attr(m, extended, &out);
         m.set_attr(user, "table", attr);
         let position = m.op(user).operands.iter().position(|&v| v == c).unwrap_or(0);
