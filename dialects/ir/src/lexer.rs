@@ -126,7 +126,9 @@ pub fn tokens(
     max_nesting: usize,
 ) -> impl Iterator<Item = Result<(usize, Tok<'_>, usize), SyntaxError>> + '_ {
     let mut depth = 0usize;
-    Tok::lexer(src).spanned().map(move |(tok, span)| match tok {
+    // The two tokens before the current one, for a leading zero dimension (see `split_zero_dimension`).
+    let mut recent: [Option<Tok<'_>>; 2] = [None, None];
+    let tokens = Tok::lexer(src).spanned().map(move |(tok, span)| match tok {
         Ok(tok) => {
             match tok {
                 Tok::LParen | Tok::LBrace | Tok::LBracket | Tok::Less => depth += 1,
@@ -153,5 +155,31 @@ pub fn tokens(
             };
             Err(SyntaxError { span, message })
         }
+    });
+    tokens.flat_map(move |item| {
+        let split = match &item {
+            Ok((start, Tok::Integer(text), _)) => split_zero_dimension(&recent, *start, text),
+            _ => None,
+        };
+        if let Ok((_, tok, _)) = &item {
+            recent = [recent[1].take(), Some(tok.clone())];
+        }
+        match split {
+            Some([dims, elem]) => vec![Ok(dims), Ok(elem)],
+            None => vec![item],
+        }
     })
+}
+
+/// `0xf32` right after `tensor<` or a dialect type's `<` is a shape of one zero dimension and a float element type
+/// (as MLIR's parser reads it), not a hexadecimal integer: its `Dims` and `BareId` tokens.
+fn split_zero_dimension<'src>(
+    recent: &[Option<Tok<'src>>; 2],
+    start: usize,
+    text: &'src str,
+) -> Option<[(usize, Tok<'src>, usize); 2]> {
+    let after_shape_open = matches!(recent, [Some(Tok::KwTensor | Tok::ExclId(_)), Some(Tok::Less)]);
+    let elem = text.strip_prefix("0x").filter(|e| e.starts_with(|c: char| c.is_ascii_alphabetic()))?;
+    after_shape_open
+        .then_some([(start, Tok::Dims(&text[..2]), start + 2), (start + 2, Tok::BareId(elem), start + text.len())])
 }

@@ -37,6 +37,23 @@ module attributes {veil.calibrated} {
 }
 
 #[test]
+fn a_leading_zero_dimension_before_a_float_type_is_a_shape() {
+    // `0xf32` lexes as a hexadecimal integer; after `tensor<` or a dialect type's `<` it is the shape `0x` and the
+    // element type f32 (MLIR reads it so), while an integer attribute keeps its hexadecimal reading.
+    let src = r#"func.func @f(%a: tensor<0xf32>, %b: !t.ct<0xbf16, frac = 2>, %c: tensor<0x3xf64>) {
+  %0 = "t.const"() {value = 0xf32 : i32} : () -> tensor<0xf32>
+  func.return
+}
+"#;
+    let m = parse("in.mlir", src, &reg()).unwrap_or_else(|e| panic!("{e}"));
+    let printed = print_module(&m);
+    for ty in ["tensor<0xf32>", "!t.ct<0xbf16, frac = 2>", "tensor<0x3xf64>", "value = 3890 : i32"] {
+        assert!(printed.contains(ty), "{ty} in {printed}");
+    }
+    assert_eq!(print_module(&parse("p.mlir", &printed, &reg()).unwrap_or_else(|e| panic!("{e}"))), printed);
+}
+
+#[test]
 fn quoted_symbol_names_are_the_names_without_quotes() {
     // Found by the ir_text fuzz target: `@"f-"` used to name the symbol `"f-"`, quotes included, so each print
     // added a layer of escaped quotes.
