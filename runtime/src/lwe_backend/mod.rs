@@ -58,6 +58,11 @@ fn unsupported(op: &str) -> ElemError {
     ))
 }
 
+/// A batch that returned fewer results than it was given elements (never expected: one bootstrap per element).
+fn missing_result() -> ElemError {
+    ElemError::Unsupported("a batch of bootstraps returned fewer results than elements".into())
+}
+
 fn check_bits(width: Width) -> ElemResult<u32> {
     match width.bits() {
         bits if bits <= MAX_BITS => Ok(bits),
@@ -360,7 +365,7 @@ impl LweBackend {
                 let mut floored = self.clear_low_bits(&valid, lookup.w, floor).into_iter();
                 checked
                     .into_iter()
-                    .map(|a| a.and_then(|_| floored.next().unwrap_or_else(|| Err(unsupported("lut")))))
+                    .map(|a| a.and_then(|_| floored.next().unwrap_or_else(|| Err(missing_result()))))
                     .collect()
             }
             (None, None) => checked.map(|a| a.cloned()).collect(),
@@ -376,7 +381,7 @@ impl LweBackend {
             .into_iter()
             .map(|p| {
                 p?;
-                let mut ct = read.next().ok_or_else(|| unsupported("lut"))?;
+                let mut ct = read.next().ok_or_else(missing_result)?;
                 if let Some(c) = lookup.full_domain {
                     lwe_ciphertext_plaintext_add_assign(&mut ct, Plaintext(encode(c, lookup.out)));
                 }
@@ -411,9 +416,7 @@ impl Primitives for LweBackend {
     /// bootstraps), and the multiple of 2^shift left at Δ_W is the quotient at Δ_(W − shift): the same ciphertext.
     /// So the result is encoded at exactly `shift` bits fewer than the operand (the compiler encodes them so).
     fn rescale(&self, a: &LweValue, shift: u32, chunk: Option<u32>, out: Width) -> ElemResult<LweValue> {
-        self.rescale_all(std::slice::from_ref(a), shift, chunk, out)
-            .pop()
-            .unwrap_or_else(|| Err(unsupported("rescale")))
+        self.rescale_all(std::slice::from_ref(a), shift, chunk, out).pop().unwrap_or_else(|| Err(missing_result()))
     }
 
     /// An exact floor of every element: as many chunks as rayon has threads, each one batch per bootstrap step.
@@ -489,7 +492,7 @@ impl Primitives for LweBackend {
         partition: usize,
     ) -> ElemResult<LweValue> {
         let lookup = Lookup::new(self, input, shift, zero_bits, table, out, partition)?;
-        self.lookups(std::slice::from_ref(a), &lookup).pop().unwrap_or_else(|| Err(unsupported("lut")))
+        self.lookups(std::slice::from_ref(a), &lookup).pop().unwrap_or_else(|| Err(missing_result()))
     }
 
     /// [`Self::lut`] of every element: as many chunks as rayon has threads, each chunk's table bootstraps one
