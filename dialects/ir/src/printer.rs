@@ -496,20 +496,8 @@ impl<'m> Printer<'m> {
                     TypeKind::Float(k) => *k,
                     _ => FloatKind::F64,
                 };
-                let text = float_literal(k, v[i].0);
-                if text.starts_with("0x") {
-                    // Non-finite values have no decimal spelling inside dense<>: fall back to a one-element hex.
-                    let bits = if k == FloatKind::F32 { (v[i].0 as f32).to_bits() as u64 } else { v[i].0.to_bits() };
-                    let size = if k == FloatKind::F32 { 4 } else { 8 };
-                    self.out.push('"');
-                    self.out.push_str("0x");
-                    for b in &bits.to_le_bytes()[..size] {
-                        write!(self.out, "{b:02X}").unwrap();
-                    }
-                    self.out.push('"');
-                } else {
-                    self.out.push_str(&text);
-                }
+                // Non-finite values print as the hex of their bits, which the parser reads back in a float list.
+                self.out.push_str(&float_literal(k, v[i].0));
             }
         }
     }

@@ -565,6 +565,13 @@ impl Resolver<'_> {
             TypeKind::Float(fk) => flat
                 .iter()
                 .map(|l| match l {
+                    // As in MLIR, a hexadecimal integer in a float list is the element's bit pattern (how
+                    // non-finite values are written).
+                    DenseLit::Int(t, span) if t.starts_with("0x") => {
+                        let bits = parse_int(t).filter(|&b| b >= 0 && b <= float_bits_max(*fk));
+                        bits.map(|b| F64(float_from_bits(*fk, b as u64)))
+                            .ok_or_else(|| self.err(span, format!("'{t}' is not a bit pattern of type {}", fk.name())))
+                    }
                     DenseLit::Float(t, span) | DenseLit::Int(t, span) => t
                         .parse::<f64>()
                         .map(|v| F64(round_to(*fk, v)))
@@ -671,6 +678,14 @@ pub fn int_fits(v: i128, width: u32, signedness: Signedness) -> bool {
         Signedness::Signless => (-(1i128 << (width - 1)), (1i128 << width) - 1),
     };
     (lo..=hi).contains(&v)
+}
+
+/// The largest bit pattern `float_from_bits` reads for a kind.
+fn float_bits_max(kind: FloatKind) -> i128 {
+    match kind {
+        FloatKind::F32 => u32::MAX as i128,
+        _ => u64::MAX as i128,
+    }
 }
 
 fn float_from_bits(kind: FloatKind, bits: u64) -> f64 {

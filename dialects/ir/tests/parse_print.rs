@@ -54,6 +54,27 @@ fn a_leading_zero_dimension_before_a_float_type_is_a_shape() {
 }
 
 #[test]
+fn non_finite_floats_in_a_list_are_their_bit_patterns() {
+    // Found by the ir_text fuzz target: -inf in a float list printed as a quoted hex string, which a list does not
+    // accept. As in MLIR, it prints as the hex of its bits, and a hexadecimal integer in a float list reads so.
+    let src = r#"func.func @f() {
+  %0 = "t.const"() {value = dense<[-0.055, 0xFF800000, 0x7FC00000]> : tensor<3xf32>} : () -> tensor<3xf32>
+  %1 = "t.const"() {value = dense<[0x7FF0000000000000, 2.5]> : tensor<2xf64>} : () -> tensor<2xf64>
+  func.return
+}
+"#;
+    let m = parse("in.mlir", src, &reg()).unwrap_or_else(|e| panic!("{e}"));
+    let printed = print_module(&m);
+    assert!(printed.contains("dense<[-0.055, 0xFF800000, 0x7FC00000]> : tensor<3xf32>"), "{printed}");
+    assert!(printed.contains("dense<[0x7FF0000000000000, 2.5]> : tensor<2xf64>"), "{printed}");
+    assert_eq!(print_module(&parse("p.mlir", &printed, &reg()).unwrap_or_else(|e| panic!("{e}"))), printed);
+
+    let wide = src.replace("0xFF800000,", "0x1FF800000,");
+    let rendered = parse("bad.mlir", &wide, &reg()).unwrap_err().to_string();
+    assert!(rendered.contains("bad.mlir:2:44: error: '0x1FF800000' is not a bit pattern of type f32"), "{rendered}");
+}
+
+#[test]
 fn quoted_symbol_names_are_the_names_without_quotes() {
     // Found by the ir_text fuzz target: `@"f-"` used to name the symbol `"f-"`, quotes included, so each print
     // added a layer of escaped quotes.
