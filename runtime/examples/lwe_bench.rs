@@ -4,7 +4,7 @@
 
 use std::sync::Arc;
 use std::time::Instant;
-use tfhe::core_crypto::prelude::{keyswitch_lwe_ciphertext, CiphertextModulus, LweCiphertext};
+use tfhe::core_crypto::prelude::{keyswitch_lwe_ciphertext_with_scalar_change, CiphertextModulus, LweCiphertext};
 use veil_params::LutKeyset;
 use veil_runtime::lwe_backend::{reference_params, LweBackend, LweClientKey, Rounding};
 use veil_runtime::{Backend, Primitives, Result, Tensor, Width};
@@ -35,8 +35,10 @@ fn main() -> Result<()> {
 
     let runs = 20;
     let keyswitch = server.keyswitch_key(0, 0).expect("the single set's keyswitch key");
-    let mut small = LweCiphertext::new(0u64, keyswitch.output_lwe_size(), CiphertextModulus::new_native());
-    let (_, t_ks) = timed(|| (0..runs).for_each(|_| keyswitch_lwe_ciphertext(keyswitch, &x.data[0].ct, &mut small)));
+    let mut small = LweCiphertext::new(0u32, keyswitch.output_lwe_size(), CiphertextModulus::new_native());
+    let (_, t_ks) = timed(|| {
+        (0..runs).for_each(|_| keyswitch_lwe_ciphertext_with_scalar_change(keyswitch, &x.data[0].ct, &mut small))
+    });
     // The first lookup builds the thread's FFT plan and scratch memory.
     Primitives::lut(&exact, &x.data[0], w5, 0, 0, &table, w5, 0)
         .map_err(|e| veil_runtime::RuntimeError::Program(format!("{e:?}")))?;

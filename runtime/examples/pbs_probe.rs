@@ -1,4 +1,4 @@
-//! Keyswitch + classic PBS timed at the parameter shapes the lut model chooses, as the lwe backend runs them: one
+//! Keyswitch (to 32-bit words, as the lwe backend's) + classic PBS timed at the parameter shapes the lut model chooses, as the lwe backend runs them: one
 //! chunk per thread, each chunk's keyswitches one by one and then one batch of bootstraps that streams the bootstrap
 //! key once (`batch_programmable_bootstrap_lwe_ciphertext_mem_optimized`); beside it the same bootstraps one at a
 //! time. The measurements behind the cost model (lowering/params/src/cost.rs), to recalibrate it on another machine
@@ -47,7 +47,7 @@ fn main() {
     );
     for &(n, k, big_n, pbs_base, pbs_levels, ks_base, ks_levels) in SHAPES {
         let polynomial_size = PolynomialSize(big_n);
-        let small = LweSecretKey::generate_new_binary(LweDimension(n), &mut secret);
+        let small: LweSecretKeyOwned<u32> = LweSecretKey::generate_new_binary(LweDimension(n), &mut secret);
         let glwe = GlweSecretKey::generate_new_binary(GlweDimension(k), polynomial_size, &mut secret);
         let big = glwe.clone().into_lwe_secret_key();
         let ksk = allocate_and_generate_new_lwe_keyswitch_key(
@@ -55,8 +55,8 @@ fn main() {
             &small,
             DecompositionBaseLog(ks_base),
             DecompositionLevelCount(ks_levels),
-            noise,
-            modulus,
+            DynamicDistribution::new_gaussian_from_std_dev(StandardDev(2f64.powi(-25))),
+            CiphertextModulus::<u32>::new_native(),
             &mut encryption,
         );
         let bsk = par_allocate_and_generate_new_lwe_bootstrap_key(
@@ -96,9 +96,10 @@ fn main() {
         }
         let fft = Fft::new(polynomial_size);
         let keyswitch_all = || {
-            let mut switched = LweCiphertextList::new(0u64, small_size, LweCiphertextCount(batch), modulus);
+            let mut switched =
+                LweCiphertextList::new(0u32, small_size, LweCiphertextCount(batch), CiphertextModulus::new_native());
             for (input, mut out) in inputs.iter().zip(switched.iter_mut()) {
-                keyswitch_lwe_ciphertext(&ksk, &input, &mut out);
+                keyswitch_lwe_ciphertext_with_scalar_change(&ksk, &input, &mut out);
             }
             switched
         };

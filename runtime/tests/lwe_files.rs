@@ -145,6 +145,21 @@ fn other_kinds_and_keys_unlike_their_parameters_are_refused() {
     );
 }
 
+/// A server key file of the format before 32-bit keyswitch keys (its payload type named
+/// `veil::lut::SeededServerKey`, here a same-length stand-in so that the framing stays valid) is refused by name.
+#[test]
+fn a_server_key_of_another_payload_type_is_refused_by_name() {
+    let client = LweClientKey::generate(small()).unwrap();
+    let bytes = client.compressed_server_key().to_bytes().unwrap();
+    let (ours, other) = (b"veil::lut::SeededServerKeyKs32", b"veil::lut::SeededServerKeyKs64");
+    let at = bytes.windows(ours.len()).position(|w| w == ours).expect("the payload names its type");
+    let mut renamed = bytes.clone();
+    renamed[at..at + other.len()].copy_from_slice(other);
+    let error = message(LweCompressedServerKey::from_bytes(&reseal(&renamed).unwrap()).unwrap_err());
+    assert!(error.starts_with("cannot read server key"), "{error}");
+    assert!(error.contains("veil::lut::SeededServerKeyKs64"), "the error names what the file holds: {error}");
+}
+
 /// Every file kind of the lut model, truncated inside its payload or with a length inside the payload made huge,
 /// then resealed (lengths, checksum and fingerprint made consistent, as the runtime_files fuzz target does) so that
 /// the damage reaches TFHE-rs's deserializer: an error each time, never a panic. Bytes flipped across the payload

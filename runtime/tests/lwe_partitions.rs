@@ -13,7 +13,9 @@ use std::sync::{Arc, OnceLock};
 
 use common::lwe::params;
 use common::{t, w, CLEAR};
-use tfhe::core_crypto::prelude::{decrypt_lwe_ciphertext, keyswitch_lwe_ciphertext, CiphertextModulus, LweCiphertext};
+use tfhe::core_crypto::prelude::{
+    decrypt_lwe_ciphertext, keyswitch_lwe_ciphertext_with_scalar_change, CiphertextModulus, LweCiphertext,
+};
 use veil_params::noise::modulus_switch_variance;
 use veil_params::partitioned::constraint_variance;
 use veil_params::{optimize, p_fail, Constraint, ConstraintKind, CostModel, LutKeyset, Request};
@@ -154,14 +156,15 @@ fn the_keyswitch_between_partitions_adds_the_predicted_noise() {
     let samples = 400;
     let x = t(&[samples], &(0..samples as i64).map(|i| (i * 37) % 64 - 32).collect::<Vec<_>>());
     let ex = k.client.encrypt(&x, w(6)).unwrap();
-    let mut small = LweCiphertext::new(0u64, keyswitch.output_lwe_size(), CiphertextModulus::new_native());
+    // The keyswitch writes 32-bit words (KS32); the phase is read back at 64 bits.
+    let mut small = LweCiphertext::new(0u32, keyswitch.output_lwe_size(), CiphertextModulus::new_native());
     let squares: f64 = ex
         .data
         .iter()
         .zip(&x.data)
         .map(|(v, &expected)| {
-            keyswitch_lwe_ciphertext(keyswitch, &v.ct, &mut small);
-            let phase = decrypt_lwe_ciphertext(&k.client.small[1], &small).0;
+            keyswitch_lwe_ciphertext_with_scalar_change(keyswitch, &v.ct, &mut small);
+            let phase = (decrypt_lwe_ciphertext(&k.client.small_key_32(1), &small).0 as u64) << 32;
             encoding::error(phase, expected, 6).powi(2)
         })
         .sum();

@@ -8,27 +8,28 @@
 //! ```
 //!
 //! Fitted (the least maximum relative error) to TFHE-rs 1.8.2 core_crypto timings on the project's 2-core AMD EPYC
-//! as the lwe backend runs bootstraps: one chunk per core, each chunk's keyswitches and then one batch of mem-optimized
-//! PBS (64-bit) that streams the bootstrap key once. `runtime/examples/pbs_probe.rs` measures it (16 bootstraps per
+//! as the lwe backend runs bootstraps: one chunk per core, each chunk's keyswitches (to 32-bit words) and then one batch
+//! of mem-optimized PBS (64-bit) that streams the bootstrap key once. `runtime/examples/pbs_probe.rs` measures it (16 bootstraps per
 //! thread on 2 threads; wall time × 2 / 32 per bootstrap; the mean of three runs, one with 64 per thread, which
-//! differed by less than 3%; 2026-12-05, its kernels compiled at opt-level 3, see the workspace Cargo.toml):
+//! differed by less than 4%; 2026-12-05, its kernels compiled at opt-level 3, see the workspace Cargo.toml):
 //!
 //! | N    | k | ℓ_pbs | n   | ℓ_ks | measured | model    | residual |
 //! |------|---|-------|-----|------|----------|----------|----------|
-//! | 2048 | 1 | 1     | 771 | 5    | 17.4 ms  | 16.9 ms  | −2.6%    |
-//! | 2048 | 1 | 2     | 796 | 5    | 23.1 ms  | 23.4 ms  | +1.2%    |
-//! | 2048 | 1 | 3     | 796 | 5    | 28.9 ms  | 29.2 ms  | +1.3%    |
-//! | 2048 | 1 | 4     | 770 | 7    | 35.5 ms  | 36.4 ms  | +2.6%    |
-//! | 2048 | 1 | 2     | 862 | 3    | 23.2 ms  | 22.6 ms  | −2.6%    |
-//! | 4096 | 1 | 2     | 786 | 7    | 53.5 ms  | 54.1 ms  | +1.1%    |
-//! | 4096 | 1 | 3     | 812 | 5    | 64.6 ms  | 63.9 ms  | −1.0%    |
-//! | 1024 | 2 | 1     | 714 | 4    | 11.7 ms  | 11.5 ms  | −2.2%    |
-//! | 1024 | 2 | 2     | 764 | 4    | 16.7 ms  | 16.3 ms  | −2.6%    |
-//! | 512  | 4 | 1     | 834 | 5    | 13.2 ms  | 12.9 ms  | −2.0%    |
+//! | 2048 | 1 | 1     | 771 | 5    | 16.0 ms  | 15.2 ms  | −4.7%    |
+//! | 2048 | 1 | 2     | 796 | 5    | 21.7 ms  | 22.1 ms  | +1.7%    |
+//! | 2048 | 1 | 3     | 796 | 5    | 27.8 ms  | 28.4 ms  | +2.3%    |
+//! | 2048 | 1 | 4     | 770 | 7    | 33.9 ms  | 35.4 ms  | +4.7%    |
+//! | 2048 | 1 | 2     | 862 | 3    | 22.9 ms  | 21.9 ms  | −4.1%    |
+//! | 4096 | 1 | 2     | 786 | 7    | 49.0 ms  | 50.3 ms  | +2.8%    |
+//! | 4096 | 1 | 3     | 812 | 5    | 62.3 ms  | 62.4 ms  | +0.2%    |
+//! | 1024 | 2 | 1     | 714 | 4    | 10.2 ms  | 10.6 ms  | +3.7%    |
+//! | 1024 | 2 | 2     | 764 | 4    | 16.8 ms  | 16.0 ms  | −4.7%    |
+//! | 512  | 4 | 1     | 834 | 5    | 11.5 ms  | 12.1 ms  | +4.7%    |
 //!
 //! Batched, the external products' term (a) nearly vanishes: what it measured one bootstrap at a time was mostly the
 //! bootstrap key streaming from memory (96–300 MiB per bootstrap), which a batch reads once. The FFTs (b) and the
-//! keyswitch (c; 4.1 ms at k·N = 2048 and ℓ_ks = 5, two cores streaming their 63 MiB keys at once) remain. One
+//! keyswitch (c; 1.9 ms at k·N = 2048 and ℓ_ks = 5, two cores streaming their 31 MiB keys at once, half of what
+//! a 64-bit keyswitch took) remain. One
 //! bootstrap alone (an output's, a single element's) costs up to 25% more than the model says (the probe's "one at a
 //! time" column).
 
@@ -50,7 +51,7 @@ pub struct CostModel {
 
 impl Default for CostModel {
     fn default() -> Self {
-        CostModel { blind_rotation_ns: 0.006_39, fft_ns: 0.151_17, keyswitch_ns: 0.756_75 }
+        CostModel { blind_rotation_ns: 0.022_48, fft_ns: 0.132_50, keyswitch_ns: 0.562_00 }
     }
 }
 
@@ -111,10 +112,11 @@ pub fn bootstrap_key_bytes(params: &LutParams) -> u64 {
         .fold(1, u64::saturating_mul)
 }
 
-/// Bytes of the keyswitch key: k·N · ℓ_ks LWE ciphertexts of n+1 64-bit words.
+/// Bytes of the keyswitch key: k·N · ℓ_ks LWE ciphertexts of n+1 32-bit words (`noise::KEYSWITCH_BITS`).
 pub fn keyswitch_key_bytes(params: &LutParams) -> u64 {
     let big_lwe_dimension = params.big_lwe_dimension() as u64;
-    [big_lwe_dimension, params.ks_level as u64, (params.lwe_dimension as u64).saturating_add(1), 8]
+    let word_bytes = crate::noise::KEYSWITCH_BITS as u64 / 8;
+    [big_lwe_dimension, params.ks_level as u64, (params.lwe_dimension as u64).saturating_add(1), word_bytes]
         .into_iter()
         .fold(1, u64::saturating_mul)
 }
@@ -125,16 +127,16 @@ mod tests {
 
     /// (n, k, N, ℓ_pbs, ℓ_ks, measured µs): the timings the default model was fitted to.
     const MEASURED: &[(usize, usize, usize, usize, usize, f64)] = &[
-        (771, 1, 2048, 1, 5, 17_380.0),
-        (796, 1, 2048, 2, 5, 23_080.0),
-        (796, 1, 2048, 3, 5, 28_870.0),
-        (770, 1, 2048, 4, 7, 35_450.0),
-        (862, 1, 2048, 2, 3, 23_220.0),
-        (786, 1, 4096, 2, 7, 53_530.0),
-        (812, 1, 4096, 3, 5, 64_600.0),
-        (714, 2, 1024, 1, 4, 11_740.0),
-        (764, 2, 1024, 2, 4, 16_720.0),
-        (834, 4, 512, 1, 5, 13_150.0),
+        (771, 1, 2048, 1, 5, 15_960.0),
+        (796, 1, 2048, 2, 5, 21_700.0),
+        (796, 1, 2048, 3, 5, 27_800.0),
+        (770, 1, 2048, 4, 7, 33_850.0),
+        (862, 1, 2048, 2, 3, 22_850.0),
+        (786, 1, 4096, 2, 7, 48_980.0),
+        (812, 1, 4096, 3, 5, 62_300.0),
+        (714, 2, 1024, 1, 4, 10_200.0),
+        (764, 2, 1024, 2, 4, 16_810.0),
+        (834, 4, 512, 1, 5, 11_520.0),
     ];
 
     fn params(n: usize, k: usize, big_n: usize, pbs_level: usize, ks_level: usize) -> LutParams {
@@ -162,10 +164,10 @@ mod tests {
 
     #[test]
     fn key_sizes() {
-        // TFHE-rs's 2_2 set: a 33 MiB Fourier bootstrap key and a 65 MiB keyswitch key.
+        // TFHE-rs's 2_2 set: a 33 MiB Fourier bootstrap key and a 33 MiB keyswitch key of 32-bit words.
         let p = params(834, 1, 2048, 1, 5);
         assert_eq!(bootstrap_key_bytes(&p), 834 * 4 * 1024 * 16);
-        assert_eq!(keyswitch_key_bytes(&p), 2048 * 5 * 835 * 8);
+        assert_eq!(keyswitch_key_bytes(&p), 2048 * 5 * 835 * 4);
         assert_eq!(bootstrap_key_bytes(&params(usize::MAX, 4, 1 << 14, 6, 1)), u64::MAX);
         assert_eq!(keyswitch_key_bytes(&params(usize::MAX, usize::MAX, 1 << 14, 6, 1)), u64::MAX);
     }

@@ -19,6 +19,15 @@ use crate::LutParams;
 /// q = 2^64, the native ciphertext modulus, as the formulas take it.
 pub const CIPHERTEXT_MODULUS: f64 = 18_446_744_073_709_551_616.0;
 
+/// The keyswitch writes a bootstrap's input under the small key with 32-bit words (TFHE-rs's
+/// `keyswitch_lwe_ciphertext_with_scalar_change`, the "KS32" of its recent parameter sets): the keyswitch key is half
+/// the size of a 64-bit one and streams twice as fast, while the noise that matters (the key's, ~2^-17 of the torus,
+/// and the modulus switch to 2N) is the same. Its decomposition must fit these bits (base log × levels ≤ 32).
+pub const KEYSWITCH_BITS: usize = 32;
+
+/// 2^[`KEYSWITCH_BITS`], the small key's ciphertext modulus, as the formulas take it.
+pub const KEYSWITCH_MODULUS: f64 = (1u64 << KEYSWITCH_BITS) as f64;
+
 /// Mantissa bits of the f64 FFT in the bootstrap's external products.
 pub const FFT_MANTISSA_BITS: f64 = 53.0;
 
@@ -26,6 +35,12 @@ pub const FFT_MANTISSA_BITS: f64 = 53.0;
 /// covers the 128 bits Veil promises).
 pub fn secure_variance(lwe_dimension: usize) -> f64 {
     minimal_lwe_variance_for_132_bits_security_gaussian(LweDimension(lwe_dimension), CIPHERTEXT_MODULUS).0
+}
+
+/// [`secure_variance`] of a small key, whose ciphertexts (the keyswitch key's) have 32-bit words
+/// ([`KEYSWITCH_MODULUS`]): the noise `lwe_noise_std` must have.
+pub fn secure_small_key_variance(lwe_dimension: usize) -> f64 {
+    minimal_lwe_variance_for_132_bits_security_gaussian(LweDimension(lwe_dimension), KEYSWITCH_MODULUS).0
 }
 
 /// A client's fresh encryption under the big key: its noise is the GLWE noise.
@@ -49,7 +64,7 @@ pub fn keyswitch_variance(params: &LutParams) -> f64 {
     keyswitch_variance_of(params.big_lwe_dimension(), params.lwe_dimension, params.ks_base_log, params.ks_level)
 }
 
-/// The noise the modulus switch from q = 2^64 to 2N adds to an n-dimensional ciphertext (the rounding of its mask
+/// The noise the modulus switch from the keyswitch's 2^32 to 2N adds to an n-dimensional ciphertext (the rounding of its mask
 /// and body before the blind rotation).
 pub fn modulus_switch_variance(params: &LutParams) -> f64 {
     modulus_switch_variance_of(params.lwe_dimension, params.polynomial_size)
@@ -105,7 +120,7 @@ pub(crate) fn keyswitch_variance_of(
         DecompositionBaseLog(base_log),
         DecompositionLevelCount(level),
         CIPHERTEXT_MODULUS,
-        CIPHERTEXT_MODULUS,
+        KEYSWITCH_MODULUS,
     )
     .0
 }
@@ -113,7 +128,7 @@ pub(crate) fn keyswitch_variance_of(
 /// [`modulus_switch_variance`] from the bare dimensions, for the search.
 pub(crate) fn modulus_switch_variance_of(lwe_dimension: usize, polynomial_size: usize) -> f64 {
     let switched_modulus = 2.0 * polynomial_size as f64;
-    modulus_switch_additive_variance(LweDimension(lwe_dimension), CIPHERTEXT_MODULUS, switched_modulus).0
+    modulus_switch_additive_variance(LweDimension(lwe_dimension), KEYSWITCH_MODULUS, switched_modulus).0
 }
 
 #[cfg(test)]
@@ -146,7 +161,7 @@ mod tests {
             lwe_dimension: 834,
             glwe_dimension: 1,
             polynomial_size: 2048,
-            lwe_noise_std: secure_variance(834).sqrt(),
+            lwe_noise_std: secure_small_key_variance(834).sqrt(),
             glwe_noise_std: secure_variance(2048).sqrt(),
             pbs_base_log: 23,
             pbs_level: 1,

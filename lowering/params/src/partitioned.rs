@@ -13,7 +13,7 @@ use crate::cost::{bootstrap_key_bytes, CostModel};
 use crate::failure::p_fail;
 use crate::noise::{
     fresh_variance, keyswitch_variance_of, modulus_switch_variance_of, pbs_output_variance, pbs_variance,
-    secure_variance,
+    secure_small_key_variance, secure_variance,
 };
 use crate::search::{
     glwe_shapes, pbs_base_logs, KeyswitchBases, Sources, Target, KS_LEVELS, LWE_DIMENSIONS, PBS_LEVELS,
@@ -204,7 +204,7 @@ impl Step<'_> {
                 })
                 .collect();
             for n in LWE_DIMENSIONS {
-                let lwe_noise_std = secure_variance(n).sqrt();
+                let lwe_noise_std = secure_small_key_variance(n).sqrt();
                 let candidate = |pbs_level: usize, ks_level: usize| LutParams {
                     lwe_dimension: n,
                     glwe_dimension: k,

@@ -11,7 +11,10 @@ use std::ops::RangeInclusive;
 use crate::constraint::{hardest_of_each_kind, Constraint, ConstraintKind, Request};
 use crate::cost::{bootstrap_key_bytes, keyswitch_key_bytes, CostModel};
 use crate::error::{NoParams, UnmetConstraint};
-use crate::noise::{keyswitch_variance_of, modulus_switch_variance_of, pbs_variance, secure_variance};
+use crate::noise::{
+    keyswitch_variance_of, modulus_switch_variance_of, pbs_variance, secure_small_key_variance, secure_variance,
+    KEYSWITCH_BITS,
+};
 use crate::solution::Solution;
 use crate::LutParams;
 
@@ -24,8 +27,6 @@ pub(crate) const PBS_LEVELS: usize = 6;
 pub(crate) const KS_LEVELS: usize = 10;
 /// The bootstrap's decomposition must fit the f64 mantissa of its FFT.
 const PBS_DECOMPOSITION_BITS: usize = 53;
-/// The keyswitch's decomposition must fit the 64-bit torus.
-const KS_DECOMPOSITION_BITS: usize = 64;
 
 /// The cheapest parameter set meeting every constraint of `request`, by `cost`; ties go to smaller keys.
 pub fn optimize(request: &Request, cost: &CostModel) -> Result<Solution, NoParams> {
@@ -143,7 +144,7 @@ impl KeyswitchBases {
         let base_logs = LWE_DIMENSIONS
             .map(|n| {
                 std::array::from_fn(|i| {
-                    convex_argmin(KS_DECOMPOSITION_BITS / (i + 1), |b| keyswitch_variance_of(1, n, b, i + 1))
+                    convex_argmin(KEYSWITCH_BITS / (i + 1), |b| keyswitch_variance_of(1, n, b, i + 1))
                 })
             })
             .collect();
@@ -264,7 +265,7 @@ fn search_shape(
                         lwe_dimension: n,
                         glwe_dimension: k,
                         polynomial_size: big_n,
-                        lwe_noise_std: secure_variance(n).sqrt(),
+                        lwe_noise_std: secure_small_key_variance(n).sqrt(),
                         glwe_noise_std: fresh.sqrt(),
                         pbs_base_log: pbs_bases[pbs_level - 1],
                         pbs_level,
@@ -343,7 +344,7 @@ mod tests {
             for level in 1..=KS_LEVELS {
                 for big in [256, 2048, 16384] {
                     let variance = |b| keyswitch_variance_of(big, n, b, level);
-                    let full = (1..=KS_DECOMPOSITION_BITS / level).min_by(|&a, &b| variance(a).total_cmp(&variance(b)));
+                    let full = (1..=KEYSWITCH_BITS / level).min_by(|&a, &b| variance(a).total_cmp(&variance(b)));
                     assert_eq!(variance(table.base_log(n, level)), variance(full.unwrap()), "n={n} level={level}");
                 }
             }

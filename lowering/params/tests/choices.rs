@@ -6,7 +6,8 @@ use std::time::{Duration, Instant};
 
 use veil_params::failure::half_box;
 use veil_params::noise::{
-    fresh_variance, keyswitch_variance, modulus_switch_variance, pbs_output_variance, secure_variance,
+    fresh_variance, keyswitch_variance, modulus_switch_variance, pbs_output_variance, secure_small_key_variance,
+    secure_variance,
 };
 use veil_params::{
     optimize, p_fail, z_for, Constraint, ConstraintKind, CostModel, LutParams, NoParams, Request, Solution,
@@ -140,7 +141,7 @@ fn secure_params(n: usize, k: usize, big_n: usize, pbs: (usize, usize), ks: (usi
         lwe_dimension: n,
         glwe_dimension: k,
         polynomial_size: big_n,
-        lwe_noise_std: secure_variance(n).sqrt(),
+        lwe_noise_std: secure_small_key_variance(n).sqrt(),
         glwe_noise_std: secure_variance(k * big_n).sqrt(),
         pbs_base_log: pbs.0,
         pbs_level: pbs.1,
@@ -181,7 +182,7 @@ fn every_solution_meets_every_constraint_it_was_given() {
         let request = Request::new(constraints);
         let Ok(solution) = optimize(&request, &CostModel::default()) else { continue };
         let p = solution.params;
-        assert!(p.lwe_noise_std.powi(2) >= secure_variance(p.lwe_dimension) * (1.0 - 1e-12));
+        assert!(p.lwe_noise_std.powi(2) >= secure_small_key_variance(p.lwe_dimension) * (1.0 - 1e-12));
         assert!(p.glwe_noise_std.powi(2) >= secure_variance(p.big_lwe_dimension()) * (1.0 - 1e-12));
         assert!(p.pbs_base_log * p.pbs_level <= 53 && p.ks_base_log * p.ks_level <= 64);
         let source = fresh_variance(&p).max(pbs_output_variance(&p));

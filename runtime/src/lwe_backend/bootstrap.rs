@@ -93,7 +93,7 @@ pub(super) fn bootstrap_batch(
     let small_size = LweDimension(params.lwe_dimension).to_lwe_size();
     let count = inputs.len();
     let mut small =
-        LweCiphertextList::new(0u64, small_size, LweCiphertextCount(count), CiphertextModulus::new_native());
+        LweCiphertextList::new(0u32, small_size, LweCiphertextCount(count), CiphertextModulus::new_native());
     for (input, mut slot) in inputs.iter().zip(small.iter_mut()) {
         switch_to_small(key, input, partition, offset, &mut slot)?;
     }
@@ -143,18 +143,18 @@ pub(super) fn bootstrap_batch(
     Ok(out.iter().map(|ct| LweCiphertext::from_container(ct.as_ref().to_vec(), ct.ciphertext_modulus())).collect())
 }
 
-/// `input`'s phase plus `offset` under partition `partition`'s small key, into `slot`: keyswitched from the
-/// input's partition, or for a trivial input its body alone.
+/// `input`'s phase plus `offset` under partition `partition`'s small key with 32-bit words, into `slot`:
+/// keyswitched from the input's partition, or for a trivial input its body alone (rounded to 32 bits).
 fn switch_to_small(
     key: &LweServerKey,
     input: &LweValue,
     partition: usize,
     offset: u64,
-    slot: &mut LweCiphertextMutView<'_, u64>,
+    slot: &mut LweCiphertextMutView<'_, u32>,
 ) -> Result<(), String> {
     let Some(source) = input.key else {
         slot.as_mut().fill(0);
-        *slot.get_mut_body().data = input.ct.get_body().data.wrapping_add(offset);
+        *slot.get_mut_body().data = round_to_32_bits(input.ct.get_body().data.wrapping_add(offset));
         return Ok(());
     };
     let keyswitch = key
@@ -169,6 +169,11 @@ fn switch_to_small(
     }
     let mut shifted = input.ct.clone();
     lwe_ciphertext_plaintext_add_assign(&mut shifted, Plaintext(offset));
-    keyswitch_lwe_ciphertext(keyswitch, &shifted, slot);
+    keyswitch_lwe_ciphertext_with_scalar_change(keyswitch, &shifted, slot);
     Ok(())
+}
+
+/// The 32-bit torus word nearest a 64-bit one.
+fn round_to_32_bits(word: u64) -> u32 {
+    (word.wrapping_add(1 << 31) >> 32) as u32
 }

@@ -4,7 +4,7 @@
 //! - the client key: two payload items per partition, its small LWE secret key and its GLWE secret key;
 //! - the server key: one serialized value (not an item): the seeded bootstrap keys of the partitions that
 //!   bootstrap, in the standard domain (the server converts them to the Fourier domain with its own FFT, so that
-//!   files do not depend on one machine's FFT), and a seeded keyswitch key per route, decompressed by
+//!   files do not depend on one machine's FFT), and a seeded keyswitch key per route (32-bit words), decompressed by
 //!   [`LweCompressedServerKey::decompress`];
 //! - ciphertext tensors: the tensor's meta, then one item per element, an `LweCiphertextOwned<u64>` under its
 //!   partition's big key (which the item names) encoded at the tensor's width, or a trivial one (a body alone).
@@ -32,7 +32,7 @@ use veil_params::{LutKeyset, LutParams};
 #[versionize(SeededServerKeyVersions)]
 struct SeededServerKey {
     bootstraps: Vec<SeededLweBootstrapKeyOwned<u64>>,
-    keyswitches: Vec<SeededLweKeyswitchKeyOwned<u64>>,
+    keyswitches: Vec<SeededLweKeyswitchKeyOwned<u32>>,
 }
 
 #[derive(VersionsDispatch)]
@@ -42,7 +42,8 @@ enum SeededServerKeyVersions {
 }
 
 impl Named for SeededServerKey {
-    const NAME: &'static str = "veil::lut::SeededServerKey";
+    // Renamed when the keyswitch keys became 32-bit: a file of 64-bit ones is refused by name.
+    const NAME: &'static str = "veil::lut::SeededServerKeyKs32";
 }
 
 /// One element of a ciphertext tensor file: tfhe's LWE ciphertext and the partition of its key (`u32::MAX` for a
@@ -139,7 +140,7 @@ impl Persist for LweCompressedServerKey {
                     decomp_level_count: DecompositionLevelCount(own.ks_level),
                     output_lwe_size: LweDimension(own.lwe_dimension).to_lwe_size(),
                     input_lwe_dimension: LweDimension(source.big_lwe_dimension()),
-                    ciphertext_modulus: modulus,
+                    ciphertext_modulus: CiphertextModulus::new_native(),
                 })
             });
         // A conformant seeded key decompresses without panicking; check before.

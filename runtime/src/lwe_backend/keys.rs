@@ -12,6 +12,7 @@ use crate::error::{Result, RuntimeError};
 use crate::tensor::{unravel, Tensor};
 use crate::width::Width;
 use tfhe::core_crypto::prelude::*;
+use veil_params::noise::KEYSWITCH_BITS;
 use veil_params::{LutKeyset, LutParams};
 
 /// tfhe's smallest Gaussian noise standard deviation (a torus fraction) for 132-bit security of an LWE key of
@@ -29,7 +30,7 @@ pub fn reference_params() -> LutParams {
         lwe_dimension: 880,
         glwe_dimension: 1,
         polynomial_size: 2048,
-        lwe_noise_std: secure_noise_std(880),
+        lwe_noise_std: veil_params::noise::secure_small_key_variance(880).sqrt(),
         glwe_noise_std: secure_noise_std(2048),
         pbs_base_log: 15,
         pbs_level: 2,
@@ -45,7 +46,7 @@ fn encryption_generator() -> EncryptionRandomGenerator<DefaultRandomGenerator> {
     EncryptionRandomGenerator::new(seed, seeder.as_mut())
 }
 
-fn gaussian(std: f64) -> DynamicDistribution<u64> {
+fn gaussian<T: UnsignedInteger>(std: f64) -> DynamicDistribution<T> {
     DynamicDistribution::new_gaussian_from_std_dev(StandardDev(std))
 }
 
@@ -58,9 +59,11 @@ fn check_params(p: &LutParams) -> Result<()> {
     if !p.polynomial_size.is_power_of_two() || p.polynomial_size < 2 {
         return bad(format!("N = {} is not a power of two", p.polynomial_size));
     }
-    for (what, base_log, level) in [("pbs", p.pbs_base_log, p.pbs_level), ("ks", p.ks_base_log, p.ks_level)] {
-        if base_log == 0 || level == 0 || base_log * level > 64 {
-            return bad(format!("{what} decomposition base_log {base_log} × level {level} must be in 1..=64"));
+    for (what, base_log, level, bits) in
+        [("pbs", p.pbs_base_log, p.pbs_level, 64), ("ks", p.ks_base_log, p.ks_level, KEYSWITCH_BITS)]
+    {
+        if base_log == 0 || level == 0 || base_log.saturating_mul(level) > bits {
+            return bad(format!("{what} decomposition base_log {base_log} × level {level} must be in 1..={bits}"));
         }
     }
     for (what, std) in [("lwe", p.lwe_noise_std), ("glwe", p.glwe_noise_std)] {
@@ -111,6 +114,12 @@ impl LweClientKey {
         Ok(LweClientKey { keyset, small, glwe })
     }
 
+    /// Partition `p`'s small key with 32-bit words, under which the keyswitch writes ([`KEYSWITCH_BITS`]): the same
+    /// binary key.
+    pub fn small_key_32(&self, p: usize) -> LweSecretKeyOwned<u32> {
+        LweSecretKey::from_container(self.small[p].as_ref().iter().map(|&bit| bit as u32).collect())
+    }
+
     /// The evaluation keys: a bootstrap key per partition that bootstraps (generated in parallel, then converted
     /// to the Fourier domain) and a keyswitch key per route.
     pub fn server_key(&self) -> LweServerKey {
@@ -140,11 +149,11 @@ impl LweClientKey {
                 let p = &self.keyset.partitions[i];
                 allocate_and_generate_new_lwe_keyswitch_key(
                     &self.glwe[q].as_lwe_secret_key(),
-                    &self.small[i],
+                    &self.small_key_32(i),
                     DecompositionBaseLog(p.ks_base_log),
                     DecompositionLevelCount(p.ks_level),
                     gaussian(p.lwe_noise_std),
-                    modulus,
+                    CiphertextModulus::new_native(),
                     &mut generator,
                 )
             })
@@ -181,11 +190,11 @@ impl LweClientKey {
                 let p = &self.keyset.partitions[i];
                 allocate_and_generate_new_seeded_lwe_keyswitch_key(
                     &self.glwe[q].as_lwe_secret_key(),
-                    &self.small[i],
+                    &self.small_key_32(i),
                     DecompositionBaseLog(p.ks_base_log),
                     DecompositionLevelCount(p.ks_level),
                     gaussian(p.lwe_noise_std),
-                    modulus,
+                    CiphertextModulus::new_native(),
                     seeder.as_mut(),
                 )
             })
@@ -286,7 +295,7 @@ pub struct LweCompressedServerKey {
     /// The bootstrap keys of the partitions that bootstrap, in partition order.
     pub bootstraps: Vec<SeededLweBootstrapKeyOwned<u64>>,
     /// One keyswitch key per route of the keyset, in its order.
-    pub keyswitches: Vec<SeededLweKeyswitchKeyOwned<u64>>,
+    pub keyswitches: Vec<SeededLweKeyswitchKeyOwned<u32>>,
 }
 
 impl std::fmt::Debug for LweCompressedServerKey {
@@ -318,7 +327,7 @@ pub struct LweServerKey {
     /// partition that does not bootstrap.
     pub bootstraps: Vec<Option<FourierLweBootstrapKeyOwned>>,
     /// One keyswitch key per route (source's big key → partition's small key), in the keyset's order.
-    pub keyswitches: Vec<LweKeyswitchKeyOwned<u64>>,
+    pub keyswitches: Vec<LweKeyswitchKeyOwned<u32>>,
 }
 
 impl std::fmt::Debug for LweServerKey {
@@ -334,7 +343,7 @@ impl LweServerKey {
         self.bootstraps.iter().flatten().map(|k| std::mem::size_of_val(k.as_view().data())).sum()
     }
 
-    /// Bytes of the keyswitch keys: per key, k·N × level LWE ciphertexts of n + 1 u64.
+    /// Bytes of the keyswitch keys: per key, k·N × level LWE ciphertexts of n + 1 u32.
     pub fn keyswitch_key_bytes(&self) -> usize {
         self.keyswitches.iter().map(|k| std::mem::size_of_val(k.as_ref())).sum()
     }
@@ -350,7 +359,7 @@ impl LweServerKey {
     }
 
     /// The keyswitch key from partition `source`'s big key to partition `p`'s small key.
-    pub fn keyswitch_key(&self, source: usize, p: usize) -> Option<&LweKeyswitchKeyOwned<u64>> {
+    pub fn keyswitch_key(&self, source: usize, p: usize) -> Option<&LweKeyswitchKeyOwned<u32>> {
         self.keyset.routes.iter().position(|&r| r == (source, p)).map(|i| &self.keyswitches[i])
     }
 }
