@@ -262,12 +262,20 @@ impl Entries<'_> {
             ks_level: self.int("ks_level")?,
         };
         if !params.polynomial_size.is_power_of_two()
-            || params.pbs_base_log * params.pbs_level > 64
-            || params.ks_base_log * params.ks_level > 64
+            || params.pbs_base_log.saturating_mul(params.pbs_level) > 64
             || params.big_lwe_dimension() > 1 << 16
             || params.lwe_dimension > 1 << 14
         {
             return Err(format!("{} holds impossible parameters: {params:?}", self.what));
+        }
+        let (base_log, level) = (params.ks_base_log, params.ks_level);
+        if base_log.saturating_mul(level) > veil_params::KEYSWITCH_BITS {
+            return Err(format!(
+                "{}: the keyswitch decomposition 2^{base_log} × {level} needs more than the {} bits of the keyswitch's \
+                 words (a program compiled before the keyswitch became 32-bit: compile it again)",
+                self.what,
+                veil_params::KEYSWITCH_BITS
+            ));
         }
         Ok(params)
     }
@@ -509,6 +517,13 @@ mod keyset_tests {
             ),
             ("pbs_level = 2, polynomial_size = 4096", "polynomial_size = 4096", "partition 1 lacks 'pbs_level'"),
             ("partitions = [{", "partitions = [7, {", "partition 1 must be a dictionary"),
+            // The keyswitch writes 32-bit words: its decomposition cannot take 33 bits.
+            (
+                "ks_base_log = 3, ks_level = 5",
+                "ks_base_log = 3, ks_level = 11",
+                "the keyswitch decomposition 2^3 × 11 needs more than the 32 bits",
+            ),
+            ("pbs_base_log = 15, pbs_level = 2", "pbs_base_log = 15, pbs_level = 5", "holds impossible parameters"),
         ];
         for (from, to, expected) in cases {
             assert!(text.contains(from), "{from} not in {text}");

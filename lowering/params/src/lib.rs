@@ -53,6 +53,12 @@ pub use solution::Solution;
 
 use serde::{Deserialize, Serialize};
 
+/// The keyswitch writes a bootstrap's input under the small key with 32-bit words (TFHE-rs's
+/// `keyswitch_lwe_ciphertext_with_scalar_change`, the "KS32" of its recent parameter sets): the keyswitch key is half
+/// the size of a 64-bit one and streams twice as fast, while the noise that matters (the key's, ~2^-17 of the torus,
+/// and the modulus switch to 2N) is the same. Its decomposition must fit these bits (base log × levels ≤ 32).
+pub const KEYSWITCH_BITS: usize = 32;
+
 /// One TFHE parameter set of the lut model (64-bit torus, Gaussian noise, classic PBS, keyswitch before bootstrap).
 /// Ciphertexts live under the big LWE key (dimension `glwe_dimension * polynomial_size`); a PBS keyswitches to the
 /// small key (dimension `lwe_dimension`), then blind-rotates a table.

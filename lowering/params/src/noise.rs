@@ -19,11 +19,7 @@ use crate::LutParams;
 /// q = 2^64, the native ciphertext modulus, as the formulas take it.
 pub const CIPHERTEXT_MODULUS: f64 = 18_446_744_073_709_551_616.0;
 
-/// The keyswitch writes a bootstrap's input under the small key with 32-bit words (TFHE-rs's
-/// `keyswitch_lwe_ciphertext_with_scalar_change`, the "KS32" of its recent parameter sets): the keyswitch key is half
-/// the size of a 64-bit one and streams twice as fast, while the noise that matters (the key's, ~2^-17 of the torus,
-/// and the modulus switch to 2N) is the same. Its decomposition must fit these bits (base log × levels ≤ 32).
-pub const KEYSWITCH_BITS: usize = 32;
+pub use crate::KEYSWITCH_BITS;
 
 /// 2^[`KEYSWITCH_BITS`], the small key's ciphertext modulus, as the formulas take it.
 pub const KEYSWITCH_MODULUS: f64 = (1u64 << KEYSWITCH_BITS) as f64;

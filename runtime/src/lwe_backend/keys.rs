@@ -12,8 +12,7 @@ use crate::error::{Result, RuntimeError};
 use crate::tensor::{unravel, Tensor};
 use crate::width::Width;
 use tfhe::core_crypto::prelude::*;
-use veil_params::noise::KEYSWITCH_BITS;
-use veil_params::{LutKeyset, LutParams};
+use veil_params::{LutKeyset, LutParams, KEYSWITCH_BITS};
 
 /// tfhe's smallest Gaussian noise standard deviation (a torus fraction) for 132-bit security of an LWE key of
 /// dimension `dimension` (`minimal_lwe_variance_for_132_bits_security_gaussian`).
