@@ -160,6 +160,19 @@ fn a_server_key_of_another_payload_type_is_refused_by_name() {
     assert!(error.contains("veil::lut::SeededServerKeyKs64"), "the error names what the file holds: {error}");
 }
 
+/// A server key file recording a keyswitch decomposition over the keyswitch's 32-bit words is refused when read,
+/// before tfhe could panic on it.
+#[test]
+fn a_server_key_recording_a_keyswitch_over_32_bits_is_refused() {
+    let client = LweClientKey::generate(small()).unwrap();
+    let mut keyset = small();
+    keyset.partitions[0].ks_level = 9;
+    let liar = LweCompressedServerKey { keyset, ..client.compressed_server_key() };
+    let error = message(LweCompressedServerKey::from_bytes(&liar.to_bytes().unwrap()).unwrap_err());
+    assert!(error.starts_with("cannot read server key"), "{error}");
+    assert!(error.contains("ks decomposition base_log 4 × level 9 must be in 1..=32"), "{error}");
+}
+
 /// Every file kind of the lut model, truncated inside its payload or with a length inside the payload made huge,
 /// then resealed (lengths, checksum and fingerprint made consistent, as the runtime_files fuzz target does) so that
 /// the damage reaches TFHE-rs's deserializer: an error each time, never a panic. Bytes flipped across the payload

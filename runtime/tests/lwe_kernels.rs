@@ -85,6 +85,21 @@ fn lut_without_shift_reads_every_entry() {
     assert_eq!(lwe_dec(&out), CLEAR.lut(&x, w(5), 0, 0, &square, w(10), 0).unwrap());
 }
 
+/// A lookup of trivial (noiseless) values: their bodies alone reach the bootstrap, rounded to the keyswitch's 32-bit
+/// words; every entry of an i5 table in both roundings, and the bootstraps counted.
+#[test]
+fn lut_of_trivial_values_reads_every_entry() {
+    let x = t(&[32], &(-16..16).collect::<Vec<_>>());
+    let table: Vec<i64> = (-16..16).map(|v: i64| 3 * v - 7).collect();
+    let clear = CLEAR.lut(&x, w(5), 0, 0, &table, w(8), 0).unwrap();
+    for rounding in [Rounding::Exact, Rounding::Approximate] {
+        let b = lwe_keys().exact.with_rounding(rounding);
+        let trivial = b.trivial(&x, w(5)).unwrap();
+        assert_eq!(lwe_dec(&b.lut(&trivial, w(5), 0, 0, &table, w(8), 0).unwrap()), clear, "{rounding:?}");
+        assert_eq!(b.pbs_count(), 32);
+    }
+}
+
 /// i12 values at both edges of their index boxes for a shift of 7 (x ≡ 0 and x ≡ 127 mod 128), negative and
 /// positive, including the ends of the range, and at the edges of the exact floor's chunks (bits 0..6, its top bit
 /// 32, then bit 6: x ≡ 31, 32, 63, 64, 95, 96 mod 128). The index has 5 bits: at N = 2048 a 6-bit index box is

@@ -60,8 +60,8 @@ pub fn keyswitch_variance(params: &LutParams) -> f64 {
     keyswitch_variance_of(params.big_lwe_dimension(), params.lwe_dimension, params.ks_base_log, params.ks_level)
 }
 
-/// The noise the modulus switch from the keyswitch's 2^32 to 2N adds to an n-dimensional ciphertext (the rounding of its mask
-/// and body before the blind rotation).
+/// The noise the modulus switch from the keyswitch's 2^32 to 2N adds to an n-dimensional ciphertext (the rounding
+/// of its mask and body before the blind rotation).
 pub fn modulus_switch_variance(params: &LutParams) -> f64 {
     modulus_switch_variance_of(params.lwe_dimension, params.polynomial_size)
 }

@@ -117,6 +117,8 @@ impl Persist for LweCompressedServerKey {
     fn from_bytes_for(bytes: &[u8], expected: &Option<LutKeyset>) -> Result<Self> {
         let what = Self::WHAT;
         let (keyset, _, payload) = decode_lut(what, bytes, Kind::LutServerKey, expected.as_ref())?;
+        // Parameters tfhe would panic on (a keyswitch decomposition over 32 bits, say) are refused before any use.
+        super::keys::check_keyset(&keyset).map_err(|e| RuntimeError::format(what, e.to_string()))?;
         let SeededServerKey { bootstraps, keyswitches } = deserialize(what, payload, KEY_LIMIT)?;
         let modulus = CiphertextModulus::new_native();
         let bootstrapping: Vec<&LutParams> =

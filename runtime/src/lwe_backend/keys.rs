@@ -74,7 +74,7 @@ fn check_params(p: &LutParams) -> Result<()> {
 }
 
 /// Rejects a keyset tfhe would panic on, or that names partitions it does not have.
-fn check_keyset(k: &LutKeyset) -> Result<()> {
+pub(super) fn check_keyset(k: &LutKeyset) -> Result<()> {
     k.check().map_err(|e| RuntimeError::Program(format!("lut keyset: {e}")))?;
     k.partitions.iter().try_for_each(check_params)
 }
