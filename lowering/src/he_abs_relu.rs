@@ -190,7 +190,7 @@ impl HeAbsRelu {
 
 /// The table of |x| for a `width`-bit x read with at most `bits` index bits: `shift` = width − bits low bits dropped
 /// and each entry |middle of the values its index covers|; entries i and i + 2^(bits−1) sum to 2^(width−1).
-fn abs_table(width: u32, bits: u32) -> (i64, Vec<i64>) {
+pub(crate) fn abs_table(width: u32, bits: u32) -> (i64, Vec<i64>) {
     let bits = bits.min(width);
     let shift = i64::from(width - bits);
     let middle = if shift > 0 { 1i64 << (shift - 1) } else { 0 };

@@ -27,6 +27,7 @@ use veil_he::{self as he, FixedTensor};
 use std::collections::HashMap;
 
 use veil_ir::{DenseValues, Diagnostics, Module, OpId, Value};
+use veil_rt::tfhe_config::Rounding;
 
 use crate::he_ranges::{integer_ranges, Interval};
 
@@ -42,6 +43,8 @@ pub struct HeLutFuse {
     index_bits: u32,
     /// Remove rescales whose only use is the return.
     exact_outputs: bool,
+    /// The program's rounding: approximate rounding halves the error of maxima that drop bits ([`maxima`]).
+    rounding: Rounding,
 }
 
 const OPTIONS: &[PassOption] = &[
@@ -54,6 +57,11 @@ const OPTIONS: &[PassOption] = &[
         "exact-outputs",
         "true",
         "Remove rescales whose only use is the return: the client decrypts the exact accumulator",
+    ),
+    PassOption::string(
+        "rounding",
+        "exact",
+        "The program's rounding: with approximate rounding a maximum that drops bits is (a + b + |b - a|) / 2",
     ),
 ];
 
@@ -79,7 +87,11 @@ impl Pass for HeLutFuse {
                 he::rules::MAX_LUT_INPUT_WIDTH
             ));
         }
-        Ok(HeLutFuse { index_bits: index_bits as u32, exact_outputs: options.bool("exact-outputs")? })
+        Ok(HeLutFuse {
+            index_bits: index_bits as u32,
+            exact_outputs: options.bool("exact-outputs")?,
+            rounding: Rounding::parse(options.string("rounding")?)?,
+        })
     }
 
     fn run(&self, m: &mut Module) -> Result<Changed, Diagnostics> {

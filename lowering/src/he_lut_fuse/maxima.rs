@@ -14,12 +14,23 @@
 //! `floor(d / 2^s)` stands for the whole box of `2^s` differences, so the result is off by less than `2^s` (below
 //! the maximum, never below `a`, with the table's lowest entries), and a window's by less than `2^s` per level.
 //! With `s = 0` the maximum is exact.
+//!
+//! With approximate rounding a maximum that drops bits is `(a + b + |b - a|) / 2` instead, the form he-abs-relu
+//! gives ReLU: `a + b` is leveled and exact, and `|b - a|` is a full-domain table (its entries at the middle of
+//! their boxes), whose `index-bits + 1` index bits cost what `index-bits` do. Its error is a quarter of the relu
+//! form's at most (half the box, halved), centred instead of one-sided, and the sum `2·max(a, b)` is read as the
+//! maximum at one more fraction bit: a window's tree returns up to `ceil(log2(kh·kw))` more, which what follows
+//! takes without a bootstrap (he-defer-rescale's [`can_defer`]; where it cannot, the relu form). he-ranges bounds
+//! `(a + b) + T(b - a)` per index box like `a + T(b - a)`, so the sum's type is the maximum's.
 
 use veil_he::{self as he, FixedTensor};
 use veil_ir::{Module, OpId, Value};
+use veil_rt::tfhe_config::Rounding;
 
-use super::{lut, Entry, HeLutFuse, Step};
-use crate::he_plaintext_bypass::shared::{build, encode, replace, tensor};
+use super::{lut, Entry, HeLutFuse, Step, INDEX_BITS_ATTR};
+use crate::he_abs_relu::abs_table;
+use crate::he_defer_rescale::{can_defer, defer};
+use crate::he_plaintext_bypass::shared::{build, encode, erase_dead, replace, tensor};
 use crate::he_ranges::{type_width_for, Interval, RangeAnalysis};
 
 impl HeLutFuse {
@@ -51,43 +62,72 @@ impl HeLutFuse {
             .flat_map(|i| (0..window.kernel[1]).map(move |j| (i, j)))
             .map(|tap| window.gather(m, op, source, tap, &out, &mut ranges))
             .collect();
-        let Some(mut max) = self.tree(m, op, &taps, &mut ranges) else { return false };
+        let levels = i64::from(usize::BITS - (taps.len().max(1) - 1).leading_zeros());
+        let halves = self.halves(m, result, levels);
+        let Some(mut max) = self.tree(m, op, &taps, halves, &mut ranges) else { return false };
         if let Some(lo) = offset {
-            let c = constant(m, &mut ranges, op, &out, lo as i64);
             let t = tensor(m, max).unwrap_or(out.clone());
+            let c = constant(m, &mut ranges, op, &t, (lo as i64) << (t.frac - out.frac));
             let back = build(m, op, &he::ADD_PLAIN, &[max, c], &t, vec![]);
             max = typed(m, &mut ranges, back);
         }
-        replace(m, result, max);
+        finish(m, op, result, max, &out);
         true
+    }
+
+    /// Whether maxima may take the `(a + b + |b - a|) / 2` form: approximate rounding, and `levels` more fraction
+    /// bits in `result` taken by what follows.
+    fn halves(&self, m: &Module, result: Value, levels: i64) -> bool {
+        self.rounding == Rounding::Approximate && can_defer(m, result, levels, 0)
     }
 
     /// `max(a, b)` → `a + lut(b - a)`.
     pub(super) fn max_as_table(&self, m: &mut Module, op: OpId) -> bool {
         let Some(mut ranges) = analysis(m, op) else { return false };
         let [a, b] = m.op(op).operands[..] else { return false };
-        let result = m.op(op).result();
-        let Some(max) = self.max_pair(m, op, a, b, &mut ranges) else { return false };
-        replace(m, result, max);
+        let (result, Some(out)) = (m.op(op).result(), tensor(m, m.op(op).result())) else { return false };
+        let halves = self.halves(m, result, 1);
+        let Some(max) = self.max_pair(m, op, a, b, halves, &mut ranges) else { return false };
+        finish(m, op, result, max, &out);
         true
     }
 
     /// The maximum of `values` by a balanced tree of pairs (halves of the list, like the radix kernel's).
-    fn tree(&self, m: &mut Module, at: OpId, values: &[Value], ranges: &mut RangeAnalysis) -> Option<Value> {
+    fn tree(
+        &self,
+        m: &mut Module,
+        at: OpId,
+        values: &[Value],
+        halves: bool,
+        ranges: &mut RangeAnalysis,
+    ) -> Option<Value> {
         match values {
             [] => None,
             [v] => Some(*v),
             _ => {
                 let (left, right) = values.split_at(values.len() / 2);
-                let (a, b) = (self.tree(m, at, left, ranges)?, self.tree(m, at, right, ranges)?);
-                self.max_pair(m, at, a, b, ranges)
+                let a = self.tree(m, at, left, halves, ranges)?;
+                let b = self.tree(m, at, right, halves, ranges)?;
+                self.max_pair(m, at, a, b, halves, ranges)
             }
         }
     }
 
     /// `a + lut(b - a)` before `at`: the difference typed by its proven range, its relu table from
     /// [`HeLutFuse::table`] with that range, the sum typed by its range (the maximum's, he-ranges knows the form).
-    fn max_pair(&self, m: &mut Module, at: OpId, a: Value, b: Value, ranges: &mut RangeAnalysis) -> Option<Value> {
+    /// With `halves`, when that table would drop bits: `(a + b + lut(b - a)) / 2` at one more fraction bit, the
+    /// table |b - a| over the full domain.
+    fn max_pair(
+        &self,
+        m: &mut Module,
+        at: OpId,
+        a: Value,
+        b: Value,
+        halves: bool,
+        ranges: &mut RangeAnalysis,
+    ) -> Option<Value> {
+        // Operands of two halving maxima may differ in scale (an unbalanced tree): the coarser is scaled up.
+        let (a, b) = (aligned(m, at, a, b, ranges)?, aligned(m, at, b, a, ranges)?);
         let (ta, tb) = (tensor(m, a)?, tensor(m, b)?);
         let width = ta.width.max(tb.width) + 1;
         if width > he::MAX_WIDTH {
@@ -98,10 +138,76 @@ impl HeLutFuse {
         let diff = typed(m, ranges, diff);
         let (dt, range) = (tensor(m, diff)?, ranges.hull(diff)?);
         let (shift, table) = self.table(dt.width, 0, self.index_bits, Some(&Step::Relu), &dt, Some(range), Entry::Low);
+        if halves && shift > 0 && wide.width < he::MAX_WIDTH {
+            return self.halved_max(m, at, (a, b), diff, &wide, ranges);
+        }
         let relu = lut(m, at, diff, shift, table, &dt, Some("relu"));
         ranges.visit(m, m.defining_op(relu)?).ok()?;
         let sum = build(m, at, &he::ADD, &[a, relu], &wide, vec![]);
         Some(typed(m, ranges, sum))
+    }
+}
+
+impl HeLutFuse {
+    /// `(a + b + |d|) / 2` for `d = b - a` before `at`: `a + b` at one more fraction bit (the same integers), the
+    /// full-domain table of |d| with `index-bits + 1` index bits at that scale, their sum typed by its range.
+    fn halved_max(
+        &self,
+        m: &mut Module,
+        at: OpId,
+        (a, b): (Value, Value),
+        diff: Value,
+        wide: &FixedTensor,
+        ranges: &mut RangeAnalysis,
+    ) -> Option<Value> {
+        let dt = tensor(m, diff)?;
+        let pair = build(m, at, &he::ADD, &[a, b], wide, vec![]);
+        let pair = typed(m, ranges, pair);
+        let pt = tensor(m, pair)?;
+        let half = FixedTensor { shape: vec![], width: 2, frac: 1, kind: he::Kind::Plain };
+        let one = encode(m, at, &half, vec![1]);
+        let one = typed(m, ranges, one);
+        let halved = pt.with_frac(pt.frac + 1);
+        let pair_half = build(m, at, &he::MUL_PLAIN, &[pair, one], &halved, vec![]);
+        let pair_half = typed(m, ranges, pair_half);
+        let (shift, table) = abs_table(dt.width, self.index_bits + 1);
+        let abs_t = dt.with_width(dt.width + 1).with_frac(dt.frac + 1);
+        let abs = lut(m, at, diff, shift, table, &abs_t, Some("abs,half"));
+        ranges.visit(m, m.defining_op(abs)?).ok()?;
+        let sum_t = halved.with_width(halved.width.max(abs_t.width) + 1);
+        let sum = build(m, at, &he::ADD, &[pair_half, abs], &sum_t, vec![]);
+        Some(typed(m, ranges, sum))
+    }
+}
+
+/// `v` at `other`'s scale when that is finer (an exact up-scale by a power of two, leveled), else `v`.
+fn aligned(m: &mut Module, at: OpId, v: Value, other: Value, ranges: &mut RangeAnalysis) -> Option<Value> {
+    let (t, to) = (tensor(m, v)?, tensor(m, other)?.frac);
+    if to <= t.frac {
+        return Some(v);
+    }
+    let k = (to - t.frac) as u32;
+    let scale = FixedTensor { shape: vec![], width: k + 2, frac: k as i32, kind: he::Kind::Plain };
+    let c = encode(m, at, &scale, vec![1 << k]);
+    let c = typed(m, ranges, c);
+    let up = build(m, at, &he::MUL_PLAIN, &[v, c], &t.with_width(t.width + k).with_frac(to), vec![]);
+    Some(typed(m, ranges, up))
+}
+
+/// Replaces the pool's or max's `result` (of type `out`) with `max`, carrying the fraction bits `max` has more
+/// into what follows.
+fn finish(m: &mut Module, op: OpId, result: Value, max: Value, out: &FixedTensor) {
+    // A per-layer precision set on the pool is for the tables that read its result: they now read `max`.
+    if let (Some(bits), Some(def)) = (m.op(op).attr(INDEX_BITS_ATTR), m.defining_op(max)) {
+        m.set_attr(def, INDEX_BITS_ATTR, bits);
+    }
+    let k = tensor(m, max).map_or(0, |t| i64::from(t.frac) - i64::from(out.frac));
+    if k > 0 {
+        defer(m, result, k);
+        m.replace_all_uses(result, max);
+        erase_dead(m, op);
+    } else {
+        replace(m, result, max);
     }
 }
 

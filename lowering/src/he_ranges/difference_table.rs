@@ -5,6 +5,9 @@
 //! table, the differences `d` it covers and the `a` that go with them (`a` in `A`, `a + d` in `B`) bound the sum
 //! exactly for any table, coarse or not.
 //!
+//! The same for `(a + b) + T(b - a)` (he-lut-fuse's maximum with approximate rounding, `2·max(a, b)` as
+//! `a + b + |b - a|`): per index box, `a + b = 2a + d` over the same `a` and `d`.
+//!
 //! The same for `c·x + T(x)`, a table of a value added back to it (he-abs-relu writes `relu(x)` as `x + |x|`, at one
 //! more fraction bit, and its exact form as `2k + (|2k + 1| + 1)`): per index box, the `c·x` it covers plus its
 //! entry; `c·x` comes as `x` itself or `mul_plain(x, c)` with every element of `c` the same integer.
@@ -24,7 +27,25 @@ pub(super) fn bound(m: &Module, op: OpId, ranges: &HashMap<Value, TensorRange>) 
         return None;
     }
     let [p, q] = data.operands[..] else { return None };
-    [(p, q), (q, p)].into_iter().find_map(|(a, t)| of_sum(m, a, t, ranges).or_else(|| of_self_sum(m, a, t, ranges)))
+    [(p, q), (q, p)].into_iter().find_map(|(a, t)| {
+        of_sum(m, a, t, ranges).or_else(|| of_self_sum(m, a, t, ranges)).or_else(|| of_pair_sum(m, a, t, ranges))
+    })
+}
+
+/// The bound of `s + t` when `t = T(b - a)` and `s = a + b` (or `mul_plain(a + b, 1)`: the same integers at
+/// another scale).
+fn of_pair_sum(m: &Module, s: Value, t: Value, ranges: &HashMap<Value, TensorRange>) -> Option<TensorRange> {
+    let (table, b, a) = table_of_difference(m, t)?;
+    let s = match multiple_of(m, s) {
+        Some((x, 1)) => x,
+        _ => s,
+    };
+    let add = m.defining_op(s).filter(|&o| m.op(o).def == &he::ADD)?;
+    let [p, q] = m.op(add).operands[..] else { return None };
+    if (p, q) != (a, b) && (p, q) != (b, a) {
+        return None;
+    }
+    per_pair(a, b, t, ranges, |ia, ib| table.pair_sum_bound(ia, ib))
 }
 
 /// The bound of `a + t` when `t = T(x)` and `a = c·x` (`x` itself or `mul_plain(x, c)`).
@@ -58,23 +79,39 @@ fn multiple_of(m: &Module, v: Value) -> Option<(Value, i128)> {
 
 /// The bound of `a + t` when `t = T(b - a)`.
 fn of_sum(m: &Module, a: Value, t: Value, ranges: &HashMap<Value, TensorRange>) -> Option<TensorRange> {
-    let lut = m.defining_op(t).filter(|&o| m.op(o).def == &he::LUT)?;
-    let d = m.op(lut).operands[0];
-    let sub = m.defining_op(d).filter(|&o| m.op(o).def == &he::SUB)?;
-    let [b, subtracted] = m.op(sub).operands[..] else { return None };
+    let (table, b, subtracted) = table_of_difference(m, t)?;
     if subtracted != a {
         return None;
     }
+    per_pair(a, b, t, ranges, |ia, ib| table.sum_bound(ia, ib))
+}
+
+/// `(T, b, a)` when `t = T(b - a)`, T a lut.
+fn table_of_difference(m: &Module, t: Value) -> Option<(Table, Value, Value)> {
+    let lut = m.defining_op(t).filter(|&o| m.op(o).def == &he::LUT)?;
+    let sub = m.defining_op(m.op(lut).operands[0]).filter(|&o| m.op(o).def == &he::SUB)?;
+    let [b, a] = m.op(sub).operands[..] else { return None };
+    Some((Table::of(m, lut)?, b, a))
+}
+
+/// Per element, `bound` of a's and b's intervals (the elements share few, so each pair is bounded once), when `a`,
+/// `b` and `t` have one shape.
+fn per_pair(
+    a: Value,
+    b: Value,
+    t: Value,
+    ranges: &HashMap<Value, TensorRange>,
+    bound: impl Fn(Interval, Interval) -> Option<Interval>,
+) -> Option<TensorRange> {
     let (ra, rb) = (ranges.get(&a)?, ranges.get(&b)?);
     let shape = &ranges.get(&t)?.shape;
     if &ra.shape != shape || &rb.shape != shape {
         return None;
     }
-    let table = Table::of(m, lut)?;
     let mut cache: HashMap<(Interval, Interval), Option<Interval>> = HashMap::new();
     let mut elems = Vec::with_capacity(ra.elems.len());
     for (&ia, &ib) in ra.elems.iter().zip(&rb.elems) {
-        elems.push((*cache.entry((ia, ib)).or_insert_with(|| table.sum_bound(ia, ib)))?);
+        elems.push((*cache.entry((ia, ib)).or_insert_with(|| bound(ia, ib)))?);
     }
     Some(TensorRange { shape: shape.clone(), elems })
 }
@@ -107,6 +144,19 @@ impl Table {
     fn sum_bound(&self, ia: Interval, ib: Interval) -> Option<Interval> {
         self.per_box(ib - ia, |entry, (d0, d1)| {
             Interval::new(entry + ia.lo.max(ib.lo - d1), entry + ia.hi.min(ib.hi - d0))
+        })
+    }
+
+    /// The hull of `(a + b) + T(b - a)` over `a` in `ia`, `b` in `ib`: per index box, the differences `d0..=d1` it
+    /// covers and `a + b = 2a + d` for the `a` that go with each (`a` in `ia`, `a + d` in `ib`). Its least value,
+    /// `max(2·lo_a + d, 2·lo_b - d)`, is convex in d and its greatest, `min(2·hi_a + d, 2·hi_b - d)`, concave: each
+    /// is reached where its two lines cross, or at the nearer end of the box.
+    fn pair_sum_bound(&self, ia: Interval, ib: Interval) -> Option<Interval> {
+        self.per_box(ib - ia, |entry, (d0, d1)| {
+            let low = |d: i128| (2 * ia.lo + d).max(2 * ib.lo - d);
+            let high = |d: i128| (2 * ia.hi + d).min(2 * ib.hi - d);
+            let (dl, dh) = ((ib.lo - ia.lo).clamp(d0, d1), (ib.hi - ia.hi).clamp(d0, d1));
+            Interval::new(entry + low(dl), entry + high(dh))
         })
     }
 
@@ -163,6 +213,25 @@ mod tests {
         assert_eq!(t.sum_bound(Interval::new(0, 15), Interval::new(0, 15)), Some(Interval::new(0, 15)));
         // a = 0, b = 3: d = 3 reads box 0 (0): the sum is 0, below max = 3.
         assert_eq!(t.sum_bound(Interval::point(0), Interval::point(3)), Some(Interval::point(0)));
+    }
+
+    #[test]
+    fn a_pair_plus_the_absolute_difference_is_twice_the_maximum() {
+        let abs = |bits: u32, shift: u32| {
+            let index = Interval::of_width(bits);
+            let middle = if shift > 0 { 1 << (shift - 1) } else { 0 };
+            let entries = (index.lo..=index.hi).map(|j| ((j << shift) + middle).abs() as i64).collect();
+            table(entries, shift, bits)
+        };
+        // Exact: a + b + |b - a| = 2 max(a, b) over [0, 15]: [0, 30]; with b above a, twice b's range.
+        assert_eq!(abs(5, 0).pair_sum_bound(Interval::new(0, 15), Interval::new(0, 15)), Some(Interval::new(0, 30)));
+        assert_eq!(abs(5, 0).pair_sum_bound(Interval::new(-3, 2), Interval::new(5, 9)), Some(Interval::new(10, 18)));
+        // Coarse (boxes of 4, entries at the middle): within the box's half width of 2 max, both ways. Interval
+        // arithmetic would give [-32, 46].
+        let bound = abs(3, 2).pair_sum_bound(Interval::new(-8, 7), Interval::new(-8, 7)).expect("in the table");
+        assert!(bound.lo >= -16 - 2 && bound.hi <= 14 + 2, "{bound:?}");
+        // Every point evaluates exactly: a = 1, b = 6, d = 5 reads box 1 (entry 6): 7 + 6.
+        assert_eq!(abs(3, 2).pair_sum_bound(Interval::point(1), Interval::point(6)), Some(Interval::point(13)));
     }
 
     #[test]
