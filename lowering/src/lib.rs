@@ -40,6 +40,7 @@ passes! {
     he_lazy_rescale::HeLazyRescale,
     he_fold_linear::HeFoldLinear,
     he_narrow_widths::HeNarrowWidths,
+    he_pool_first::HePoolFirst,
     he_abs_relu::HeAbsRelu,
     he_defer_rescale::HeDeferRescale,
     he_lut_fuse::HeLutFuse,
@@ -63,8 +64,8 @@ const PIPELINES: &[Pipeline] = &[
                       a table, one LWE ciphertext per element, and the TFHE parameters chosen",
         passes:
             "assign-precision,nn-to-he,he-fold-linear,he-plaintext-bypass,he-lazy-rescale,cse,dce,he-narrow-widths,\
-                 he-abs-relu,he-defer-rescale,he-narrow-widths,he-lut-fuse,he-table-grid,cse,dce,he-narrow-widths,\
-                 he-to-rt{strategy=lut},tfhe-params",
+                 he-pool-first,he-abs-relu,he-defer-rescale,he-narrow-widths,he-lut-fuse,he-table-grid,cse,dce,\
+                 he-narrow-widths,he-to-rt{strategy=lut},tfhe-params",
     },
 ];
 

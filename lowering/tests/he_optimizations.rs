@@ -1,5 +1,5 @@
 //! The he optimization passes (he-plaintext-bypass, he-lazy-rescale, he-fold-linear, he-narrow-widths,
-//! he-table-grid) on every positive case of their file tests and on a small layer: each pass is idempotent (a
+//! he-table-grid, he-pool-first) on every positive case of their file tests and on a small layer: each pass is idempotent (a
 //! second run changes nothing), its output verifies, and it computes what the input computed: the same real numbers
 //! (a pass may return a value at fewer fraction bits). Programs are evaluated on random inputs with the interval
 //! analysis itself: seeded with one point per element, he_ranges' exact transfer functions are an integer
@@ -25,17 +25,26 @@ const RUNS: &[(&str, &str, Option<i128>)] = &[
     ("he-lazy-rescale", "", Some(16)),
     ("he-lazy-rescale", "block-aligned", None),
     ("he-table-grid", "", Some(2)),
+    ("he-pool-first", "rounding=approximate", Some(0)),
 ];
 
 fn workspace() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("workspace root").to_path_buf()
 }
 
-/// Every chunk of the positive file tests of the four passes (files whose RUN line expects success and no
+/// Every chunk of the positive file tests of these passes (files whose RUN line expects success and no
 /// diagnostics).
 fn cases() -> Vec<(String, String)> {
     let mut out = vec![];
-    for pass in ["he-plaintext-bypass", "he-lazy-rescale", "he-fold-linear", "he-narrow-widths", "he-table-grid"] {
+    let passes = [
+        "he-plaintext-bypass",
+        "he-lazy-rescale",
+        "he-fold-linear",
+        "he-narrow-widths",
+        "he-table-grid",
+        "he-pool-first",
+    ];
+    for pass in passes {
         let dir = workspace().join("test/passes").join(pass);
         let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
             .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))

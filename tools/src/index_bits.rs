@@ -32,9 +32,60 @@ pub const MIN_ROWS: usize = 20;
 struct Candidate {
     bits: Vec<u32>,
     compiled: Compiled,
-    agreement: f64,
+    fit: Fit,
     /// Bootstraps × the cost model's time per bootstrap, in seconds on one core.
     estimated_s: f64,
+}
+
+/// How close a program's clear results on the calibration rows are to the float model's.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Fit {
+    /// The share of rows on which the prediction is the float model's.
+    pub agreement: f64,
+    /// The mean |clear − float| over every output of every row: a finer measure than 100 predictions.
+    pub mean_error: f64,
+}
+
+/// What the calibration rows must show of a program: its prediction like the float model's on at least
+/// `agreement` of them and, where another form of the program sets the bar, its outputs on average no farther from
+/// the float model's than `mean_error`.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Goal {
+    pub agreement: f64,
+    pub mean_error: f64,
+}
+
+impl Goal {
+    /// [`AGREEMENT`], nothing on the mean error.
+    pub const DEFAULT: Goal = Goal { agreement: AGREEMENT, mean_error: f64::INFINITY };
+
+    pub fn met_by(&self, fit: Fit) -> bool {
+        fit.agreement >= self.agreement && fit.mean_error <= self.mean_error
+    }
+
+    /// What a program of `fit` on `rows` calibration rows misses of this goal, for a note.
+    fn shortfall(&self, fit: Fit, rows: usize) -> String {
+        if fit.agreement < self.agreement {
+            format!(
+                "the prediction agrees with the float model's on only {:.0}% of the {rows} calibration rows",
+                100.0 * fit.agreement
+            )
+        } else {
+            format!(
+                "the outputs lie on average {:.3} from the float model's on the {rows} calibration rows, against \
+                 {:.3} for the other form",
+                fit.mean_error, self.mean_error
+            )
+        }
+    }
+
+    /// Why no precision meets this goal, for a note.
+    fn unmet(&self) -> String {
+        match self.mean_error.is_finite() {
+            false => format!("no precision up to {} bits agrees on {:.0}%", CANDIDATES.end(), 100.0 * self.agreement),
+            true => format!("no precision up to {} bits comes as close", CANDIDATES.end()),
+        }
+    }
 }
 
 /// Whether the precision is chosen already (`he-lut-fuse{index-bits=...}`, or per layer in
@@ -59,35 +110,32 @@ pub struct Choice {
     pub raised: Option<(Vec<u32>, Compiled)>,
 }
 
-/// A [`Choice`] when `compiled` (at the default precision) predicts unlike the float model `nn` on more than
-/// 1 − [`AGREEMENT`] of the calibration rows: the per-layer precisions that agree (compiled with `compile`), if any;
-/// `None` when it agrees, or when no check applies (no calibration rows, too few, not a classifier, no tables).
+/// A [`Choice`] when `compiled` (at the default precision) does not meet `goal` on the calibration rows of the float
+/// model `nn` ([`Goal::DEFAULT`], or more where another form of the program sets the bar): the per-layer precisions
+/// that meet it (compiled with `compile`), if any; `None` when it is met, or when no check applies (no calibration
+/// rows, too few, not a classifier, no tables).
 pub fn choose(
     nn: &veil_ir::Module,
     options: &Options,
     compiled: &Compiled,
     compile: impl Fn(&Options) -> Result<Compiled, String>,
+    goal: Goal,
 ) -> Result<Option<Choice>, String> {
     let Some(reference) = Reference::new(nn, options)? else { return Ok(None) };
     let measure = |bits: Vec<u32>, compiled: Compiled| -> Result<Option<Candidate>, String> {
         let Some(estimated_s) = pipeline::estimated_bootstrap_s(&compiled)? else { return Ok(None) };
-        let agreement = reference.agreement(&compiled)?;
-        Ok(Some(Candidate { bits, compiled, agreement, estimated_s }))
+        let fit = reference.fit(&compiled)?;
+        Ok(Some(Candidate { bits, compiled, fit, estimated_s }))
     };
     let layers = compiled.table_inputs;
     let Some(default) = measure(vec![DEFAULT; layers], compiled.clone())? else { return Ok(None) };
-    if default.agreement >= AGREEMENT || layers == 0 {
+    if goal.met_by(default.fit) || layers == 0 {
         return Ok(None);
     }
-    let mut note = format!(
-        "the tables' {DEFAULT} index bits: the prediction agrees with the float model's on only {:.0}% of the {} \
-         calibration rows",
-        100.0 * default.agreement,
-        reference.rows.len()
-    );
+    let mut note = format!("the tables' {DEFAULT} index bits: {}", goal.shortfall(default.fit, reference.rows.len()));
     let default_s = default.estimated_s;
     let mut current = default;
-    while current.agreement < AGREEMENT {
+    while !goal.met_by(current.fit) {
         let mut best = None::<Candidate>;
         for layer in (0..layers).filter(|&l| current.bits[l] < *CANDIDATES.end()) {
             let mut raised = current.bits.clone();
@@ -96,16 +144,16 @@ pub fn choose(
             // A precision without parameters is no candidate.
             let Ok(c) = compile(&with_bits) else { continue };
             let Some(m) = measure(raised, c)? else { continue };
-            let better = |b: &Candidate| (m.agreement, -m.estimated_s) > (b.agreement, -b.estimated_s);
-            if best.as_ref().is_none_or(better) {
+            let key = |c: &Candidate| (goal.met_by(c.fit), c.fit.agreement, -c.fit.mean_error, -c.estimated_s);
+            if best.as_ref().is_none_or(|b| key(&m) > key(b)) {
                 best = Some(m);
             }
         }
         let Some(b) = best else { break };
         current = b;
     }
-    if current.agreement < AGREEMENT {
-        note.push_str(&format!("; no precision up to {} bits agrees on {:.0}%", CANDIDATES.end(), 100.0 * AGREEMENT));
+    if !goal.met_by(current.fit) {
+        note.push_str(&format!("; {}", goal.unmet()));
         return Ok(Some(Choice { note, raised: None }));
     }
     let per_layer: Vec<String> = current.bits.iter().map(u32::to_string).collect();
@@ -113,7 +161,7 @@ pub fn choose(
         "; raised to {} index bits per layer of tables (in program order): {:.0}% agree, at {:.1}x the bootstrap \
          time ('he-lut-fuse{{index-bits=N}}' sets one precision for every table instead)",
         per_layer.join(", "),
-        100.0 * current.agreement,
+        100.0 * current.fit.agreement,
         current.estimated_s / default_s.max(1e-9)
     ));
     Ok(Some(Choice { note, raised: Some((current.bits, current.compiled)) }))
@@ -122,7 +170,8 @@ pub fn choose(
 /// The float model's predictions on the calibration rows, against which compiled programs are measured.
 pub struct Reference {
     rows: Vec<FloatTensor<f32>>,
-    float: Vec<usize>,
+    /// The float model's output row and prediction for each row.
+    float: Vec<(Vec<f32>, usize)>,
 }
 
 impl Reference {
@@ -133,21 +182,32 @@ impl Reference {
         if rows.len() < MIN_ROWS {
             return Ok(None);
         }
-        let float: Vec<Option<usize>> = rows
+        let float: Vec<Option<(Vec<f32>, usize)>> = rows
             .iter()
-            .map(|x| Ok(pipeline::run_float(nn, std::slice::from_ref(x))?.first().and_then(|y| classify(y.data()))))
+            .map(|x| {
+                let y = pipeline::run_float(nn, std::slice::from_ref(x))?;
+                Ok(y.first().and_then(|y| Some((y.data().to_vec(), classify(y.data())?))))
+            })
             .collect::<Result<_, String>>()?;
-        Ok(float.into_iter().collect::<Option<Vec<usize>>>().map(|float| Reference { rows, float }))
+        Ok(float.into_iter().collect::<Option<Vec<_>>>().map(|float| Reference { rows, float }))
     }
 
     /// The share of the rows on which `compiled`'s clear backend predicts what the float model does.
     pub fn agreement(&self, compiled: &Compiled) -> Result<f64, String> {
-        let mut agree = 0;
-        for (x, &f) in self.rows.iter().zip(&self.float) {
+        Ok(self.fit(compiled)?.agreement)
+    }
+
+    /// How close `compiled`'s clear results are to the float model's.
+    pub fn fit(&self, compiled: &Compiled) -> Result<Fit, String> {
+        let (mut agree, mut error, mut outputs) = (0, 0.0, 0usize);
+        for (x, (float, f)) in self.rows.iter().zip(&self.float) {
             let clear = pipeline::run_clear(&compiled.rt, std::slice::from_ref(x))?;
-            agree += usize::from(clear.values.first().and_then(|y| classify(y.data())) == Some(f));
+            let y = clear.values.first().map(|y| y.data().to_vec()).unwrap_or_default();
+            agree += usize::from(classify(&y) == Some(*f));
+            error += y.iter().zip(float).map(|(a, b)| f64::from((a - b).abs())).sum::<f64>();
+            outputs += float.len();
         }
-        Ok(agree as f64 / self.rows.len() as f64)
+        Ok(Fit { agreement: agree as f64 / self.rows.len() as f64, mean_error: error / outputs.max(1) as f64 })
     }
 }
 

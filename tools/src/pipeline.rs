@@ -23,6 +23,7 @@ use veil_runtime::{Backend, ClearBackend, Width};
 #[cfg(feature = "tfhe")]
 use veil_runtime::{ClientKey, LweBackend, LweClientKey, ServerKey, TfheBackend};
 
+use crate::index_bits::Goal;
 pub use veil_runtime::Tensor as IntTensor;
 
 /// The dialect level of a program.
@@ -260,9 +261,9 @@ fn passes_from(from: Level, strategy: Strategy, options: &Options) -> Result<[St
         if n == "tfhe-params" {
             opts.extend(params.iter().cloned());
         }
-        // he-abs-relu and he-defer-rescale follow the program's rounding, he-abs-relu he-lut-fuse's index bits
-        // (unless set on it): one knob each.
-        if n == "he-abs-relu" || n == "he-defer-rescale" {
+        // he-pool-first, he-abs-relu, he-defer-rescale and he-lut-fuse follow the program's rounding, he-abs-relu
+        // he-lut-fuse's index bits (unless set on it): one knob each.
+        if ["he-pool-first", "he-abs-relu", "he-defer-rescale", "he-lut-fuse"].contains(&n.as_str()) {
             opts.extend(options.rounding.map(|r| format!("rounding={}", r.name())));
         }
         if n == "he-abs-relu" {
@@ -332,7 +333,7 @@ fn compile_with(loaded: Loaded, strategy: Strategy, options: &Options) -> Result
     if strategy != Strategy::Lut || loaded.level != Level::Nn {
         return compile_fixed(loaded, strategy, options);
     }
-    let (loaded, options, compiled) = with_table_precision(loaded, strategy, options)?;
+    let (loaded, options, compiled) = with_pool_form(loaded, strategy, options)?;
     let nn = loaded.module.clone();
     let compile = |o: &Options| compile_fixed(loaded.clone(), strategy, o);
     Ok(crate::decrypt_precision::choose(&nn, &options, &compiled, compile)?.unwrap_or(compiled))
@@ -346,6 +347,7 @@ fn with_table_precision(
     loaded: Loaded,
     strategy: Strategy,
     options: &Options,
+    goal: crate::index_bits::Goal,
 ) -> Result<(Loaded, Options, Compiled), String> {
     let compile = |o: &Options| compile_fixed(loaded.clone(), strategy, o);
     let compiled = compile(options)?;
@@ -353,7 +355,7 @@ fn with_table_precision(
         return Ok((loaded, options.clone(), compiled));
     }
     let nn = &loaded.module;
-    let Ok(Some(choice)) = crate::index_bits::choose(nn, options, &compiled, compile) else {
+    let Ok(Some(choice)) = crate::index_bits::choose(nn, options, &compiled, compile, goal) else {
         return Ok((loaded, options.clone(), compiled));
     };
     if let Some((table_bits, mut raised)) = choice.raised {
@@ -374,9 +376,51 @@ fn with_table_precision(
     Ok((loaded, options.clone(), compiled))
 }
 
-/// How many more calibration rows (a share) the slower of the two exact forms must predict like the float model
+/// How many more calibration rows (a share) the slower of two forms of a program must predict like the float model
 /// for the driver to keep it.
 const FORM_AGREEMENT_GAIN: f64 = 0.02;
+
+/// [`with_table_precision`], except that a classifier with max pooling compiled with approximate rounding is also
+/// compiled without he-pool-first (unless the user sets `he-pool-first` options), and the faster kept among the
+/// forms that are as close to the float model on the calibration rows as the other: the pooled form is raised
+/// (per-layer table precision) until its outputs are on average no farther from the float model's than the other
+/// form's, and it misses fewer than [`FORM_AGREEMENT_GAIN`] of the rows the other predicts right; it is kept when it
+/// is still the faster. Without calibration rows nothing can tell: the form without.
+fn with_pool_form(
+    loaded: Loaded,
+    strategy: Strategy,
+    options: &Options,
+) -> Result<(Loaded, Options, Compiled), String> {
+    let user_set = options.pass_options.iter().any(|(p, _)| p == "he-pool-first");
+    let pools = loaded.module.walk().into_iter().any(|op| loaded.module.op(op).def == &veil_nn::ops::MAX_POOL2D);
+    let mut without = options.clone();
+    without.pass_options.push(("he-pool-first".into(), "apply=false".into()));
+    if options.rounding != Some(Rounding::Approximate) || user_set || !pools {
+        return with_table_precision(loaded, strategy, options, Goal::DEFAULT);
+    }
+    let plain = with_table_precision(loaded.clone(), strategy, &without, Goal::DEFAULT);
+    let reference = crate::index_bits::Reference::new(&loaded.module, options)?;
+    // The form without compiling to nothing: the pooled one; no calibration rows: the form without.
+    let Ok(plain) = plain else { return with_table_precision(loaded, strategy, options, Goal::DEFAULT) };
+    let Some(reference) = reference else { return Ok(plain) };
+    let bar = reference.fit(&plain.2)?;
+    let goal = Goal {
+        agreement: crate::index_bits::AGREEMENT.max(bar.agreement - FORM_AGREEMENT_GAIN + 1e-9),
+        mean_error: bar.mean_error,
+    };
+    let Ok(pooled) = with_table_precision(loaded, strategy, options, goal) else { return Ok(plain) };
+    let estimated_s = |c: &Compiled| estimated_bootstrap_s(c).ok().flatten().unwrap_or(f64::INFINITY);
+    let (pooled_s, plain_s) = (estimated_s(&pooled.2), estimated_s(&plain.2));
+    if !goal.met_by(reference.fit(&pooled.2)?) || pooled_s >= plain_s {
+        return Ok(plain);
+    }
+    let mut pooled = pooled;
+    pooled.2.notes.push(format!(
+        "max pooling before the rescales and ReLUs that feed it (he-pool-first): an estimated {pooled_s:.1} s of \
+         bootstraps on one core instead of {plain_s:.1} s ('he-pool-first{{apply=false}}' keeps them after)"
+    ));
+    Ok(pooled)
+}
 
 /// [`compile_once`], except that a lookup-table program with exact rounding is compiled with and without
 /// he-abs-relu's exact floor (unless the user sets `exact-floor`) and the one of the lower estimated time kept: the

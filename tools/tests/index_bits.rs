@@ -129,3 +129,32 @@ fn without_a_strategy_a_model_no_precision_keeps_compiles_for_radix() {
     let why = c.notes.iter().find(|n| n.starts_with("the lookup-table model does not apply")).expect("a note");
     assert!(why.contains("no precision up to 8 bits agrees") && why.ends_with("compiled for the radix model"), "{why}");
 }
+
+#[test]
+fn max_pooling_goes_first_where_it_comes_as_close_for_less() {
+    // digits_cnn_maxpool, approximate rounding: the driver compiles it with and without he-pool-first and keeps the
+    // pooled form (its tables raised where needed) only as close to the float model on the calibration rows as the
+    // other, and faster.
+    let model = "digits_cnn_maxpool";
+    let pooled = compile(model, None);
+    let note = pooled.notes.iter().find(|n| n.contains("he-pool-first")).expect("a note on the form");
+    let mut without = options(model, None, None);
+    without.pass_options.push(("he-pool-first".into(), "apply=false".into()));
+    let plain = pipeline::load_and_compile(&shared(&format!("{model}.onnx")), &without).expect("compiles");
+    assert!(plain.notes.iter().all(|n| !n.contains("he-pool-first")), "{:?}", plain.notes);
+    let nn = pooled.nn.as_ref().expect("an nn stage");
+    let reference = veil_tools::index_bits::Reference::new(nn, &options(model, None, None)).unwrap().expect("rows");
+    let (fit, bar) = (reference.fit(&pooled).unwrap(), reference.fit(&plain).unwrap());
+    assert!(fit.mean_error <= bar.mean_error, "{fit:?} against {bar:?}: {note}");
+    assert!(fit.agreement > bar.agreement - 0.02 && fit.agreement >= AGREEMENT, "{fit:?} against {bar:?}");
+    assert!(estimated_s(&pooled) < estimated_s(&plain), "{note}");
+    // Fewer bootstraps: the ReLU tables read the pooled elements only.
+    let pbs = |c: &Compiled| TfheConfig::read(&c.rt).unwrap().unwrap().pbs;
+    assert!(pbs(&pooled) < pbs(&plain), "{} against {}", pbs(&pooled), pbs(&plain));
+    // Exact rounding keeps the pools where they are (no note), as does a model without pools.
+    let mut exact = options(model, None, None);
+    exact.rounding = Some(Rounding::Exact);
+    let exact = pipeline::load_and_compile(&shared(&format!("{model}.onnx")), &exact).expect("compiles");
+    assert!(exact.notes.iter().all(|n| !n.contains("he-pool-first")), "{:?}", exact.notes);
+    assert!(compile("digits_mlp", None).notes.iter().all(|n| !n.contains("he-pool-first")));
+}

@@ -2,11 +2,14 @@
 //! backend: the lut-model program of each pool equals the radix program and a direct reference (the maximum of each
 //! window's in-bounds cells) on inputs that put a window's maximum at every position of every window (one high cell
 //! among low ones, one low cell among high ones), ties (constant inputs, negative ones so that a padded 0 would win)
-//! and pseudo-random ones; with a table that drops bits, each maximum is off by less than its bound.
+//! and pseudo-random ones; with a table that drops bits, each maximum is off by less than its bound, and with
+//! approximate rounding (the halved form `(a + b + |b - a|) / 2`) by a quarter of it, on ciphertexts within a
+//! neighbouring entry per level.
 
 use veil_ir::parse_and_verify;
 use veil_lowering::he_to_rt::Strategy;
 use veil_nn::eval::Tensor as FloatTensor;
+use veil_rt::tfhe_config::Rounding;
 use veil_tools::pipeline::{self, Level, Loaded, Options};
 
 /// One pool: input shape (NCHW), kernel, strides, pads `[top, left, bottom, right]`, the inputs' range.
@@ -89,10 +92,20 @@ impl Pool {
 }
 
 fn compile(pool: &Pool, strategy: Strategy, pass_options: &[(&str, &str)]) -> pipeline::Compiled {
+    compile_rounding(pool, strategy, Rounding::Exact, pass_options)
+}
+
+fn compile_rounding(
+    pool: &Pool,
+    strategy: Strategy,
+    rounding: Rounding,
+    pass_options: &[(&str, &str)],
+) -> pipeline::Compiled {
     let text = pool.program();
     let module = parse_and_verify("pool.mlir", &text, &veil_lowering::registry()).unwrap_or_else(|d| panic!("{d}"));
     let options = Options {
         strategy: Some(strategy),
+        rounding: Some(rounding),
         pass_options: pass_options.iter().map(|&(p, o)| (p.to_string(), o.to_string())).collect(),
         ..Options::default()
     };
@@ -165,4 +178,58 @@ fn a_table_that_drops_bits_stays_within_its_bound() {
     }
     // The bound is approached: the tables do drop bits.
     assert!(off >= 8.0, "{off}");
+}
+
+/// The pool of [`a_table_that_drops_bits_stays_within_its_bound`], compiled with approximate rounding.
+fn halved_pool() -> (Pool, pipeline::Compiled) {
+    let pool = Pool { shape: [1, 1, 4, 4], kernel: [2, 2], strides: [2, 2], pads: [0; 4], range: (0, 15) };
+    let lut = compile_rounding(&pool, Strategy::Lut, Rounding::Approximate, &[("he-lut-fuse", "index-bits=3")]);
+    (pool, lut)
+}
+
+/// The `veil.real` of every table of an rt program.
+fn reals(rt: &veil_ir::Module) -> Vec<String> {
+    rt.walk()
+        .into_iter()
+        .filter(|&op| rt.op(op).attr("callee").and_then(|a| rt.attr_as_str(a)) == Some("lut"))
+        .filter_map(|op| veil_lowering::he_lut_fuse::real_of(rt, op))
+        .collect()
+}
+
+#[test]
+fn with_approximate_rounding_a_maximum_that_drops_bits_is_halved() {
+    // (a + b + |b - a|) / 2, |b - a| a full-domain table of 4 index bits (3 + the free one) with entries at the
+    // middle of their boxes: level 1 reads [-15, 15] in boxes of 2 (off by 1 at most, halved: 0.5); level 2 the
+    // doubled maxima in boxes of 4 at one more fraction bit (the same 0.5). At most 1 in all, where the relu form
+    // above is off by up to 16.
+    let (pool, lut) = halved_pool();
+    assert_eq!(reals(&lut.rt), vec!["abs,half"; 3], "three maxima, each halved");
+    let mut off = 0.0f32;
+    for x in pool.inputs() {
+        for (got, max) in run(&lut, &pool, &x).into_iter().zip(pool.reference(&x)) {
+            assert!((max - got).abs() <= 1.0, "{got} for the maximum {max}, input {x:?}");
+            off = off.max((max - got).abs());
+        }
+    }
+    assert!(off > 0.0, "the tables drop bits, so some maximum is off");
+    // Exact rounding keeps the relu form: its floors read values, not boxes.
+    let exact = compile(&pool, Strategy::Lut, &[("he-lut-fuse", "index-bits=3")]);
+    assert_eq!(reals(&exact.rt), vec!["relu"; 3]);
+}
+
+#[cfg(feature = "tfhe")]
+#[test]
+fn on_ciphertexts_the_halved_maxima_stay_within_a_neighbouring_entry() {
+    // A bootstrap may read the entry next to the clear one: |b - a| off by one box, halved: 1 at either level.
+    let (pool, lut) = halved_pool();
+    let keys = pipeline::ProgramKeys::for_program(&lut.rt).expect("keys");
+    let input = |x: &[f32]| FloatTensor::new(pool.shape.iter().map(|&d| d as u64).collect(), x.to_vec()).unwrap();
+    let inputs = pool.inputs();
+    for x in inputs.iter().step_by(7) {
+        let (tfhe, _) = pipeline::run_tfhe(&lut.rt, &[input(x)], &keys).expect("an encrypted run");
+        let clear = run(&lut, &pool, x);
+        for (t, c) in tfhe.values[0].data().iter().zip(&clear) {
+            assert!((t - c).abs() <= 2.0, "tfhe {t} against clear {c}, input {x:?}");
+        }
+    }
 }
