@@ -144,7 +144,12 @@ pub struct ToolRow {
     pub p_error: Option<f64>,
     pub global_p_error: Option<f64>,
     pub client_key_bytes: Option<u64>,
+    /// The evaluation keys as the tool stores or sends them (Concrete's and Veil's seeded: masks replaced by
+    /// their seeds).
     pub eval_key_bytes: Option<u64>,
+    /// Veil's evaluation keys as they sit in the server's memory (expanded, the bootstrap keys in the Fourier
+    /// domain); the peers report none.
+    pub eval_key_memory_bytes: Option<u64>,
     pub compile_s: Option<f64>,
     pub keygen_s: Option<f64>,
     pub accuracy: Option<f64>,
@@ -341,12 +346,12 @@ fn veil_row(
         .and_then(veil_lowering::assign_precision::recorded_precision)
         .ok_or("the compiled program records no precision")?;
     let e = |e: veil_runtime::RuntimeError| e.to_string();
-    let (scheme, p_error, client_key_bytes, eval_key_bytes) = match &keys {
+    let (scheme, p_error, client_key_bytes, (eval_key_bytes, eval_key_memory_bytes)) = match &keys {
         ProgramKeys::Radix(k) => (
             "TFHE (TFHE-rs radix, PARAM_MESSAGE_2_CARRY_2_KS_PBS)".to_string(),
             f64::from(VEIL_P_ERROR_LOG2).exp2(),
             k.client.to_bytes().map_err(e)?.len() as u64,
-            k.client.server_key().to_bytes().map_err(e)?.len() as u64,
+            (k.client.compressed_server_key().to_bytes().map_err(e)?.len() as u64, None),
         ),
         ProgramKeys::Lut(k) => {
             let server = k.backend.server_key();
@@ -358,7 +363,11 @@ fn veil_row(
                 k.config.p_fail_bound,
                 // Each partition's small and GLWE secret keys, 8 bytes a coefficient.
                 k.config.keyset.partitions.iter().map(|p| 8 * (p.lwe_dimension + p.big_lwe_dimension()) as u64).sum(),
-                (server.bootstrap_key_bytes() + server.keyswitch_key_bytes()) as u64,
+                (
+                    // The server key file `veil keygen` writes (seeded), and the keys expanded in memory.
+                    k.client.compressed_server_key().to_bytes().map_err(e)?.len() as u64,
+                    Some((server.bootstrap_key_bytes() + server.keyswitch_key_bytes()) as u64),
+                ),
             )
         }
     };
@@ -371,6 +380,7 @@ fn veil_row(
         p_error: Some(p_error),
         client_key_bytes: Some(client_key_bytes),
         eval_key_bytes: Some(eval_key_bytes),
+        eval_key_memory_bytes,
         compile_s: Some(compile_s),
         accuracy: Some(correct as f64 / n.max(1) as f64),
         float_accuracy: Some(float_correct as f64 / n.max(1) as f64),
@@ -507,7 +517,7 @@ fn write_table(out: &mut String, rows: &[ToolRow], args: &BenchArgs) {
         "compile",
         "keygen",
         "client key",
-        "evaluation key",
+        "evaluation key (in memory)",
         "accuracy (float)",
         "latency median (min–max)",
         "Veil / tool",
@@ -528,7 +538,10 @@ fn write_table(out: &mut String, rows: &[ToolRow], args: &BenchArgs) {
                 secs(row.compile_s, 3),
                 secs(row.keygen_s, 2),
                 size(row.client_key_bytes),
-                size(row.eval_key_bytes),
+                match row.eval_key_memory_bytes {
+                    Some(m) => format!("{} ({})", size(row.eval_key_bytes), size(Some(m))),
+                    None => size(row.eval_key_bytes),
+                },
                 format!(
                     "{} ({}) {}, {} rows",
                     pct(row.accuracy),
@@ -552,7 +565,10 @@ fn write_table(out: &mut String, rows: &[ToolRow], args: &BenchArgs) {
     let _ = writeln!(
         out,
         "\nRows {:?}, {} round(s), interleaved (Veil, then each peer, row by row). Latency: the server's evaluation \
-         of one encrypted input; keys made before. Veil / tool: the median of Veil in the same rounding mode (Concrete) or of Veil's fastest configuration (TenSEAL) over the tool's.\n",
+         of one encrypted input; keys made before. Evaluation key: as the tool stores it (Concrete's and Veil's \
+         server key file seeded: each mask replaced by its seed), Veil's expanded in memory in parentheses. Veil / \
+         tool: the median of Veil in the same rounding mode (Concrete) or of Veil's fastest configuration \
+         (TenSEAL) over the tool's.\n",
         args.rows,
         args.repeat.max(1)
     );
