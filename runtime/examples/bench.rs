@@ -5,7 +5,7 @@
 use std::time::Instant;
 use veil_runtime::keys::Ciphertext;
 use veil_runtime::tfhe_backend::{pbs_count, reset_pbs_count};
-use veil_runtime::{Backend, ClientKey, EncryptedTensor, Persist, Pool2d, Tensor, TfheBackend, Width};
+use veil_runtime::{Backend, ClientKey, EncryptedTensor, Lookup, Persist, Pool2d, Tensor, TfheBackend, Width};
 
 fn timed<R>(f: impl FnOnce() -> R) -> (R, f64) {
     let start = Instant::now();
@@ -90,7 +90,7 @@ fn main() -> veil_runtime::Result<()> {
             let x4 = client.encrypt(&Tensor::new(vec![2], vec![-3, 5])?, Width::new(4)?)?;
             let table: Vec<i64> = (0..16).map(|i| i * 3 - 20).collect();
             reset_pbs_count();
-            let (r, t) = timed(|| b.lut(&x4, Width::new(4)?, 0, 0, &table, w, 0));
+            let (r, t) = timed(|| b.lut(&x4, &Lookup::new(Width::new(4)?, &table, w)));
             r?;
             println!("{:<30} {:>8.0} ms {:>6} PBS", "lut i4 -> i8", 1e3 * t, pbs_count());
         }

@@ -7,7 +7,7 @@ use std::time::Instant;
 use tfhe::core_crypto::prelude::{keyswitch_lwe_ciphertext_with_scalar_change, CiphertextModulus, LweCiphertext};
 use veil_params::LutKeyset;
 use veil_runtime::lwe_backend::{reference_params, LweBackend, LweClientKey, Rounding};
-use veil_runtime::{Backend, Primitives, Result, Tensor, Width};
+use veil_runtime::{Backend, Lookup, Primitives, Result, Tensor, Width};
 
 fn timed<T>(f: impl FnOnce() -> T) -> (T, f64) {
     let start = Instant::now();
@@ -40,11 +40,11 @@ fn main() -> Result<()> {
         (0..runs).for_each(|_| keyswitch_lwe_ciphertext_with_scalar_change(keyswitch, &x.data[0].ct, &mut small))
     });
     // The first lookup builds the thread's FFT plan and scratch memory.
-    Primitives::lut(&exact, &x.data[0], w5, 0, 0, &table, w5, 0)
+    Primitives::lut(&exact, &x.data[0], &Lookup::new(w5, &table, w5))
         .map_err(|e| veil_runtime::RuntimeError::Program(format!("{e:?}")))?;
     let (_, t_pbs) = timed(|| {
         for _ in 0..runs {
-            let _ = Primitives::lut(&exact, &x.data[0], w5, 0, 0, &table, w5, 0);
+            let _ = Primitives::lut(&exact, &x.data[0], &Lookup::new(w5, &table, w5));
         }
     });
     println!(
@@ -55,12 +55,12 @@ fn main() -> Result<()> {
 
     let w12 = Width::new(12)?;
     let y = client.encrypt(&Tensor::new(vec![1], vec![-1000])?, w12)?;
-    let (_, t_exact) = timed(|| Primitives::lut(&exact, &y.data[0], w12, 7, 0, &table, w5, 0));
+    let (_, t_exact) = timed(|| Primitives::lut(&exact, &y.data[0], &Lookup::new(w12, &table, w5).shifted(7, 0)));
     println!("exact lut i12 >> 7 (8 bootstraps, one thread): {:.1} ms", 1e3 * t_exact);
 
     let n = 64;
     let xs = client.encrypt(&Tensor::new(vec![n], (0..n as i64).map(|i| i % 32 - 16).collect())?, w5)?;
-    let (r, t_par) = timed(|| Backend::lut(&exact, &xs, w5, 0, 0, &table, w5, 0));
+    let (r, t_par) = timed(|| Backend::lut(&exact, &xs, &Lookup::new(w5, &table, w5)));
     r?;
     println!(
         "{n} lookups in parallel: {:.0} ms, {:.2} ms per bootstrap of wall time",

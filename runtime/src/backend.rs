@@ -21,6 +21,38 @@ pub enum ElemError {
 
 pub type ElemResult<C> = std::result::Result<C, ElemError>;
 
+/// One table lookup, `table[floor(a / 2^shift) + 2^(input.bits - shift - 1)]`: `table` has
+/// `2^(input.bits - shift)` entries and `zero_bits <= shift < input.bits` ([`Backend::lut`] checks these); the
+/// `zero_bits` low bits of `a` are zero (the clear backend checks it; the lookup-table model need not clear them);
+/// the result is written at width `out`. `partition`: the lookup-table model's partition whose keys bootstrap it
+/// (rt.tfhe; other backends ignore it).
+#[derive(Clone, Copy, Debug)]
+pub struct Lookup<'a> {
+    pub input: Width,
+    pub shift: u32,
+    pub zero_bits: u32,
+    pub table: &'a [i64],
+    pub out: Width,
+    pub partition: usize,
+}
+
+impl<'a> Lookup<'a> {
+    /// A lookup of every value of `input` (no shift, no known zero bits), bootstrapped in partition 0.
+    pub fn new(input: Width, table: &'a [i64], out: Width) -> Lookup<'a> {
+        Lookup { input, shift: 0, zero_bits: 0, table, out, partition: 0 }
+    }
+
+    /// The index drops `shift` low bits, of which the `zero_bits` lowest are zero.
+    pub fn shifted(self, shift: u32, zero_bits: u32) -> Lookup<'a> {
+        Lookup { shift, zero_bits, ..self }
+    }
+
+    /// Bootstrapped with partition `partition`'s keys.
+    pub fn in_partition(self, partition: usize) -> Lookup<'a> {
+        Lookup { partition, ..self }
+    }
+}
+
 /// What a backend computes on element values. `out` is the width of the result; operands may be narrower (they are
 /// sign-extended) or wider (the compiler guarantees the result fits, so arithmetic modulo 2^out is exact).
 pub trait Primitives: Sync {
@@ -50,36 +82,13 @@ pub trait Primitives: Sync {
     fn max(&self, a: &Self::Ct, b: &Self::Ct, out: Width) -> ElemResult<Self::Ct>;
     /// `min(max(a, lo), hi)`, `lo <= hi` (the rt verifier checks it).
     fn clamp(&self, a: &Self::Ct, lo: i64, hi: i64, out: Width) -> ElemResult<Self::Ct>;
-    /// `table[floor(a / 2^shift) + 2^(input.bits - shift - 1)]`; `table` has `2^(input.bits - shift)` entries and
-    /// `zero_bits <= shift < input.bits` (the caller, [`Backend::lut`], checks these); the `zero_bits` low bits of
-    /// `a` are zero (the clear backend checks it; the lookup-table model need not clear them). `partition`: the
-    /// lookup-table model's partition whose keys bootstrap it (rt.tfhe; other backends ignore it).
-    #[allow(clippy::too_many_arguments)]
-    fn lut(
-        &self,
-        a: &Self::Ct,
-        input: Width,
-        shift: u32,
-        zero_bits: u32,
-        table: &[i64],
-        out: Width,
-        partition: usize,
-    ) -> ElemResult<Self::Ct>;
+    /// One [`Lookup`] of `a`.
+    fn lut(&self, a: &Self::Ct, lookup: &Lookup) -> ElemResult<Self::Ct>;
     /// [`Primitives::lut`] of every element of `elements`, in order: each on its own, in parallel, unless the
     /// backend bootstraps faster in batches (the lwe backend: the bootstrap key streams through memory once per
     /// batch).
-    #[allow(clippy::too_many_arguments)]
-    fn lut_all(
-        &self,
-        elements: &[Self::Ct],
-        input: Width,
-        shift: u32,
-        zero_bits: u32,
-        table: &[i64],
-        out: Width,
-        partition: usize,
-    ) -> Vec<ElemResult<Self::Ct>> {
-        elements.par_iter().map(|x| self.lut(x, input, shift, zero_bits, table, out, partition)).collect()
+    fn lut_all(&self, elements: &[Self::Ct], lookup: &Lookup) -> Vec<ElemResult<Self::Ct>> {
+        elements.par_iter().map(|x| self.lut(x, lookup)).collect()
     }
     /// Whether `a` is a valid element of width `width` (a program input or a file's content).
     fn check_element(&self, a: &Self::Ct, width: Width) -> std::result::Result<(), String>;
@@ -117,19 +126,8 @@ pub trait Backend: Sync {
     fn clamp(&self, a: &T<Self>, lo: i64, hi: i64, out: Width) -> Result<T<Self>>;
     fn max_pool2d(&self, x: &T<Self>, attrs: &Pool2d, out: Width) -> Result<T<Self>>;
     fn avg_pool2d(&self, x: &T<Self>, attrs: &Pool2d, multiplier: i64, out: Width) -> Result<T<Self>>;
-    /// `table[floor(a / 2^shift) + 2^(input.bits - shift - 1)]`, a table of `2^(input.bits - shift)` entries; the
-    /// `zero_bits` low bits of every element are zero; `partition` as for [`Primitives::lut`].
-    #[allow(clippy::too_many_arguments)]
-    fn lut(
-        &self,
-        a: &T<Self>,
-        input: Width,
-        shift: u32,
-        zero_bits: u32,
-        table: &[i64],
-        out: Width,
-        partition: usize,
-    ) -> Result<T<Self>>;
+    /// A [`Lookup`] of every element (its table's size and shifts checked here, for every backend).
+    fn lut(&self, a: &T<Self>, lookup: &Lookup) -> Result<T<Self>>;
     fn reshape(&self, a: &T<Self>, shape: &[usize]) -> Result<T<Self>>;
     fn transpose(&self, a: &T<Self>, perm: &[usize]) -> Result<T<Self>>;
     fn pad(&self, a: &T<Self>, pads: &[usize], out: Width) -> Result<T<Self>>;
@@ -295,16 +293,8 @@ impl<P: Primitives> Backend for P {
         eval(self, "avg_pool2d", &[x], linear::avg_pool2d(&x.shape, attrs, multiplier)?, out)
     }
 
-    fn lut(
-        &self,
-        a: &T<Self>,
-        input: Width,
-        shift: u32,
-        zero_bits: u32,
-        table: &[i64],
-        out: Width,
-        partition: usize,
-    ) -> Result<T<Self>> {
+    fn lut(&self, a: &T<Self>, lookup: &Lookup) -> Result<T<Self>> {
+        let Lookup { input, shift, zero_bits, table, out, .. } = *lookup;
         if shift >= input.bits() {
             return Err(RuntimeError::kernel("lut", format!("shift {shift} leaves no index bits of {input}")));
         }
@@ -317,7 +307,7 @@ impl<P: Primitives> Backend for P {
             let message = format!("a table over {over} needs {entries} entries, not {}", table.len());
             return Err(RuntimeError::kernel("lut", message));
         }
-        let results = P::lut_all(self, &a.data, input, shift, zero_bits, table, out, partition);
+        let results = P::lut_all(self, &a.data, lookup);
         collect("lut", a.shape.clone(), results, out)
     }
 

@@ -2,7 +2,7 @@
 //! checks that every result fits its declared width (reporting the kernel and the first element that does not), or,
 //! when asked to, wraps around at the width exactly as a radix ciphertext of that many blocks would.
 
-use crate::backend::{ElemError, ElemResult, Primitives};
+use crate::backend::{ElemError, ElemResult, Lookup, Primitives};
 use crate::linear::LinearMap;
 use crate::width::Width;
 use rayon::prelude::*;
@@ -82,16 +82,8 @@ impl Primitives for ClearBackend {
         self.fit(Some((*a).clamp(lo, hi) as i128), out)
     }
 
-    fn lut(
-        &self,
-        a: &i64,
-        input: Width,
-        shift: u32,
-        zero_bits: u32,
-        table: &[i64],
-        out: Width,
-        _: usize,
-    ) -> ElemResult<i64> {
+    fn lut(&self, a: &i64, lookup: &Lookup) -> ElemResult<i64> {
+        let Lookup { input, shift, zero_bits, table, out, .. } = *lookup;
         if !input.contains(*a as i128) {
             return Err(ElemError::Unsupported(format!("lut input {a} is outside {input}")));
         }

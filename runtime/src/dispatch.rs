@@ -1,7 +1,7 @@
 //! From an `rt.call` to a [`Backend`] method: reads the callee, the operands (ciphertext or plaintext buffers) and
 //! the kernel attributes (with ONNX defaults for the optional ones), and calls the kernel at the result's width.
 
-use crate::backend::Backend;
+use crate::backend::{Backend, Lookup};
 use crate::error::{Result, RuntimeError};
 use crate::interp::{dense_ints, rt_type, Buffer};
 use crate::linear::{Conv2d, Pool2d};
@@ -153,7 +153,8 @@ pub(crate) fn call<B: Backend + ?Sized>(
             let partition = c.int(veil_rt::tfhe_config::PARTITION_ATTR).unwrap_or(0);
             let partition = usize::try_from(partition)
                 .map_err(|_| RuntimeError::kernel("lut", format!("partition {partition} is not a partition index")))?;
-            backend.lut(c.ct(0)?, input, c.lut_shift()?, zero_bits, &table, out, partition)
+            let lookup = Lookup::new(input, &table, out).shifted(c.lut_shift()?, zero_bits).in_partition(partition);
+            backend.lut(c.ct(0)?, &lookup)
         }
         "reshape" => backend.reshape(c.ct(0)?, &ty.shape.iter().map(|&d| d as usize).collect::<Vec<_>>()),
         "transpose" => {

@@ -23,7 +23,7 @@ pub mod tensor;
 pub mod tfhe_backend;
 pub mod width;
 
-pub use backend::{Backend, ElemError, Primitives};
+pub use backend::{Backend, ElemError, Lookup, Primitives};
 pub use clear::{ClearBackend, Overflow};
 pub use error::{Result, RuntimeError};
 #[cfg(feature = "tfhe")]

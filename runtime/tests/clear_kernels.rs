@@ -1,6 +1,6 @@
 //! The clear backend's exact semantics, checked against hand-computed results, and its range check.
 
-use veil_runtime::{Backend, ClearBackend, Conv2d, Pool2d, RuntimeError, Tensor, Width};
+use veil_runtime::{Backend, ClearBackend, Conv2d, Lookup, Pool2d, RuntimeError, Tensor, Width};
 
 fn t(shape: &[usize], data: &[i64]) -> Tensor<i64> {
     Tensor::new(shape.to_vec(), data.to_vec()).unwrap()
@@ -77,8 +77,8 @@ fn pooling_and_sums() {
 fn lut_is_indexed_from_the_minimum() {
     let a = t(&[4], &[-2, -1, 0, 1]);
     let table = [10, 11, 12, 13];
-    assert_eq!(C.lut(&a, w(2), 0, 0, &table, w(6), 0).unwrap(), t(&[4], &[10, 11, 12, 13]));
-    assert!(C.lut(&a, w(2), 0, 0, &table[..3], w(6), 0).is_err());
+    assert_eq!(C.lut(&a, &Lookup::new(w(2), &table, w(6))).unwrap(), t(&[4], &[10, 11, 12, 13]));
+    assert!(C.lut(&a, &Lookup::new(w(2), &table[..3], w(6))).is_err());
 }
 
 #[test]
@@ -86,14 +86,17 @@ fn a_shifted_lut_is_indexed_by_the_floor() {
     // i5 shifted right by 3: floor(a / 8) in [-2, 1], a table of 4 entries indexed from -2.
     let a = t(&[8], &[-16, -9, -8, -1, 0, 7, 8, 15]);
     let table = [10, 11, 12, 13];
-    assert_eq!(C.lut(&a, w(5), 3, 0, &table, w(6), 0).unwrap(), t(&[8], &[10, 10, 11, 11, 12, 12, 13, 13]));
+    assert_eq!(
+        C.lut(&a, &Lookup::new(w(5), &table, w(6)).shifted(3, 0)).unwrap(),
+        t(&[8], &[10, 10, 11, 11, 12, 12, 13, 13])
+    );
     // An odd width, and a shift leaving a single index bit (the sign).
     let b = t(&[4], &[-64, -1, 0, 63]);
-    assert_eq!(C.lut(&b, w(7), 6, 0, &[-5, 5], w(4), 0).unwrap(), t(&[4], &[-5, -5, 5, 5]));
-    let err = C.lut(&a, w(5), 3, 0, &[0; 8], w(6), 0).unwrap_err();
+    assert_eq!(C.lut(&b, &Lookup::new(w(7), &[-5, 5], w(4)).shifted(6, 0)).unwrap(), t(&[4], &[-5, -5, 5, 5]));
+    let err = C.lut(&a, &Lookup::new(w(5), &[0; 8], w(6)).shifted(3, 0)).unwrap_err();
     assert_eq!(err.to_string(), "lut: a table over i5 shifted right by 3 needs 4 entries, not 8");
     assert_eq!(
-        C.lut(&a, w(5), 5, 0, &[0], w(6), 0).unwrap_err().to_string(),
+        C.lut(&a, &Lookup::new(w(5), &[0], w(6)).shifted(5, 0)).unwrap_err().to_string(),
         "lut: shift 5 leaves no index bits of i5"
     );
 }

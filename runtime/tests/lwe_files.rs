@@ -14,7 +14,7 @@ use veil_rt::tfhe_config::{LutKeyset, LutParams};
 use veil_runtime::files::{check, describe_lut_keyset, reseal, Kind};
 use veil_runtime::lwe_backend::Rounding;
 use veil_runtime::{
-    Backend, LweBackend, LweClientKey, LweCompressedServerKey, LweEncryptedTensor, Persist, RuntimeError,
+    Backend, Lookup, LweBackend, LweClientKey, LweCompressedServerKey, LweEncryptedTensor, Persist, RuntimeError,
 };
 
 fn small_params() -> LutParams {
@@ -64,10 +64,11 @@ fn keys_and_ciphertexts_round_trip_and_the_server_key_decompresses() {
         let server = LweCompressedServerKey::from_bytes(&bytes).unwrap().decompress();
         let backend = LweBackend::new(Arc::new(server), Rounding::Exact);
         let table = [5, -7, 0, 1, 2, 3, -1, 6];
-        let clear = CLEAR.lut(&x, w(3), 0, 0, &table, w(4), 0).unwrap();
+        let clear = CLEAR.lut(&x, &Lookup::new(w(3), &table, w(4))).unwrap();
         // Into every partition: the result is under that partition's key, and a tensor file keeps it so.
         for partition in 0..keyset.partitions.len() {
-            let looked_up = backend.lut(&read.tensor, w(3), 0, 0, &table, w(4), partition).unwrap();
+            let looked_up =
+                backend.lut(&read.tensor, &Lookup::new(w(3), &table, w(4)).in_partition(partition)).unwrap();
             assert!(looked_up.data.iter().all(|v| v.key == Some(partition)));
             let out = LweEncryptedTensor { keyset: keyset.clone(), width: w(4), frac: 1, tensor: looked_up };
             let out = LweEncryptedTensor::from_bytes(&out.to_bytes().unwrap()).unwrap();

@@ -11,7 +11,7 @@ use common::lwe::{lwe_dec, lwe_enc, lwe_keys};
 use common::{t, w, CLEAR};
 use veil_rt::tfhe_config::reads_full_domain;
 use veil_runtime::lwe_backend::Rounding;
-use veil_runtime::{run, Backend, Buffer, ClearBackend, RuntimeError};
+use veil_runtime::{run, Backend, Buffer, ClearBackend, Lookup, RuntimeError};
 
 #[test]
 fn linear_maps_are_leveled_and_exact() {
@@ -73,16 +73,16 @@ fn lut_without_shift_reads_every_entry() {
     let x = t(&[32], &(-16..16).collect::<Vec<_>>());
     let relu: Vec<i64> = (-16..16).map(|v: i64| v.max(0)).collect();
     let ex = lwe_enc(&x, 5);
-    let clear = CLEAR.lut(&x, w(5), 0, 0, &relu, w(5), 0).unwrap();
+    let clear = CLEAR.lut(&x, &Lookup::new(w(5), &relu, w(5))).unwrap();
     for rounding in [Rounding::Exact, Rounding::Approximate] {
         let b = lwe_keys().exact.with_rounding(rounding);
-        assert_eq!(lwe_dec(&b.lut(&ex, w(5), 0, 0, &relu, w(5), 0).unwrap()), clear, "{rounding:?}");
+        assert_eq!(lwe_dec(&b.lut(&ex, &Lookup::new(w(5), &relu, w(5))).unwrap()), clear, "{rounding:?}");
         assert_eq!(b.pbs_count(), 32);
     }
     // Negative entries, a wider output encoding.
     let square: Vec<i64> = (-16..16).map(|v: i64| 100 - v * v).collect();
-    let out = lwe_keys().exact.lut(&ex, w(5), 0, 0, &square, w(10), 0).unwrap();
-    assert_eq!(lwe_dec(&out), CLEAR.lut(&x, w(5), 0, 0, &square, w(10), 0).unwrap());
+    let out = lwe_keys().exact.lut(&ex, &Lookup::new(w(5), &square, w(10))).unwrap();
+    assert_eq!(lwe_dec(&out), CLEAR.lut(&x, &Lookup::new(w(5), &square, w(10))).unwrap());
 }
 
 /// A lookup of trivial (noiseless) values: their bodies alone reach the bootstrap, rounded to the keyswitch's 32-bit
@@ -91,11 +91,11 @@ fn lut_without_shift_reads_every_entry() {
 fn lut_of_trivial_values_reads_every_entry() {
     let x = t(&[32], &(-16..16).collect::<Vec<_>>());
     let table: Vec<i64> = (-16..16).map(|v: i64| 3 * v - 7).collect();
-    let clear = CLEAR.lut(&x, w(5), 0, 0, &table, w(8), 0).unwrap();
+    let clear = CLEAR.lut(&x, &Lookup::new(w(5), &table, w(8))).unwrap();
     for rounding in [Rounding::Exact, Rounding::Approximate] {
         let b = lwe_keys().exact.with_rounding(rounding);
         let trivial = b.trivial(&x, w(5)).unwrap();
-        assert_eq!(lwe_dec(&b.lut(&trivial, w(5), 0, 0, &table, w(8), 0).unwrap()), clear, "{rounding:?}");
+        assert_eq!(lwe_dec(&b.lut(&trivial, &Lookup::new(w(5), &table, w(8))).unwrap()), clear, "{rounding:?}");
         assert_eq!(b.pbs_count(), 32);
     }
 }
@@ -120,8 +120,8 @@ fn exact_shifted_lut_equals_the_clear_floor_at_box_edges() {
     let x = t(&[EDGES.len()], &EDGES);
     let ex = lwe_enc(&x, 12);
     for table in shifted_tables() {
-        let clear = CLEAR.lut(&x, w(12), SHIFT, 0, &table, w(7), 0).unwrap();
-        assert_eq!(lwe_dec(&b.lut(&ex, w(12), SHIFT, 0, &table, w(7), 0).unwrap()), clear);
+        let clear = CLEAR.lut(&x, &Lookup::new(w(12), &table, w(7)).shifted(SHIFT, 0)).unwrap();
+        assert_eq!(lwe_dec(&b.lut(&ex, &Lookup::new(w(12), &table, w(7)).shifted(SHIFT, 0)).unwrap()), clear);
     }
     // The 7 dropped bits in a chunk of 6 (a sign and a 5-bit table) and one of 1 (a sign), then the table.
     assert_eq!(b.pbs_count(), 2 * EDGES.len() as u64 * 4);
@@ -146,7 +146,7 @@ fn approximate_shifted_lut_is_within_one_entry() {
     let x = t(&[EDGES.len()], &EDGES);
     let ex = lwe_enc(&x, 12);
     for table in shifted_tables() {
-        let got = lwe_dec(&b.lut(&ex, w(12), SHIFT, 0, &table, w(7), 0).unwrap());
+        let got = lwe_dec(&b.lut(&ex, &Lookup::new(w(12), &table, w(7)).shifted(SHIFT, 0)).unwrap());
         for (&v, &g) in EDGES.iter().zip(&got.data) {
             let i = (v >> SHIFT) + 16;
             let near = neighbours(&table, i);
@@ -172,7 +172,9 @@ fn full_domain_tables_read_one_more_index_bit() {
     let edges = [-2048, -1985, -1984, -65, -64, -1, 0, 63, 64, 1983, 1984, 2047];
     let table = abs_table(12, 6);
     assert!(reads_full_domain(Rounding::Approximate, 6, 0, &table), "the backend takes the full-domain path");
-    let got = lwe_dec(&b.lut(&lwe_enc(&t(&[edges.len()], &edges), 12), w(12), 6, 0, &table, w(13), 0).unwrap());
+    let got = lwe_dec(
+        &b.lut(&lwe_enc(&t(&[edges.len()], &edges), 12), &Lookup::new(w(12), &table, w(13)).shifted(6, 0)).unwrap(),
+    );
     for (&v, &g) in edges.iter().zip(&got.data) {
         let i = (v >> 6) + 32;
         let near: Vec<i64> = (i - 1..=i + 1).map(|j| table[j.rem_euclid(64) as usize]).collect();
@@ -184,8 +186,8 @@ fn full_domain_tables_read_one_more_index_bit() {
     let table = abs_table(6, 6);
     for rounding in [Rounding::Exact, Rounding::Approximate] {
         let b = lwe_keys().exact.with_rounding(rounding);
-        let got = lwe_dec(&b.lut(&lwe_enc(&x, 6), w(6), 0, 0, &table, w(7), 0).unwrap());
-        assert_eq!(got, CLEAR.lut(&x, w(6), 0, 0, &table, w(7), 0).unwrap(), "{rounding:?}");
+        let got = lwe_dec(&b.lut(&lwe_enc(&x, 6), &Lookup::new(w(6), &table, w(7))).unwrap());
+        assert_eq!(got, CLEAR.lut(&x, &Lookup::new(w(6), &table, w(7))).unwrap(), "{rounding:?}");
     }
 }
 
@@ -223,11 +225,11 @@ fn exact_rescale_and_reads_of_known_zero_bits_are_bit_exact() {
     let table: Vec<i64> = (-16..16).map(|v: i64| v.abs()).collect();
     assert!(reads_full_domain(Rounding::Exact, 2, 2, &table));
     let clear_up = CLEAR.shl(&clear_k, 2, w(7)).unwrap();
-    let got = lwe_dec(&b.lut(&up, w(7), 2, 2, &table, w(6), 0).unwrap());
-    assert_eq!(got, CLEAR.lut(&clear_up, w(7), 2, 2, &table, w(6), 0).unwrap());
+    let got = lwe_dec(&b.lut(&up, &Lookup::new(w(7), &table, w(6)).shifted(2, 2)).unwrap());
+    assert_eq!(got, CLEAR.lut(&clear_up, &Lookup::new(w(7), &table, w(6)).shifted(2, 2)).unwrap());
     assert_eq!(b.pbs_count(), 5 * EDGES.len() as u64, "one bootstrap per element for the table");
     // The clear backend holds a program to its promise of zero bits.
-    let err = CLEAR.lut(&t(&[1], &[5]), w(7), 2, 2, &table, w(6), 0).unwrap_err().to_string();
+    let err = CLEAR.lut(&t(&[1], &[5]), &Lookup::new(w(7), &table, w(6)).shifted(2, 2)).unwrap_err().to_string();
     assert_eq!(err, "lut: element [0]: lut input 5 is not a multiple of 2^2 (zero_bits)");
 }
 
@@ -240,9 +242,10 @@ fn inputs_are_checked_against_their_width_and_key() {
     assert_eq!(err, Err("element [0]: a ciphertext encoded at i6 where i8 is expected".to_string()));
     let err = keys.client.encrypt(&t(&[2, 2], &[0, 1, 2, 32]), w(6)).unwrap_err();
     assert_eq!(err.to_string(), "argument input: element [1, 1] = 32 does not fit in i6");
-    let err = keys.exact.lut(&x, w(8), 0, 0, &[0; 256], w(6), 0).unwrap_err().to_string();
+    let err = keys.exact.lut(&x, &Lookup::new(w(8), &[0; 256], w(6))).unwrap_err().to_string();
     assert_eq!(err, "lut: element [0]: the operand is encoded at i6, not i8");
-    let err = keys.exact.lut(&lwe_enc(&t(&[1], &[0]), 12), w(12), 0, 0, &[0; 4096], w(6), 0).unwrap_err().to_string();
+    let err =
+        keys.exact.lut(&lwe_enc(&t(&[1], &[0]), 12), &Lookup::new(w(12), &[0; 4096], w(6))).unwrap_err().to_string();
     assert_eq!(err, "lut: element [0]: a table of 2^12 entries needs a polynomial size N ≥ 2^12, not 2048");
 }
 

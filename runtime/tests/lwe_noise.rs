@@ -16,7 +16,7 @@ use tfhe::core_crypto::prelude::{
     DecompositionBaseLog, DecompositionLevelCount, GlweDimension, LweDimension, PolynomialSize,
 };
 use veil_runtime::lwe_backend::LweValue;
-use veil_runtime::{Backend, Tensor};
+use veil_runtime::{Backend, Lookup, Tensor};
 
 /// E[e²] of the ciphertexts' phase errors against the expected values (torus fractions²).
 fn mean_square_error(values: &Tensor<LweValue>, expected: &Tensor<i64>) -> f64 {
@@ -66,7 +66,7 @@ fn bootstrap_output_noise_is_within_tfhe_s_formula() {
     .0;
     let x = t(&[200], &spread(200, 5));
     let identity: Vec<i64> = (-16..16).collect();
-    let out = lwe_keys().approximate.lut(&lwe_enc(&x, 5), w(5), 0, 0, &identity, w(5), 0).unwrap();
+    let out = lwe_keys().approximate.lut(&lwe_enc(&x, 5), &Lookup::new(w(5), &identity, w(5))).unwrap();
     let measured = mean_square_error(&out, &x);
     let ratio = measured / predicted;
     println!(
@@ -133,7 +133,7 @@ fn the_failure_rate_of_a_narrow_lookup_matches_the_prediction() {
     let keys = lwe_keys();
     let ex = keys.client.encrypt_with_noise(&x, w(6), var_input.sqrt()).unwrap();
     let identity: Vec<i64> = (-32..32).collect();
-    let out = keys.client.decrypt(&keys.approximate.lut(&ex, w(6), 0, 0, &identity, w(6), 0).unwrap()).unwrap();
+    let out = keys.client.decrypt(&keys.approximate.lut(&ex, &Lookup::new(w(6), &identity, w(6))).unwrap()).unwrap();
     let wrong = out.data.iter().zip(&x.data).filter(|(o, e)| o != e).count() as f64;
     let (mean, sd) = (samples as f64 * predicted, (samples as f64 * predicted * (1.0 - predicted)).sqrt());
     println!(
@@ -177,7 +177,9 @@ fn an_approximate_lookup_fails_only_past_its_neighbours() {
     let keys = lwe_keys();
     let ex = keys.client.encrypt_with_noise(&x, w(bits), var_input.sqrt()).unwrap();
     let index_values: Vec<i64> = (-32..32).collect();
-    let out = keys.client.decrypt(&keys.approximate.lut(&ex, w(bits), shift, 0, &index_values, w(6), 0).unwrap());
+    let out = keys
+        .client
+        .decrypt(&keys.approximate.lut(&ex, &Lookup::new(w(bits), &index_values, w(6)).shifted(shift, 0)).unwrap());
     let out = out.unwrap();
     let wrong = out.data.iter().zip(&values).filter(|(o, x)| (**o - x.div_euclid(4)).abs() > 1).count() as f64;
     let neighbours = out.data.iter().zip(&values).filter(|(o, x)| **o != x.div_euclid(4)).count();

@@ -20,7 +20,7 @@ use veil_params::noise::modulus_switch_variance;
 use veil_params::partitioned::constraint_variance;
 use veil_params::{optimize, p_fail, Constraint, ConstraintKind, CostModel, LutKeyset, Request};
 use veil_runtime::lwe_backend::{encoding, LweBackend, LweClientKey, LweValue, Rounding};
-use veil_runtime::{Backend, Tensor};
+use veil_runtime::{Backend, Lookup, Tensor};
 
 /// A bootstrap constraint of `precision` bits from partition `source` into `partition`, its sources weighing
 /// nothing (the test injects its own input noise).
@@ -75,22 +75,22 @@ fn bootstraps_read_across_partitions_and_equal_the_clear_backend() {
     assert_eq!(keys_of(&ex), [Some(0); 6], "inputs are under partition 0's key");
     let relu: Vec<i64> = (-8..8).map(|v: i64| v.max(0)).collect();
     // 0 → 1: keyswitched from partition 0's big key to partition 1's small key.
-    let into_one = k.exact.lut(&ex, w(4), 0, 0, &relu, w(4), 1).unwrap();
+    let into_one = k.exact.lut(&ex, &Lookup::new(w(4), &relu, w(4)).in_partition(1)).unwrap();
     assert_eq!(keys_of(&into_one), [Some(1); 6]);
-    let clear = CLEAR.lut(&x, w(4), 0, 0, &relu, w(4), 0).unwrap();
+    let clear = CLEAR.lut(&x, &Lookup::new(w(4), &relu, w(4))).unwrap();
     assert_eq!(k.client.decrypt(&into_one).unwrap(), clear);
     // 1 → 0, after a leveled doubling under partition 1's key (a table without a shift: an exact floor's chunks
     // would bootstrap into the input's partition, and 1 → 1 is no route).
     let doubled = k.exact.shl(&into_one, 1, w(4)).unwrap();
     let half: Vec<i64> = (-8..8).map(|v: i64| v / 2).collect();
-    let back = k.exact.lut(&doubled, w(4), 0, 0, &half, w(4), 0).unwrap();
+    let back = k.exact.lut(&doubled, &Lookup::new(w(4), &half, w(4))).unwrap();
     assert_eq!(keys_of(&back), [Some(0); 6]);
     assert_eq!(k.client.decrypt(&back).unwrap(), clear);
     // An exact floor of partition 0's values (route 0 → 0), then its table into partition 1.
     let wide = k.client.encrypt(&t(&[1, 4], &[-100, -37, 5, 99]), w(8)).unwrap();
     let table: Vec<i64> = (0..8).map(|i| 3 * i - 10).collect();
-    let floored = k.exact.lut(&wide, w(8), 5, 0, &table, w(6), 1).unwrap();
-    let expected = CLEAR.lut(&t(&[1, 4], &[-100, -37, 5, 99]), w(8), 5, 0, &table, w(6), 0).unwrap();
+    let floored = k.exact.lut(&wide, &Lookup::new(w(8), &table, w(6)).shifted(5, 0).in_partition(1)).unwrap();
+    let expected = CLEAR.lut(&t(&[1, 4], &[-100, -37, 5, 99]), &Lookup::new(w(8), &table, w(6)).shifted(5, 0)).unwrap();
     assert_eq!(k.client.decrypt(&floored).unwrap(), expected);
 }
 
@@ -101,13 +101,16 @@ fn what_the_keyset_lacks_is_refused() {
     let ex = k.client.encrypt(&x, w(5)).unwrap();
     let identity: Vec<i64> = (-16..16).collect();
     let message = |r: veil_runtime::Result<Tensor<LweValue>>| r.unwrap_err().to_string();
-    let in_one = k.exact.lut(&ex, w(5), 0, 0, &identity, w(5), 1).unwrap();
+    let in_one = k.exact.lut(&ex, &Lookup::new(w(5), &identity, w(5)).in_partition(1)).unwrap();
     assert!(
-        message(k.exact.lut(&in_one, w(5), 0, 0, &identity, w(5), 1))
+        message(k.exact.lut(&in_one, &Lookup::new(w(5), &identity, w(5)).in_partition(1)))
             .contains("no keyswitch key from partition 1 to partition 1"),
         "a missing route"
     );
-    assert!(message(k.exact.lut(&ex, w(5), 0, 0, &identity, w(5), 7)).contains("partition 7"), "no such partition");
+    assert!(
+        message(k.exact.lut(&ex, &Lookup::new(w(5), &identity, w(5)).in_partition(7))).contains("partition 7"),
+        "no such partition"
+    );
     // A leveled combination of values under two keys.
     assert!(message(k.exact.add(&ex, &in_one, w(6))).contains("partitions 0 and 1"), "a sum across partitions");
 }
@@ -131,7 +134,10 @@ fn the_failure_rate_across_partitions_matches_the_optimizer_s_formula() {
     let x = t(&[samples], &(0..samples as i64).map(|i| (i * 37) % 64 - 32).collect::<Vec<_>>());
     let ex = k.client.encrypt_with_noise(&x, w(6), input.sqrt()).unwrap();
     let identity: Vec<i64> = (-32..32).collect();
-    let out = k.client.decrypt(&k.approximate.lut(&ex, w(6), 0, 0, &identity, w(6), 1).unwrap()).unwrap();
+    let out = k
+        .client
+        .decrypt(&k.approximate.lut(&ex, &Lookup::new(w(6), &identity, w(6)).in_partition(1)).unwrap())
+        .unwrap();
     let wrong = out.data.iter().zip(&x.data).filter(|(o, e)| o != e).count() as f64;
     let (mean, sd) = (samples as f64 * predicted, (samples as f64 * predicted * (1.0 - predicted)).sqrt());
     println!(

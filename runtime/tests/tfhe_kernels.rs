@@ -5,7 +5,7 @@
 mod common;
 
 use common::{enc, keys, same, t, w, CLEAR};
-use veil_runtime::{Backend, Conv2d, Pool2d};
+use veil_runtime::{Backend, Conv2d, Lookup, Pool2d};
 
 #[test]
 fn add_sub_neg_at_the_width_limits_with_sign_extension() {
@@ -151,8 +151,8 @@ fn lut_over_a_4_bit_input() {
     let x = t(&[4], &[-8, 7, 0, -1]);
     let table: Vec<i64> = (0..16).map(|i| i * i - 50).collect();
     same(
-        b.lut(&enc(&x, 4), w(4), 0, 0, &table, w(10), 0),
-        CLEAR.lut(&x, w(4), 0, 0, &table, w(10), 0),
+        b.lut(&enc(&x, 4), &Lookup::new(w(4), &table, w(10))),
+        CLEAR.lut(&x, &Lookup::new(w(4), &table, w(10))),
         &[-50, 175, 14, -1],
     );
 }
@@ -164,8 +164,8 @@ fn shifted_lut_rescales_first() {
     let x = t(&[4], &[-128, -97, 127, 7]);
     let table: Vec<i64> = (0..32).map(|i| 3 * i - 40).collect();
     same(
-        b.lut(&enc(&x, 8), w(8), 3, 0, &table, w(8), 0),
-        CLEAR.lut(&x, w(8), 3, 0, &table, w(8), 0),
+        b.lut(&enc(&x, 8), &Lookup::new(w(8), &table, w(8)).shifted(3, 0)),
+        CLEAR.lut(&x, &Lookup::new(w(8), &table, w(8)).shifted(3, 0)),
         &[-40, -31, 53, 8],
     );
 }

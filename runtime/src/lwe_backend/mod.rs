@@ -16,7 +16,7 @@ pub use encoding::MAX_BITS;
 pub use files::LweEncryptedTensor;
 pub use keys::{reference_params, secure_noise_std, LweClientKey, LweCompressedServerKey, LweServerKey};
 
-use crate::backend::{ElemError, ElemResult, Primitives};
+use crate::backend::{ElemError, ElemResult, Lookup, Primitives};
 use crate::linear::{LinearMap, Row};
 use crate::width::Width;
 use encoding::{delta, encode};
@@ -270,7 +270,7 @@ fn no_partition(p: usize, key: &LweServerKey) -> ElemError {
 
 /// One table lookup of the lwe backend, checked once for all the elements it is applied to: how each element is
 /// read (see [`LweBackend::lut`]) and the bootstrap that reads it.
-struct Lookup {
+struct PreparedLookup {
     /// The input's encoding width.
     w: u32,
     /// The exact floor clears the dropped bits first ([`Rounding::Exact`] and a shift).
@@ -284,17 +284,9 @@ struct Lookup {
     out: u32,
 }
 
-impl Lookup {
-    #[allow(clippy::too_many_arguments)]
-    fn new(
-        backend: &LweBackend,
-        input: Width,
-        shift: u32,
-        zero_bits: u32,
-        table: &[i64],
-        out: Width,
-        partition: usize,
-    ) -> ElemResult<Lookup> {
+impl PreparedLookup {
+    fn new(backend: &LweBackend, lookup: &Lookup) -> ElemResult<PreparedLookup> {
+        let Lookup { input, shift, zero_bits, table, out, partition } = *lookup;
         let (w, out) = (check_bits(input)?, check_bits(out)?);
         let index_bits = w.saturating_sub(shift);
         if index_bits == 0 || table.len() as u64 != 1 << index_bits {
@@ -339,14 +331,14 @@ impl Lookup {
         };
         // A full-domain table of an exact read needs no floor: its multiples of 2^s are read at their boxes' middles.
         let floor = floor.filter(|_| full_domain.is_none());
-        Ok(Lookup { w, floor, full_domain, partition, offset, entries, out })
+        Ok(PreparedLookup { w, floor, full_domain, partition, offset, entries, out })
     }
 }
 
 impl LweBackend {
     /// `lookup` of each element of `elements`, its bootstraps as one batch: each element checked, floored or
     /// doubled as the lookup needs, then read.
-    fn lookups(&self, elements: &[LweValue], lookup: &Lookup) -> Vec<ElemResult<LweValue>> {
+    fn lookups(&self, elements: &[LweValue], lookup: &PreparedLookup) -> Vec<ElemResult<LweValue>> {
         let checked = elements.iter().map(|a| match a.bits == lookup.w {
             true => Ok(a),
             false => Err(ElemError::Unsupported(format!("the operand is encoded at i{}, not i{}", a.bits, lookup.w))),
@@ -481,39 +473,21 @@ impl Primitives for LweBackend {
 
     /// One bootstrap at the value's box (centred), or with [`Rounding::Exact`] and a shift s > 0, the low bits
     /// (those above `zero_bits`) cleared chunk by chunk and one bootstrap at the exact multiple of 2^s.
-    fn lut(
-        &self,
-        a: &LweValue,
-        input: Width,
-        shift: u32,
-        zero_bits: u32,
-        table: &[i64],
-        out: Width,
-        partition: usize,
-    ) -> ElemResult<LweValue> {
-        let lookup = Lookup::new(self, input, shift, zero_bits, table, out, partition)?;
-        self.lookups(std::slice::from_ref(a), &lookup).pop().unwrap_or_else(|| Err(missing_result()))
+    fn lut(&self, a: &LweValue, lookup: &Lookup) -> ElemResult<LweValue> {
+        let prepared = PreparedLookup::new(self, lookup)?;
+        self.lookups(std::slice::from_ref(a), &prepared).pop().unwrap_or_else(|| Err(missing_result()))
     }
 
     /// [`Self::lut`] of every element: as many chunks as rayon has threads, each chunk's table bootstraps one
     /// batch (the bootstrap key read once for all of them).
-    fn lut_all(
-        &self,
-        elements: &[LweValue],
-        input: Width,
-        shift: u32,
-        zero_bits: u32,
-        table: &[i64],
-        out: Width,
-        partition: usize,
-    ) -> Vec<ElemResult<LweValue>> {
-        let lookup = match Lookup::new(self, input, shift, zero_bits, table, out, partition) {
+    fn lut_all(&self, elements: &[LweValue], lookup: &Lookup) -> Vec<ElemResult<LweValue>> {
+        let prepared = match PreparedLookup::new(self, lookup) {
             Ok(l) => l,
             Err(e) => return elements.iter().map(|_| Err(e.clone())).collect(),
         };
         let size = elements.len().div_ceil(rayon::current_num_threads().max(1)).max(1);
         let chunks: Vec<Vec<ElemResult<LweValue>>> =
-            elements.par_chunks(size).map(|chunk| self.lookups(chunk, &lookup)).collect();
+            elements.par_chunks(size).map(|chunk| self.lookups(chunk, &prepared)).collect();
         chunks.into_iter().flatten().collect()
     }
 

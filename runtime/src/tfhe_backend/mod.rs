@@ -4,7 +4,7 @@
 
 mod linear;
 
-use crate::backend::{ElemError, ElemResult, Primitives};
+use crate::backend::{ElemError, ElemResult, Lookup, Primitives};
 use crate::linear::LinearMap;
 use crate::width::{Width, BITS_PER_BLOCK};
 use rayon::prelude::*;
@@ -279,16 +279,8 @@ impl Primitives for TfheBackend {
 
     /// A shift first rescales the input (free for whole blocks, see `rescale`) to the even width that holds the
     /// index; then tfhe's `match_value` over all its entries.
-    fn lut(
-        &self,
-        a: &Self::Ct,
-        input: Width,
-        shift: u32,
-        _: u32,
-        table: &[i64],
-        out: Width,
-        _: usize,
-    ) -> ElemResult<Self::Ct> {
+    fn lut(&self, a: &Self::Ct, lookup: &Lookup) -> ElemResult<Self::Ct> {
+        let Lookup { input, shift, table, out, .. } = *lookup;
         if a.blocks().len() != input.blocks() {
             return Err(ElemError::Unsupported(format!("the operand has {} blocks, not {input}", a.blocks().len())));
         }
