@@ -399,11 +399,13 @@ fn with_pool_form(
         return with_table_precision(loaded, strategy, options, Goal::DEFAULT);
     }
     let plain = with_table_precision(loaded.clone(), strategy, &without, Goal::DEFAULT);
-    let reference = crate::index_bits::Reference::new(&loaded.module, options)?;
-    // The form without compiling to nothing: the pooled one; no calibration rows: the form without.
+    // The form without compiling to nothing: the pooled one; no calibration rows to judge by (or none the float
+    // model runs): the form without.
     let Ok(plain) = plain else { return with_table_precision(loaded, strategy, options, Goal::DEFAULT) };
-    let Some(reference) = reference else { return Ok(plain) };
-    let bar = reference.fit(&plain.2)?;
+    let Some(reference) = crate::index_bits::Reference::new(&loaded.module, options).ok().flatten() else {
+        return Ok(plain);
+    };
+    let Ok(bar) = reference.fit(&plain.2) else { return Ok(plain) };
     let goal = Goal {
         agreement: crate::index_bits::AGREEMENT.max(bar.agreement - FORM_AGREEMENT_GAIN + 1e-9),
         mean_error: bar.mean_error,
@@ -411,7 +413,7 @@ fn with_pool_form(
     let Ok(pooled) = with_table_precision(loaded, strategy, options, goal) else { return Ok(plain) };
     let estimated_s = |c: &Compiled| estimated_bootstrap_s(c).ok().flatten().unwrap_or(f64::INFINITY);
     let (pooled_s, plain_s) = (estimated_s(&pooled.2), estimated_s(&plain.2));
-    if !goal.met_by(reference.fit(&pooled.2)?) || pooled_s >= plain_s {
+    if !reference.fit(&pooled.2).is_ok_and(|fit| goal.met_by(fit)) || pooled_s >= plain_s {
         return Ok(plain);
     }
     let mut pooled = pooled;
