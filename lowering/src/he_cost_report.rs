@@ -98,6 +98,7 @@ const NOTE: &str = "estimates: PBS counts follow the tfhe backend's kernels (seq
 pub fn analyze(m: &Module, machine: Machine) -> CostReport {
     let lut = veil_rt::tfhe_config::TfheConfig::read(m).ok().flatten();
     let rounding = lut.as_ref().map_or(veil_rt::tfhe_config::Rounding::Exact, |c| c.rounding);
+    let floors = lut.as_ref().map(|c| c.floors).unwrap_or_default();
     let machine = match &lut {
         Some(c) => Machine { pbs_ms: c.pbs_us / 1000.0, ..machine },
         None => machine,
@@ -112,7 +113,7 @@ pub fn analyze(m: &Module, machine: Machine) -> CostReport {
             let Some(result) = FixedTensor::of_rt(m, m.value_type(m.op(op).result())) else { continue };
             let variant = m.op(op).attr("variant").and_then(|a| m.attr_as_str(a)).map(str::to_string);
             let pbs = if veil_rt::is_lwe(m, m.value_type(m.op(op).result())) {
-                lut_model_pbs(m, op, kernel, rounding, &result)
+                lut_model_pbs(m, op, kernel, (rounding, floors), &result)
             } else {
                 call_pbs(m, op, kernel, variant.as_deref(), &result)
             };
@@ -187,12 +188,18 @@ impl Call<'_> {
 }
 
 /// The PBS of one call of the lookup-table model: its tables and exact floors; everything else is leveled.
-fn lut_model_pbs(m: &Module, op: OpId, kernel: &Kernel, rounding: veil_rt::tfhe_config::Rounding, result: &FixedTensor) -> Pbs {
+fn lut_model_pbs(
+    m: &Module,
+    op: OpId,
+    kernel: &Kernel,
+    (rounding, floors): (veil_rt::tfhe_config::Rounding, veil_rt::tfhe_config::LookupFloors),
+    result: &FixedTensor,
+) -> Pbs {
     let int = |name: &str| m.op(op).attr(name).and_then(|a| m.attr_as_int(a)).unwrap_or(0).clamp(0, 63) as u32;
     let (shift, zero_bits) = (int("shift"), int("zero_bits"));
     let per_element = if kernel.he_op() == &veil_he::LUT {
         let width = m.op(op).operands.first().and_then(|&x| FixedTensor::of_rt(m, m.value_type(x))).map_or(0, |t| t.width);
-        rounding.pbs_per_lookup(width, shift, zero_bits)
+        rounding.pbs_per_lookup(width, shift, zero_bits, floors)
     } else if kernel.he_op() == &veil_he::RESCALE {
         veil_rt::tfhe_config::Floor::of_rescale(shift, int("chunk")).bootstraps()
     } else {

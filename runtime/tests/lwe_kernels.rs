@@ -9,7 +9,7 @@ mod common;
 
 use common::lwe::{lwe_dec, lwe_enc, lwe_keys};
 use common::{t, w, CLEAR};
-use veil_rt::tfhe_config::reads_full_domain;
+use veil_rt::tfhe_config::{reads_full_domain, LookupFloors};
 use veil_runtime::lwe_backend::Rounding;
 use veil_runtime::{run, Backend, Buffer, ClearBackend, Lookup, RuntimeError};
 
@@ -125,6 +125,32 @@ fn exact_shifted_lut_equals_the_clear_floor_at_box_edges() {
     }
     // The 7 dropped bits in a chunk of 6 (a sign and a 5-bit table) and one of 1 (a sign), then the table.
     assert_eq!(b.pbs_count(), 2 * EDGES.len() as u64 * 4);
+}
+
+/// i12 values at the edges of a shift of 8 with 4 index bits read through sign tests (`floors = "signs"`): the
+/// index boxes (x ≡ 0, 255 mod 256), the first chunk's sign, bit 3 (x ≡ 7, 8 mod 16), the last chunk's sign, bit 7
+/// (x ≡ 127, 128 mod 256), and its table's boxes with the largest rest under them (bits 0..3 = 7: x ≡ 7, 119, 135,
+/// 247 mod 256), negative and positive, including the ends of the range.
+const SIGN_EDGES: [i64; 25] = [
+    -2048, -2041, -2040, -1793, -1792, -257, -256, -249, -137, -129, -128, -121, -9, -1, 0, 7, 8, 15, 16, 119, 127,
+    128, 247, 255, 2047,
+];
+
+#[test]
+fn exact_lookups_through_sign_tests_equal_the_clear_floor_at_their_edges() {
+    let b = lwe_keys().exact.with_rounding(Rounding::Exact).with_floors(LookupFloors::Signs);
+    let x = t(&[SIGN_EDGES.len()], &SIGN_EDGES);
+    let ex = lwe_enc(&x, 12);
+    let relu: Vec<i64> = (-8..8).map(|h: i64| h.max(0)).collect();
+    let affine: Vec<i64> = (-8..8).map(|h: i64| 3 * h + 1).collect();
+    for table in [relu, affine] {
+        let lookup = Lookup::new(w(12), &table, w(7)).shifted(8, 0);
+        assert_eq!(lwe_dec(&b.lut(&ex, &lookup).unwrap()), CLEAR.lut(&x, &lookup).unwrap());
+    }
+    // The 8 dropped bits in two chunks of 4: a sign test, then a sign test and a table, then the table (the
+    // classic chunks of 5 and 3 bits would take 5).
+    assert_eq!(Rounding::Exact.pbs_per_lookup(12, 8, 0, LookupFloors::Cleared), 5);
+    assert_eq!(b.pbs_count(), 2 * SIGN_EDGES.len() as u64 * 4);
 }
 
 /// The entries an approximate lookup of index `i` may return: `table[i]` or a neighbour; past the ends, the

@@ -36,6 +36,7 @@ fn route(source: usize, partition: usize, precision: u32, table_bits: u32) -> Co
         source,
         partition,
         count: 1,
+        margin: 1.0,
     }
 }
 

@@ -724,7 +724,8 @@ impl ProgramKeys {
             return Ok(ProgramKeys::Radix(Box::new(Keys::generate())));
         };
         let client = LweClientKey::generate(config.keyset.clone()).map_err(|e| e.to_string())?;
-        let backend = LweBackend::new(std::sync::Arc::new(client.server_key()), config.rounding);
+        let backend =
+            LweBackend::new(std::sync::Arc::new(client.server_key()), config.rounding).with_floors(config.floors);
         Ok(ProgramKeys::Lut(Box::new(LutKeys { client, backend, config })))
     }
 

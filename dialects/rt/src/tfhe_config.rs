@@ -14,8 +14,8 @@ pub const ATTR: &str = "rt.tfhe";
 /// How a table's input is rounded to its index bits when the table drops low bits (`shift > 0`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Rounding {
-    /// Bit-exact `floor(x / 2^shift)`: the dropped bits are cleared in chunks of up to p + 1 bits (p the table's
-    /// index bits), lowest first, two bootstraps each ([`Floor`]), then the table is read.
+    /// Bit-exact `floor(x / 2^shift)`: the dropped bits are handled in chunks of up to p + 1 bits (p the table's
+    /// index bits), lowest first, one sign bootstrap each ([`Floor`]), then the table is read.
     Exact,
     /// One bootstrap whose modulus switch drops the low bits: the index is off by at most one near the edges.
     Approximate,
@@ -39,10 +39,39 @@ impl Rounding {
 
     /// Bootstraps of one table lookup of a `width`-bit input that drops `shift` bits, the lowest `zero_bits` of
     /// them known to be zero.
-    pub fn pbs_per_lookup(self, width: u32, shift: u32, zero_bits: u32) -> u64 {
+    pub fn pbs_per_lookup(self, width: u32, shift: u32, zero_bits: u32, floors: LookupFloors) -> u64 {
         match self {
-            Rounding::Exact => Floor::of_lookup(width, shift, zero_bits).bootstraps() + 1,
+            Rounding::Exact => Floor::of_lookup(width, shift, zero_bits, floors).bootstraps() + 1,
             Rounding::Approximate => 1,
+        }
+    }
+}
+
+/// How an exact lookup's floor clears the dropped bits ([`Floor::of_lookup`]). tfhe-params estimates the program
+/// both ways and keeps the faster; `rt.tfhe` records `floors = "signs"` when that is the sign tests.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum LookupFloors {
+    /// Chunks of up to p + 1 bits, each cleared by a sign test and a table: two bootstraps per chunk.
+    #[default]
+    Cleared,
+    /// Where that takes fewer bootstraps, chunks of p bits cleared by sign tests only but the last
+    /// ([`ChunkForm::SignOnly`]): one bootstrap per chunk and one more, but reads that need more of the noise.
+    Signs,
+}
+
+impl LookupFloors {
+    pub fn parse(s: &str) -> Result<LookupFloors, String> {
+        match s {
+            "cleared" => Ok(LookupFloors::Cleared),
+            "signs" => Ok(LookupFloors::Signs),
+            other => Err(format!("floors '{other}' is not one of: cleared, signs")),
+        }
+    }
+
+    pub fn name(self) -> &'static str {
+        match self {
+            LookupFloors::Cleared => "cleared",
+            LookupFloors::Signs => "signs",
         }
     }
 }
@@ -96,37 +125,61 @@ pub fn reads_full_domain(rounding: Rounding, shift: u32, zero_bits: u32, table: 
     (rounding == Rounding::Approximate || shift <= zero_bits) && full_domain_offset(table).is_some()
 }
 
-/// One step of an exact floor: the bits `low..low + size` of the input (those below already cleared) are moved to
-/// the top of the torus and cleared by a sign bootstrap that reads their top bit and, when `size > 1`, a table
-/// bootstrap that reads the `size − 1` bits under it. Both need the noise margin of a (`size − 1`)-bit table.
-///
-/// With `sign_at_top`, the sign bootstrap writes the top bit at the moved (top) scale, where it only cleans the
-/// table bootstrap's input, and the top bit itself stays in the input for the next chunk (or is the first bit
-/// kept): one bit fewer per chunk, but no bootstrap output is multiplied by 2^m before another bootstrap reads
-/// it. That pays when the input is encoded much wider than its value (a large m), as an exact rescale's is.
+/// How a chunk of an exact floor is cleared ([`ExactChunk`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ChunkForm {
+    /// A sign bootstrap reads the chunk's top bit and, when `size > 1`, a table bootstrap the `size − 1` bits
+    /// under it: the whole chunk is cleared. Both need the noise margin of a (`size − 1`)-bit table.
+    Cleared,
+    /// As `Cleared`, but the sign bootstrap writes the top bit at the moved (top) scale, where it only cleans the
+    /// table bootstrap's input, and the top bit itself stays in the input for the next chunk (or is the first bit
+    /// kept): one bit fewer per chunk, but no bootstrap output is multiplied by 2^m before another bootstrap reads
+    /// it. That pays when the input is encoded much wider than its value (a large m), as an exact rescale's is.
+    SignAtTop,
+    /// A sign bootstrap alone clears the chunk's top bit; the bits under it stay. The rests such chunks leave add
+    /// up to less than half of the next chunk's lowest bit, so the next chunk is still read exactly, with half the
+    /// margin: that of a `size`-bit table.
+    SignOnly,
+    /// As `Cleared`, above the rests of sign-only chunks: both bootstraps read with the margin of a `size`-bit
+    /// table, and the rests stay (less than half of this chunk's lowest bit).
+    ClearedOverRests,
+}
+
+/// One step of an exact floor: the bits `low..low + size` of the input (those below cleared, or, above sign-only
+/// chunks, less than half of this chunk's lowest bit) are moved to the top of the torus and cleared as `form`
+/// says.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct ExactChunk {
     pub low: u32,
     pub size: u32,
-    pub sign_at_top: bool,
+    pub form: ChunkForm,
 }
 
 impl ExactChunk {
-    /// The bits this chunk clears.
+    /// The bits this chunk handles: the next chunk starts above them.
     pub fn clears(&self) -> u32 {
-        if self.sign_at_top {
-            self.size - 1
-        } else {
-            self.size
+        match self.form {
+            ChunkForm::SignAtTop => self.size - 1,
+            ChunkForm::Cleared | ChunkForm::SignOnly | ChunkForm::ClearedOverRests => self.size,
         }
     }
 
-    pub fn bootstraps(&self) -> u64 {
-        if self.size > 1 {
-            2
-        } else {
-            1
+    /// The precision (message bits) whose noise margin the chunk's bootstraps need: half of one of this chunk's
+    /// steps when the bits below are cleared, a quarter when rests of sign-only chunks may take the other half.
+    pub fn precision(&self) -> u32 {
+        match self.form {
+            ChunkForm::Cleared | ChunkForm::SignAtTop => self.size - 1,
+            ChunkForm::SignOnly | ChunkForm::ClearedOverRests => self.size,
         }
+    }
+
+    /// Whether a table bootstrap reads the bits under the sign.
+    pub fn reads_rest(&self) -> bool {
+        self.form != ChunkForm::SignOnly && self.size > 1
+    }
+
+    pub fn bootstraps(&self) -> u64 {
+        1 + u64::from(self.reads_rest())
     }
 
     /// The multiplier 2^m that puts the chunk's top bit on a `width`-bit encoding's padding bit.
@@ -135,41 +188,71 @@ impl ExactChunk {
     }
 }
 
+/// Who reads an exact floor's result, which decides how its chunks clear ([`ChunkForm`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum FloorOf {
+    /// A table's index: classic chunks of p + 1 bits, or with [`LookupFloors::Signs`] where that takes fewer
+    /// bootstraps, chunks of p bits (the remainder lowest), sign-only but the last
+    /// ([`ChunkForm::ClearedOverRests`]): one bootstrap per chunk and one more, instead of two per chunk. The rests
+    /// left take a sliver of the table's box ([`Floor::margin`]).
+    Lookup(LookupFloors),
+    /// An exact rescale: its result is the quotient itself, so every bit is cleared, the first chunk's sign at
+    /// the top ([`ChunkForm::SignAtTop`]): its multiplier is the largest, while every later chunk's multiplies
+    /// the outputs of the chunks before it anyway.
+    Rescale,
+}
+
 /// What an exact floor `floor(x / 2^shift)` clears: bits `zero_bits..shift` of the input (the `zero_bits` below are
-/// known to be zero: an input re-encoded by a left shift), in chunks of at most `most` bits; with `sign_at_top`,
-/// the first chunk keeps its sign at the top ([`ExactChunk`]): its multiplier is the largest, while every later
-/// chunk's multiplies the outputs of the chunks before it anyway.
+/// known to be zero: an input re-encoded by a left shift), in chunks of at most `most` bits.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Floor {
     pub shift: u32,
     pub zero_bits: u32,
     pub most: u32,
-    pub sign_at_top: bool,
+    pub of: FloorOf,
 }
 
 impl Floor {
-    /// A table lookup's floor of a `width`-bit input: chunks as large as the table's own index bits allow (p + 1
-    /// bits, p = width − shift), so that they need no more precision from the parameters than the table does.
-    pub fn of_lookup(width: u32, shift: u32, zero_bits: u32) -> Floor {
-        Floor { shift, zero_bits, most: width.saturating_sub(shift) + 1, sign_at_top: false }
+    /// A table lookup's floor of a `width`-bit input, `most` the table's index bits p = width − shift: chunks that
+    /// need no more precision from the parameters than the table does.
+    pub fn of_lookup(width: u32, shift: u32, zero_bits: u32, floors: LookupFloors) -> Floor {
+        Floor { shift, zero_bits, most: width.saturating_sub(shift), of: FloorOf::Lookup(floors) }
     }
 
     /// An exact rescale's floor: chunks of at most `most` bits, the first with its sign at the top.
     pub fn of_rescale(shift: u32, most: u32) -> Floor {
-        Floor { shift, zero_bits: 0, most, sign_at_top: true }
+        Floor { shift, zero_bits: 0, most, of: FloorOf::Rescale }
     }
 
     /// The chunks, lowest first. With the sign at the top, a chunk may reach one bit above the floor (its top bit
     /// is read, not cleared).
     pub fn chunks(&self) -> Vec<ExactChunk> {
         let most = self.most.max(1);
+        let cleared = self.cleared_chunks(if matches!(self.of, FloorOf::Lookup(_)) { most + 1 } else { most });
+        if self.of != FloorOf::Lookup(LookupFloors::Signs) {
+            return cleared;
+        }
+        // Sign tests where they take fewer bootstraps: their reads need more of the noise (over rests).
+        let signs = self.sign_chunks(most);
+        let bootstraps = |chunks: &[ExactChunk]| chunks.iter().map(ExactChunk::bootstraps).sum::<u64>();
+        if bootstraps(&signs) < bootstraps(&cleared) {
+            signs
+        } else {
+            cleared
+        }
+    }
+
+    /// Chunks of at most `most` bits, each cleared (an exact rescale's first with its sign at the top).
+    fn cleared_chunks(&self, most: u32) -> Vec<ExactChunk> {
         let mut chunks = vec![];
         let mut low = self.zero_bits;
         while low < self.shift {
             let remaining = self.shift - low;
-            let chunk = match self.sign_at_top && chunks.is_empty() && remaining >= 2 && most >= 2 {
-                true => ExactChunk { low, size: most.min(remaining + 1), sign_at_top: true },
-                false => ExactChunk { low, size: most.min(remaining), sign_at_top: false },
+            let chunk = match self.of {
+                FloorOf::Rescale if chunks.is_empty() && remaining >= 2 && most >= 2 => {
+                    ExactChunk { low, size: most.min(remaining + 1), form: ChunkForm::SignAtTop }
+                }
+                _ => ExactChunk { low, size: most.min(remaining), form: ChunkForm::Cleared },
             };
             chunks.push(chunk);
             low += chunk.clears();
@@ -177,9 +260,44 @@ impl Floor {
         chunks
     }
 
+    /// Chunks of `most` bits (the remainder lowest), sign tests only but the last.
+    fn sign_chunks(&self, most: u32) -> Vec<ExactChunk> {
+        let bits = self.shift.saturating_sub(self.zero_bits);
+        let count = bits.div_ceil(most);
+        let mut low = self.zero_bits;
+        (0..count)
+            .map(|i| {
+                let size = if i == 0 { bits - (count - 1) * most } else { most };
+                let form = if i + 1 == count { ChunkForm::ClearedOverRests } else { ChunkForm::SignOnly };
+                let chunk = ExactChunk { low, size, form };
+                low += size;
+                chunk
+            })
+            .collect()
+    }
+
     /// The bootstraps of all chunks.
     pub fn bootstraps(&self) -> u64 {
         self.chunks().iter().map(ExactChunk::bootstraps).sum()
+    }
+
+    /// The most the chunks leave under the quotient, in units of the input: the rests of sign-only chunks, each
+    /// below its chunk's top bit, together less than half of the last chunk's lowest bit; 0 when every chunk
+    /// clears its bits.
+    pub fn rest_bound(&self) -> u64 {
+        let chunks = self.chunks();
+        match chunks.last() {
+            Some(last) if last.form == ChunkForm::ClearedOverRests => {
+                (1u64 << (last.low - 1)) - (1u64 << self.zero_bits)
+            }
+            _ => 0,
+        }
+    }
+
+    /// The share of half a box of the quotient that the rests leave to the noise: 1 − rest_bound / 2^shift when
+    /// the read centres them (the table's constraint carries it).
+    pub fn margin(&self) -> f64 {
+        1.0 - self.rest_bound() as f64 / (self.shift as f64).exp2()
     }
 }
 
@@ -200,6 +318,8 @@ pub struct TfheConfig {
     /// below are left to the noise (`decrypt_frac`, recorded only when set; otherwise the activations' fraction
     /// bits, `veil.precision`).
     pub decrypt_frac: Option<i32>,
+    /// How exact lookups clear their dropped bits (`floors`, recorded only when not the default).
+    pub floors: LookupFloors,
 }
 
 /// The attribute of an `@lut` call that names its bootstrap's partition (absent: partition 0).
@@ -315,6 +435,9 @@ impl TfheConfig {
         if let Some(frac) = self.decrypt_frac {
             entries.push(("decrypt_frac".into(), m.int_attr(i64::from(frac))));
         }
+        if self.floors != LookupFloors::default() {
+            entries.push(("floors".into(), m.string_attr(self.floors.name())));
+        }
         let dict = m.dict_attr(entries);
         m.set_attr(m.top(), ATTR, dict);
     }
@@ -374,6 +497,11 @@ impl TfheConfig {
                         .ok_or("'rt.tfhe': 'decrypt_frac' must be an integer of at most 64 in magnitude")?,
                 ),
             },
+            floors: match top.find("floors") {
+                None => LookupFloors::default(),
+                Some(a) => LookupFloors::parse(m.attr_as_str(a).ok_or("'rt.tfhe': 'floors' must be a string")?)
+                    .map_err(|e| format!("'{ATTR}': {e}"))?,
+            },
         }))
     }
 }
@@ -382,37 +510,74 @@ impl TfheConfig {
 mod exact_chunk_tests {
     use super::*;
 
-    fn chunks(width: u32, shift: u32) -> Vec<(u32, u32)> {
-        Floor::of_lookup(width, shift, 0).chunks().iter().map(|c| (c.low, c.size)).collect()
+    const CLEARED: LookupFloors = LookupFloors::Cleared;
+    const SIGNS: LookupFloors = LookupFloors::Signs;
+
+    fn chunks(width: u32, shift: u32, floors: LookupFloors) -> Vec<(u32, u32, ChunkForm)> {
+        Floor::of_lookup(width, shift, 0, floors).chunks().iter().map(|c| (c.low, c.size, c.form)).collect()
     }
 
     #[test]
     fn chunks_are_as_wide_as_the_table_allows_plus_one() {
+        use ChunkForm::Cleared;
         // 14-bit accumulator, 4 index bits: two chunks of 5 bits, two bootstraps each, then the table.
-        assert_eq!(chunks(14, 10), [(0, 5), (5, 5)]);
-        assert_eq!(Rounding::Exact.pbs_per_lookup(14, 10, 0), 5);
+        assert_eq!(chunks(14, 10, CLEARED), [(0, 5, Cleared), (5, 5, Cleared)]);
+        assert_eq!(Rounding::Exact.pbs_per_lookup(14, 10, 0, CLEARED), 5);
         // A 1-bit remainder is a sign test alone.
-        assert_eq!(chunks(12, 7), [(0, 6), (6, 1)]);
-        assert_eq!(Rounding::Exact.pbs_per_lookup(12, 7, 0), 4);
-        assert_eq!(chunks(6, 2), [(0, 2)]);
-        assert_eq!(chunks(8, 0), []);
-        assert_eq!(Rounding::Exact.pbs_per_lookup(8, 0, 0), 1);
-        assert_eq!(Rounding::Approximate.pbs_per_lookup(14, 10, 0), 1);
+        assert_eq!(chunks(12, 7, CLEARED), [(0, 6, Cleared), (6, 1, Cleared)]);
+        assert_eq!(Rounding::Exact.pbs_per_lookup(12, 7, 0, CLEARED), 4);
+        assert_eq!(chunks(6, 2, CLEARED), [(0, 2, Cleared)]);
+        assert_eq!(chunks(8, 0, CLEARED), []);
+        assert_eq!(Rounding::Exact.pbs_per_lookup(8, 0, 0, CLEARED), 1);
+        assert_eq!(Rounding::Approximate.pbs_per_lookup(14, 10, 0, CLEARED), 1);
         // A chunk's top bit lands on the padding bit: bits 0..6 of an i12 times 2^7, bit 6 times 2^6.
-        let [a, b] = Floor::of_lookup(12, 7, 0).chunks()[..] else { panic!("two chunks") };
+        let [a, b] = Floor::of_lookup(12, 7, 0, CLEARED).chunks()[..] else { panic!("two chunks") };
         assert_eq!((a.multiplier_log2(12), b.multiplier_log2(12)), (7, 6));
+        // Every chunk cleared: nothing stays under the quotient.
+        assert_eq!(Floor::of_lookup(14, 10, 0, CLEARED).rest_bound(), 0);
+        assert_eq!(Floor::of_lookup(14, 10, 0, CLEARED).margin(), 1.0);
+    }
+
+    #[test]
+    fn sign_tests_take_one_bootstrap_per_chunk_and_one_more() {
+        use ChunkForm::{ClearedOverRests, SignOnly};
+        // 11 dropped bits, 4 index bits: chunks of 4 bits (the remainder of 3 lowest), sign tests but the last,
+        // 5 bootstraps against 6 (chunks of 5, 5 and 1 bits).
+        assert_eq!(chunks(15, 11, SIGNS), [(0, 3, SignOnly), (3, 4, SignOnly), (7, 4, ClearedOverRests)]);
+        assert_eq!(Rounding::Exact.pbs_per_lookup(15, 11, 0, SIGNS), 5);
+        assert_eq!(Rounding::Exact.pbs_per_lookup(15, 11, 0, CLEARED), 6);
+        // 9 dropped bits, 5 index bits: 4 bootstraps against the classic 5.
+        assert_eq!(chunks(14, 9, SIGNS), [(0, 4, SignOnly), (4, 5, ClearedOverRests)]);
+        assert_eq!(Rounding::Exact.pbs_per_lookup(14, 9, 0, SIGNS), 4);
+        assert_eq!(Rounding::Exact.pbs_per_lookup(14, 9, 0, CLEARED), 5);
+        // Where they would take as many bootstraps as the classic chunks, the classic ones stay (their reads need
+        // less of the noise): 7 bits at 5 index bits, 10 at 4.
+        assert_eq!(chunks(12, 7, SIGNS), chunks(12, 7, CLEARED));
+        assert_eq!(chunks(14, 10, SIGNS), chunks(14, 10, CLEARED));
+        // The rests: below half of the last chunk's lowest bit (2^3 − 1), a sliver of the quotient's box of 2^9.
+        let floor = Floor::of_lookup(14, 9, 0, SIGNS);
+        assert_eq!(floor.rest_bound(), (1 << 3) - 1);
+        assert_eq!(floor.margin(), 1.0 - 7.0 / 512.0);
+        // Sign tests over rests need the margin of a chunk-wide table, a classic chunk's one bit less.
+        let [first, last] = floor.chunks()[..] else { panic!("two chunks") };
+        assert_eq!((first.precision(), last.precision(), first.bootstraps(), last.bootstraps()), (4, 5, 1, 2));
+        assert_eq!(Floor::of_lookup(14, 9, 0, CLEARED).chunks()[0].precision(), 5);
     }
 
     #[test]
     fn known_zero_bits_are_not_cleared() {
         // An i14 whose 6 low bits are zero (an i8 shifted left by 6), read with 4 index bits: only bits 6..10.
-        let floor = Floor::of_lookup(14, 10, 6);
-        assert_eq!(floor.chunks(), [ExactChunk { low: 6, size: 4, sign_at_top: false }]);
-        assert_eq!(Rounding::Exact.pbs_per_lookup(14, 10, 6), 3);
+        let floor = Floor::of_lookup(14, 10, 6, CLEARED);
+        assert_eq!(floor.chunks(), [ExactChunk { low: 6, size: 4, form: ChunkForm::Cleared }]);
+        assert_eq!(Rounding::Exact.pbs_per_lookup(14, 10, 6, CLEARED), 3);
         // Every dropped bit known zero: the table alone.
-        assert_eq!(Rounding::Exact.pbs_per_lookup(14, 10, 10), 1);
+        assert_eq!(Rounding::Exact.pbs_per_lookup(14, 10, 10, SIGNS), 1);
+        // Sign tests start above the zero bits; their rests count from there: bits 1..12 of an i16.
+        let floor = Floor::of_lookup(16, 12, 1, SIGNS);
+        assert_eq!(floor.chunks().iter().map(|c| (c.low, c.size)).collect::<Vec<_>>(), [(1, 3), (4, 4), (8, 4)]);
+        assert_eq!(floor.rest_bound(), (1 << 7) - (1 << 1));
         // A floor with its own chunk bound: 9 bits in chunks of 4.
-        let floor = Floor { shift: 9, zero_bits: 0, most: 4, sign_at_top: false };
+        let floor = Floor { shift: 9, zero_bits: 0, most: 3, of: FloorOf::Lookup(CLEARED) };
         assert_eq!(floor.chunks().iter().map(|c| (c.low, c.size)).collect::<Vec<_>>(), [(0, 4), (4, 4), (8, 1)]);
         assert_eq!(floor.bootstraps(), 5);
     }
@@ -420,7 +585,8 @@ mod exact_chunk_tests {
     #[test]
     fn a_sign_at_the_top_clears_one_bit_fewer_per_chunk() {
         let at_top = |shift, most| -> Vec<(u32, u32, bool)> {
-            Floor::of_rescale(shift, most).chunks().iter().map(|c| (c.low, c.size, c.sign_at_top)).collect()
+            let chunks = Floor::of_rescale(shift, most).chunks();
+            chunks.iter().map(|c| (c.low, c.size, c.form == ChunkForm::SignAtTop)).collect()
         };
         // 9 bits in chunks of 5: bits 0..5 clear 0..4 (bit 4 stays), then bits 4..9 all five.
         assert_eq!(at_top(9, 5), [(0, 5, true), (4, 5, false)]);
@@ -429,6 +595,8 @@ mod exact_chunk_tests {
         // 2 bits in chunks of 5: one chunk of 3 whose top bit is the first kept.
         assert_eq!(at_top(2, 5), [(0, 3, true)]);
         assert_eq!(at_top(1, 5), [(0, 1, false)]);
+        // A rescale's result is the quotient itself: nothing may stay under it.
+        assert_eq!(Floor::of_rescale(9, 5).rest_bound(), 0);
     }
 
     #[test]
@@ -478,6 +646,7 @@ mod keyset_tests {
             pbs: 3,
             pbs_us: 5e4,
             decrypt_frac: None,
+            floors: LookupFloors::Cleared,
         }
     }
 
@@ -495,6 +664,23 @@ mod keyset_tests {
             assert_eq!(c.keyset.partitions.len() > 1, text.contains("partitions = ["), "{text}");
             assert_eq!(TfheConfig::read(&module(&text)).unwrap(), Some(c));
         }
+    }
+
+    #[test]
+    fn sign_test_floors_are_recorded_and_checked() {
+        let signs = TfheConfig { floors: LookupFloors::Signs, ..config(LutKeyset::single(params(800, 2048))) };
+        let mut m = module("module {\n}\n");
+        signs.write(&mut m);
+        let text = veil_ir::print_module(&m);
+        assert!(text.contains("floors = \"signs\""), "{text}");
+        assert_eq!(TfheConfig::read(&module(&text)).unwrap(), Some(signs));
+        // The default is not written, and a program without the entry reads as the default.
+        let cleared = config(LutKeyset::single(params(800, 2048)));
+        let mut m = module("module {\n}\n");
+        cleared.write(&mut m);
+        assert!(!veil_ir::print_module(&m).contains("floors"));
+        let error = TfheConfig::read(&module(&text.replacen("\"signs\"", "\"halves\"", 1))).unwrap_err();
+        assert_eq!(error, "'rt.tfhe': floors 'halves' is not one of: cleared, signs");
     }
 
     #[test]

@@ -48,10 +48,18 @@ pub struct Constraint {
     /// How many bootstraps (or decryptions) of the program this constraint stands for: what its cost is weighed by.
     #[serde(default = "one")]
     pub count: u64,
+    /// The share of half a box that the values leave to the noise: 1 when they sit at the boxes' centres, less
+    /// when they fill part of each box (an exact floor's rests under a table's index).
+    #[serde(default = "whole")]
+    pub margin: f64,
 }
 
 fn one() -> u64 {
     1
+}
+
+fn whole() -> f64 {
+    1.0
 }
 
 impl Constraint {
@@ -77,7 +85,12 @@ impl Constraint {
 
     /// The largest total variance at which this constraint fails with probability at most `p_fail`.
     pub fn variance_budget(&self, p_fail: f64) -> f64 {
-        (half_box(self.precision) / z_for(p_fail)).powi(2)
+        (self.half_box() / z_for(p_fail)).powi(2)
+    }
+
+    /// How far the noise may move a value before it is read wrong, as a share of the torus.
+    pub fn half_box(&self) -> f64 {
+        half_box(self.precision) * self.margin
     }
 
     /// The table bits the search must honour: a decryption reads no table.
@@ -89,11 +102,13 @@ impl Constraint {
     }
 
     /// What makes two constraints interchangeable for the search, apart from ν².
-    fn equivalence_key(&self) -> (ConstraintKind, u32, u32, u32, usize, usize) {
-        let route = (self.source, self.partition);
+    fn equivalence_key(&self) -> (ConstraintKind, u32, u64, u32, u32, usize, usize) {
+        let (route, margin) = ((self.source, self.partition), self.margin.to_bits());
         match self.kind {
-            ConstraintKind::Pbs => (self.kind, self.precision, self.table_bits, self.multiplier_log2, route.0, route.1),
-            ConstraintKind::Decrypt => (self.kind, self.precision, 0, 0, route.0, route.0),
+            ConstraintKind::Pbs => {
+                (self.kind, self.precision, margin, self.table_bits, self.multiplier_log2, route.0, route.1)
+            }
+            ConstraintKind::Decrypt => (self.kind, self.precision, margin, 0, 0, route.0, route.0),
         }
     }
 }
@@ -155,6 +170,7 @@ mod tests {
             source: 0,
             partition: 0,
             count: 1,
+            margin: 1.0,
         }
     }
 

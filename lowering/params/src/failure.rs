@@ -12,13 +12,19 @@ pub fn half_box(precision_bits: u32) -> f64 {
 /// P(|N(0, variance)| ≥ 2^-(b+2)): the chance that noise of this variance makes a b-bit value wrong. NaN for a NaN
 /// or negative variance.
 pub fn p_fail(variance: f64, precision_bits: u32) -> f64 {
+    p_fail_within(variance, half_box(precision_bits))
+}
+
+/// P(|N(0, variance)| ≥ margin): the chance that noise of this variance moves a value past `margin` (a share of
+/// the torus). NaN for a NaN or negative variance.
+pub fn p_fail_within(variance: f64, margin: f64) -> f64 {
     if variance.is_nan() || variance < 0.0 {
         return f64::NAN;
     }
     if variance == 0.0 {
         return 0.0;
     }
-    tail_probability(half_box(precision_bits) / variance.sqrt())
+    tail_probability(margin / variance.sqrt())
 }
 
 /// The z with P(|N(0, 1)| ≥ z) = p_fail: noise stays under a half box with probability 1 − p_fail when its standard

@@ -10,7 +10,7 @@
 
 use crate::constraint::{hardest_of_each_kind, Constraint, ConstraintKind, Request};
 use crate::cost::{bootstrap_key_bytes, CostModel};
-use crate::failure::p_fail;
+use crate::failure::p_fail_within;
 use crate::noise::{
     fresh_variance, keyswitch_variance_of, modulus_switch_variance_of, pbs_output_variance, pbs_variance,
     secure_small_key_variance, secure_variance,
@@ -115,7 +115,7 @@ pub fn judge(request: &Request, partitions: Vec<LutParams>, cost: &CostModel) ->
         .iter()
         .map(|c| {
             let variance = constraint_variance(c, &partitions);
-            (c.label.clone(), variance, p_fail(variance, c.precision))
+            (c.label.clone(), variance, p_fail_within(variance, c.half_box()))
         })
         .collect();
     let counts = route_counts(request, partitions.len());
@@ -284,6 +284,7 @@ mod tests {
             source: route.0,
             partition: route.1,
             count,
+            margin: 1.0,
         }
     }
 

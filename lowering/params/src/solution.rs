@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::constraint::Request;
 use crate::cost::{bootstrap_key_bytes, keyswitch_key_bytes, CostModel};
-use crate::failure::p_fail;
+use crate::failure::p_fail_within;
 use crate::noise::pbs_input_variance;
 use crate::LutParams;
 
@@ -33,7 +33,7 @@ impl Solution {
             .iter()
             .map(|c| {
                 let variance = pbs_input_variance(&params, c);
-                (c.label.clone(), variance, p_fail(variance, c.precision))
+                (c.label.clone(), variance, p_fail_within(variance, c.half_box()))
             })
             .collect();
         Solution {

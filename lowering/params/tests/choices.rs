@@ -25,6 +25,7 @@ fn pbs(label: String, precision: u32, norm2_squared: f64) -> Constraint {
         source: 0,
         partition: 0,
         count: 1,
+        margin: 1.0,
     }
 }
 
@@ -40,6 +41,7 @@ fn decrypt(label: String, precision: u32, norm2_squared: f64) -> Constraint {
         source: 0,
         partition: 0,
         count: 1,
+        margin: 1.0,
     }
 }
 

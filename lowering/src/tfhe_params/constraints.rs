@@ -7,7 +7,7 @@ use veil_he::FixedTensor;
 use veil_ir::{DenseValues, Diagnostic, Diagnostics, Module, OpId, Value};
 use veil_params::partitioned::judge;
 use veil_params::{optimize, program_p_fail, refine, Constraint, ConstraintKind, CostModel, NoParams, Request};
-use veil_rt::tfhe_config::{reads_full_domain, Floor, LutKeyset, LutParams, Rounding, TfheConfig};
+use veil_rt::tfhe_config::{reads_full_domain, ChunkForm, Floor, LookupFloors, LutKeyset, LutParams, Rounding, TfheConfig};
 use veil_rt::{is_lwe, RtTensor};
 
 use crate::he_to_rt::plain_values;
@@ -28,7 +28,34 @@ pub(super) fn choose(
     decrypt_frac: Option<i32>,
     partitioned: bool,
 ) -> Result<(TfheConfig, Vec<(OpId, usize)>), Diagnostics> {
-    let mut collected = collect(m, rounding, decrypt_frac)?;
+    let cleared = collect(m, rounding, decrypt_frac, LookupFloors::Cleared)?;
+    let signs = collect(m, rounding, decrypt_frac, LookupFloors::Signs)?;
+    let fewer = signs.pbs < cleared.pbs;
+    let by_cleared = choose_for(m, cleared, rounding, p_fail, decrypt_frac, partitioned);
+    if !fewer {
+        return by_cleared;
+    }
+    // Sign tests take fewer bootstraps but need more of the noise: the program takes them when its estimated time
+    // is lower.
+    let by_signs = choose_for(m, signs, rounding, p_fail, decrypt_frac, partitioned);
+    let estimate = |c: &TfheConfig| c.pbs as f64 * c.pbs_us;
+    match (by_cleared, by_signs) {
+        (Ok(cleared), Ok(signs)) => Ok(if estimate(&signs.0) < estimate(&cleared.0) { signs } else { cleared }),
+        (Err(_), Ok(signs)) => Ok(signs),
+        (cleared, _) => cleared,
+    }
+}
+
+/// The parameters of the program whose constraints are `collected`, its exact lookups clearing their bits as
+/// `collected.floors` says.
+fn choose_for(
+    m: &Module,
+    mut collected: Collected,
+    rounding: Rounding,
+    p_fail: f64,
+    decrypt_frac: Option<i32>,
+    partitioned: bool,
+) -> Result<(TfheConfig, Vec<(OpId, usize)>), Diagnostics> {
     if !partitioned {
         collected.merge_partitions();
     }
@@ -75,6 +102,7 @@ pub(super) fn choose(
         pbs: collected.pbs,
         pbs_us: if collected.pbs > 0 { total_us / collected.pbs as f64 } else { solution.pbs_cost_us },
         decrypt_frac,
+        floors: collected.floors,
     };
     Ok((config, collected.table_partitions))
 }
@@ -88,6 +116,8 @@ struct Collected {
     partitions: usize,
     /// Each `@lut` call and the partition of its (final) bootstrap.
     table_partitions: Vec<(OpId, usize)>,
+    /// How the exact lookups clear their dropped bits.
+    floors: LookupFloors,
 }
 
 impl Collected {
@@ -106,8 +136,17 @@ impl Collected {
             source: 0,
             partition: 0,
             count,
+            margin: 1.0,
         });
         self.ops.push(op);
+    }
+
+    /// A bootstrap's constraint whose values leave only `margin` of half a box to the noise.
+    fn push_with_margin(&mut self, op: OpId, bits: (u32, u32, u32), margin: f64, nu2: Norms, count: u64) {
+        self.push(op, ConstraintKind::Pbs, bits, nu2, count);
+        if let Some(last) = self.constraints.last_mut() {
+            last.margin = margin;
+        }
     }
 
     /// One partition for the whole program.
@@ -179,8 +218,13 @@ impl Norms {
 }
 
 /// Reads the program's constraints; errors when it is not a lookup-table-model program.
-fn collect(m: &Module, rounding: Rounding, decrypt_frac: Option<i32>) -> Result<Collected, Diagnostics> {
-    let mut c = Collected { constraints: vec![], ops: vec![], pbs: 0, partitions: 1, table_partitions: vec![] };
+fn collect(
+    m: &Module,
+    rounding: Rounding,
+    decrypt_frac: Option<i32>,
+    floors: LookupFloors,
+) -> Result<Collected, Diagnostics> {
+    let mut c = Collected { constraints: vec![], ops: vec![], pbs: 0, partitions: 1, table_partitions: vec![], floors };
     let mut routes = Routes::default();
     let mut tables: Vec<(OpId, Value)> = vec![];
     let mut norm: HashMap<Value, Norms> = HashMap::new();
@@ -232,7 +276,7 @@ fn collect(m: &Module, rounding: Rounding, decrypt_frac: Option<i32>) -> Result<
                     _ => vec![],
                 });
                 let full = reads_full_domain(rounding, shift, zero_bits, &table.unwrap_or_default());
-                let floor = Floor::of_lookup(x.width, shift, zero_bits);
+                let floor = Floor::of_lookup(x.width, shift, zero_bits, floors);
                 lookup_constraints(&mut c, op, rounding, (x.width, floor, full), own(0), out.numel())
                     .map_err(|e| error(m, op, &e))?;
                 // The floor's chunks write into the input's class, the table into a class of its own.
@@ -306,7 +350,7 @@ fn lookup_constraints(
 ) -> Result<(), String> {
     let shift = floor.shift;
     let p = width.checked_sub(shift).filter(|&p| p >= 1).ok_or("the table drops every bit of its input")?;
-    c.pbs += count * rounding.pbs_per_lookup(width, shift, floor.zero_bits);
+    c.pbs += count * if rounding == Rounding::Exact && shift > 0 { floor.bootstraps() + 1 } else { 1 };
     // An approximate lookup that drops bits centres each box's values (the runtime's `lut`) and its error bound
     // counts a neighbouring entry (lut_deviation): it goes wrong only past the neighbour, a whole box away at
     // least, where an exact read goes wrong past half a box. A whole box is half a box of one bit less.
@@ -322,7 +366,9 @@ fn lookup_constraints(
         (Rounding::Approximate, _) => c.push(op, ConstraintKind::Pbs, (p - 1, p, 0), nu2, count),
         (Rounding::Exact, _) => {
             let extracted = floor_constraints(c, op, width, floor, nu2, count);
-            c.push(op, ConstraintKind::Pbs, (p, p, 0), nu2.plus(Norms { pbs: extracted, fresh: 0.0 }), count);
+            // The rests of sign-only chunks take a sliver of each box (Floor::margin).
+            let read = nu2.plus(Norms { pbs: extracted, fresh: 0.0 });
+            c.push_with_margin(op, (p, p, 0), floor.margin(), read, count);
         }
     }
     Ok(())
@@ -333,17 +379,18 @@ fn lookup_constraints(
 fn floor_constraints(c: &mut Collected, op: OpId, width: u32, floor: Floor, nu2: Norms, count: u64) -> f64 {
     let mut extracted = 0.0;
     for chunk in floor.chunks() {
-        let (bits, multiplier) = (chunk.size - 1, chunk.multiplier_log2(width));
+        let (multiplier, precision) = (chunk.multiplier_log2(width), chunk.precision());
         let sign = nu2.plus(Norms { pbs: extracted, fresh: 0.0 });
-        c.push(op, ConstraintKind::Pbs, (bits, 1, multiplier), sign, count);
+        c.push(op, ConstraintKind::Pbs, (precision, 1, multiplier), sign, count);
         // The sign bootstrap's output, subtracted before the table bootstrap reads the chunk: at the moved scale
         // (weight 1 against the input's 4^m) or from the input itself (times 2^m with it).
-        let sign_output = if chunk.sign_at_top { (-2.0 * f64::from(multiplier)).exp2() } else { 1.0 };
-        if chunk.size > 1 {
+        let at_top = chunk.form == ChunkForm::SignAtTop;
+        let sign_output = if at_top { (-2.0 * f64::from(multiplier)).exp2() } else { 1.0 };
+        if chunk.reads_rest() {
             let rest = nu2.plus(Norms { pbs: extracted + sign_output, fresh: 0.0 });
-            c.push(op, ConstraintKind::Pbs, (bits, bits, multiplier), rest, count);
+            c.push(op, ConstraintKind::Pbs, (precision, chunk.size - 1, multiplier), rest, count);
         }
-        extracted += if chunk.sign_at_top { 1.0 } else { chunk.bootstraps() as f64 };
+        extracted += if at_top { 1.0 } else { chunk.bootstraps() as f64 };
     }
     extracted
 }
@@ -422,7 +469,7 @@ mod tests {
     fn a_re_encoded_input_multiplies_its_noise() {
         let mut m = veil_ir::parse_and_verify("test.mlir", DIFFERENCE, &crate::registry()).unwrap();
         HeToRt { leveled: false, strategy: Strategy::Lut, clamp_cells: 2 }.run(&mut m).unwrap();
-        let c = collect(&m, Rounding::Approximate, None).unwrap();
+        let c = collect(&m, Rounding::Approximate, None, LookupFloors::Cleared).unwrap();
         let lut = c.ops.iter().position(|&op| m.op(op).attr("callee").and_then(|a| m.attr_as_str(a)) == Some("lut"));
         let table = &c.constraints[lut.unwrap()];
         // b (fresh, i5: kept) + a (fresh, i8 read at i5: times 2^3, ν² times 64).

@@ -42,12 +42,14 @@ pub struct LweValue {
 /// near a box edge, noise may select the neighbouring entry (index ±1); the compiler keeps an index of headroom at
 /// both ends of a table, since past them the negacyclic rotation reads negated entries from the other end.
 pub use veil_rt::tfhe_config::Rounding;
-use veil_rt::tfhe_config::{full_domain_offset, reads_full_domain, Floor};
+use veil_rt::tfhe_config::{full_domain_offset, reads_full_domain, ChunkForm, Floor, LookupFloors};
 
 /// Evaluates rt kernels on LWE ciphertexts with the server key.
 pub struct LweBackend {
     key: Arc<LweServerKey>,
     rounding: Rounding,
+    /// How exact lookups clear their dropped bits (`rt.tfhe`'s `floors`).
+    floors: LookupFloors,
     /// The bootstraps this backend has run (the process-wide count is [`pbs_count`]).
     pbs: AtomicU64,
 }
@@ -72,12 +74,18 @@ fn check_bits(width: Width) -> ElemResult<u32> {
 
 impl LweBackend {
     pub fn new(key: Arc<LweServerKey>, rounding: Rounding) -> LweBackend {
-        LweBackend { key, rounding, pbs: AtomicU64::new(0) }
+        LweBackend { key, rounding, floors: LookupFloors::default(), pbs: AtomicU64::new(0) }
     }
 
     /// A backend on the same server key with `rounding` and its own bootstrap count.
     pub fn with_rounding(&self, rounding: Rounding) -> LweBackend {
-        LweBackend::new(self.key.clone(), rounding)
+        LweBackend::new(self.key.clone(), rounding).with_floors(self.floors)
+    }
+
+    /// This backend with exact lookups clearing their dropped bits as `floors` says (what the program's
+    /// `rt.tfhe` chose).
+    pub fn with_floors(self, floors: LookupFloors) -> LweBackend {
+        LweBackend { floors, ..self }
     }
 
     /// The bootstraps this backend has run.
@@ -115,21 +123,26 @@ impl LweBackend {
         }
     }
 
-    /// `x − (x mod 2^s)` at Δ_W, bit for bit, chunk by chunk ([`Floor::chunks`]). For the chunk of bits
-    /// `l..l + c` (those below l already cleared from z), z·2^(W + 1 − l − c) drops the bits above it and puts its
-    /// value v = b·2^(c−1) + r on the torus as v / 2^c, b on the padding bit:
-    /// - a sign test (one entry, boxes [−1/4, 1/4) and its negation) of that phase minus 1/4 − 2^-(c+1) reads b with
-    ///   a margin of 2^-(c+1) (so every v sits half a step inside its half of the torus); it returns ∓2^(l+c−2)·Δ_W,
-    ///   hence b·2^(l+c−1)·Δ_W after adding 2^(l+c−2)·Δ_W, which is subtracted from z;
-    /// - when c > 1, the phase is now r / 2^c ∈ [0, 1/2): a table of 2^(c−1) entries (r at the centre of box r)
-    ///   returns r·2^l·Δ_W, which is subtracted.
+    /// The low bits of x handled chunk by chunk ([`Floor::chunks`]), bit for bit: `x − (x mod 2^s)` at Δ_W when
+    /// every chunk is cleared (an exact rescale's), `x − (x mod 2^s) + rest` with `0 ≤ rest ≤` [`Floor::rest_bound`]
+    /// when the chunks clear their signs only (a table's). For the chunk of bits `l..l + c`, z·2^(W + 1 − l − c)
+    /// drops the bits above it and puts its value v = b·2^(c−1) + r (plus f, what the chunks below left, under
+    /// half of one) on the torus as (v + f) / 2^c, b on the padding bit:
+    /// - a sign test (one entry, boxes [−1/4, 1/4) and its negation) of that phase minus the centre of its half
+    ///   reads b: minus 1/4 − 2^-(c+1) when nothing is left below (margin 2^-(c+1)), 1/4 − 2^-(c+2) when f may be
+    ///   up to half a step (margin 2^-(c+2)). It returns ∓2^(l+c−2)·Δ_W, hence b·2^(l+c−1)·Δ_W after adding
+    ///   2^(l+c−2)·Δ_W, which is subtracted from z;
+    /// - [`ChunkForm::Cleared`] with c > 1: the phase is now r / 2^c ∈ [0, 1/2): a table of 2^(c−1) entries (r at
+    ///   the centre of box r) returns r·2^l·Δ_W, which is subtracted; [`ChunkForm::ClearedOverRests`] likewise, the
+    ///   phase (r + f) / 2^c read a quarter step lower (margin 2^-(c+2)). [`ChunkForm::SignOnly`] leaves r: below
+    ///   2^(l+c−1), so the rests of all chunks stay below half of the next chunk's step (Σ (2^(c−1) − 1)·2^l).
     ///
-    /// With the sign at the top ([`veil_rt::tfhe_config::ExactChunk`]), the sign bootstrap returns b·2^63 at the
-    /// moved scale, subtracted from that phase only; b stays in z for the next chunk.
+    /// With the sign at the top ([`ChunkForm::SignAtTop`]), the sign bootstrap returns b·2^63 at the moved scale,
+    /// subtracted from that phase only; b stays in z for the next chunk.
     ///
-    /// Both margins are those of a (c − 1)-bit table, c − 1 at most the final table's index bits. The noise of x is
-    /// multiplied by up to 2^W, so x must decrypt exactly (its noise well below Δ_W / 2), which an exact floor
-    /// needs anyway.
+    /// The margins are those of a (c − 1)-bit table over cleared bits, of a c-bit one over rests
+    /// ([`veil_rt::tfhe_config::ExactChunk::precision`]), never more than the final table's index bits. The noise of x is multiplied by up to 2^W, so x must decrypt exactly (its
+    /// noise well below Δ_W / 2), which an exact floor needs anyway.
     ///
     /// Every element's chunk bootstraps run as one batch per step (see [`bootstrap::bootstrap_batch`]); elements
     /// under different partitions are floored one by one.
@@ -148,12 +161,19 @@ impl LweBackend {
                 lwe_ciphertext_cleartext_mul_assign(&mut top.ct, multiplier);
                 top
             };
-            let half_bit = match chunk.sign_at_top {
+            let half_bit = match chunk.form {
                 // The top bit at the moved scale: b·2^63 after adding 2^62.
-                true => 1u64 << 62,
-                false => (1u64 << (low + c - 1)) * (delta(w) / 2),
+                ChunkForm::SignAtTop => 1u64 << 62,
+                _ => (1u64 << (low + c - 1)) * (delta(w) / 2),
             };
-            let inside = (1u64 << 62) - (1u64 << (63 - c));
+            // Over the rests of sign-only chunks the values of a step fill its first half, not one point.
+            let over_rests = matches!(chunk.form, ChunkForm::SignOnly | ChunkForm::ClearedOverRests);
+            // The centre of the values' half of the torus: they fill [0, 1/2) but the last step (or its second
+            // half, over rests).
+            let inside = match over_rests {
+                true => (1u64 << 62) - (1u64 << (62 - c)),
+                false => (1u64 << 62) - (1u64 << (63 - c)),
+            };
             let mut tops: Vec<Option<LweValue>> = zs.iter().map(|z| z.as_ref().ok().map(scaled)).collect();
             let bits = self.bootstrap_each(&tops, partition, inside.wrapping_neg(), &[half_bit.wrapping_neg()]);
             let bits = match bits {
@@ -167,21 +187,27 @@ impl LweBackend {
                     continue;
                 };
                 lwe_ciphertext_plaintext_add_assign(&mut bit, Plaintext(half_bit));
-                rests.push(Some(match chunk.sign_at_top {
-                    true => {
+                rests.push(match chunk.form {
+                    ChunkForm::SignAtTop => {
                         let mut top = top;
                         lwe_ciphertext_sub_assign(&mut top.ct, &bit);
-                        top
+                        Some(top)
                     }
-                    false => {
+                    ChunkForm::Cleared | ChunkForm::ClearedOverRests => {
                         lwe_ciphertext_sub_assign(&mut z.ct, &bit);
-                        scaled(z)
+                        Some(scaled(z))
                     }
-                }));
+                    ChunkForm::SignOnly => {
+                        lwe_ciphertext_sub_assign(&mut z.ct, &bit);
+                        None
+                    }
+                });
             }
-            if c > 1 {
+            if chunk.reads_rest() {
                 let entries: Vec<u64> = (0..1i64 << (c - 1)).map(|r| encode(r << low, w)).collect();
-                let low_bits = match self.bootstrap_each(&rests, partition, 0, &entries) {
+                // Over rests, r + (under half a step) centred on r.
+                let centring = if over_rests { (1u64 << (62 - c)).wrapping_neg() } else { 0 };
+                let low_bits = match self.bootstrap_each(&rests, partition, centring, &entries) {
                     Ok(low_bits) => low_bits,
                     Err(e) => return xs.iter().map(|_| Err(e.clone())).collect(),
                 };
@@ -304,7 +330,7 @@ impl PreparedLookup {
             )));
         }
         let exact = backend.rounding == Rounding::Exact && shift > 0;
-        let floor = exact.then(|| Floor::of_lookup(w, shift, zero_bits));
+        let floor = exact.then(|| Floor::of_lookup(w, shift, zero_bits, backend.floors));
         let full_domain =
             full_domain_offset(table).filter(|_| reads_full_domain(backend.rounding, shift, zero_bits, table));
         let centred = !exact;
@@ -322,10 +348,14 @@ impl PreparedLookup {
             }
             // `table[floor(y / 2^s) + 2^(W − s − 1)]`: the plaintext 2^62 (= 2^(W−1)·Δ_W) makes the value unsigned,
             // its index box starting at phase 0; centring subtracts (2^s − 1)·Δ_W / 2 so that the 2^s values of one
-            // box sit symmetrically about its centre (without it, a multiple of 2^s, as an exact floor leaves,
-            // sits at the centre).
+            // box sit symmetrically about its centre. An exact floor leaves a multiple of 2^s plus a rest of at most
+            // `rest_bound` (its sign-only chunks'): half of that bound centres it, a quarter box inside each edge.
             None => {
-                let centring = if centred { ((1u64 << shift) - 1) * (delta(w) / 2) } else { 0 };
+                let centring = match floor {
+                    _ if centred => ((1u64 << shift) - 1) * (delta(w) / 2),
+                    Some(floor) => floor.rest_bound() * (delta(w) / 2),
+                    None => 0,
+                };
                 ((1u64 << 62).wrapping_sub(centring), table.iter().map(|&t| encode(t, out)).collect())
             }
         };

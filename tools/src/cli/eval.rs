@@ -89,7 +89,7 @@ fn execute(args: &EvalArgs) -> Result<String, String> {
             let inputs = read_inputs(args, &encoding.args, load)?;
             let start = Instant::now();
             let key = LweCompressedServerKey::load_for(&args.server_key, &params).map_err(|e| e.to_string())?;
-            let backend = LweBackend::new(Arc::new(key.decompress()), config.rounding);
+            let backend = LweBackend::new(Arc::new(key.decompress()), config.rounding).with_floors(config.floors);
             let loading = start.elapsed();
             let (tensor, done) = evaluate(rt, inputs, &backend, width, veil_runtime::lwe_backend::pbs_count)?;
             let result = LweEncryptedTensor { keyset: config.keyset, width, frac, tensor };
