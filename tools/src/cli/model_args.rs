@@ -30,7 +30,7 @@ pub struct CompileFlags {
     /// integers); by default lut where its parameters exist, radix otherwise
     #[arg(long, value_name = "lut|radix", value_parser = Strategy::parse)]
     pub strategy: Option<Strategy>,
-    /// lut model: how a table's input drops its low bits: exact (bit-exact, two more bootstraps per chunk of p + 1 dropped bits) or approximate
+    /// lut model: how a table's input drops its low bits: exact (bit-exact, a sign test per chunk of dropped bits and mostly a table) or approximate
     /// (1 bootstrap, off by one unit at most) [default: exact]
     #[arg(long, value_name = "exact|approximate", value_parser = Rounding::parse)]
     pub rounding: Option<Rounding>,
