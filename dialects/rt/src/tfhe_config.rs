@@ -14,8 +14,9 @@ pub const ATTR: &str = "rt.tfhe";
 /// How a table's input is rounded to its index bits when the table drops low bits (`shift > 0`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Rounding {
-    /// Bit-exact `floor(x / 2^shift)`: the dropped bits are handled in chunks of up to p + 1 bits (p the table's
-    /// index bits), lowest first, one sign bootstrap each ([`Floor`]), then the table is read.
+    /// Bit-exact `floor(x / 2^shift)`: the dropped bits are cleared in chunks of up to p + 1 bits (p the table's
+    /// index bits), lowest first, two bootstraps each, or where [`LookupFloors::Signs`] takes fewer, in chunks of p
+    /// bits, one each and one more ([`Floor`]); then the table is read.
     Exact,
     /// One bootstrap whose modulus switch drops the low bits: the index is off by at most one near the edges.
     Approximate,
@@ -40,8 +41,13 @@ impl Rounding {
     /// Bootstraps of one table lookup of a `width`-bit input that drops `shift` bits, the lowest `zero_bits` of
     /// them known to be zero.
     pub fn pbs_per_lookup(self, width: u32, shift: u32, zero_bits: u32, floors: LookupFloors) -> u64 {
+        self.lookup_bootstraps(&Floor::of_lookup(width, shift, zero_bits, floors))
+    }
+
+    /// Bootstraps of one table lookup whose exact floor would be `floor`.
+    pub fn lookup_bootstraps(self, floor: &Floor) -> u64 {
         match self {
-            Rounding::Exact => Floor::of_lookup(width, shift, zero_bits, floors).bootstraps() + 1,
+            Rounding::Exact => floor.bootstraps() + 1,
             Rounding::Approximate => 1,
         }
     }
@@ -203,7 +209,8 @@ pub enum FloorOf {
 }
 
 /// What an exact floor `floor(x / 2^shift)` clears: bits `zero_bits..shift` of the input (the `zero_bits` below are
-/// known to be zero: an input re-encoded by a left shift), in chunks of at most `most` bits.
+/// known to be zero: an input re-encoded by a left shift). `most` bounds the chunks: a rescale's chunk bits; for a
+/// lookup the table's index bits p (classic chunks of p + 1 bits, sign-test chunks of p).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Floor {
     pub shift: u32,

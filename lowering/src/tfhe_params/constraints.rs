@@ -350,7 +350,7 @@ fn lookup_constraints(
 ) -> Result<(), String> {
     let shift = floor.shift;
     let p = width.checked_sub(shift).filter(|&p| p >= 1).ok_or("the table drops every bit of its input")?;
-    c.pbs += count * if rounding == Rounding::Exact && shift > 0 { floor.bootstraps() + 1 } else { 1 };
+    c.pbs += count * rounding.lookup_bootstraps(&floor);
     // An approximate lookup that drops bits centres each box's values (the runtime's `lut`) and its error bound
     // counts a neighbouring entry (lut_deviation): it goes wrong only past the neighbour, a whole box away at
     // least, where an exact read goes wrong past half a box. A whole box is half a box of one bit less.

@@ -141,8 +141,9 @@ impl LweBackend {
     /// subtracted from that phase only; b stays in z for the next chunk.
     ///
     /// The margins are those of a (c − 1)-bit table over cleared bits, of a c-bit one over rests
-    /// ([`veil_rt::tfhe_config::ExactChunk::precision`]), never more than the final table's index bits. The noise of x is multiplied by up to 2^W, so x must decrypt exactly (its
-    /// noise well below Δ_W / 2), which an exact floor needs anyway.
+    /// ([`veil_rt::tfhe_config::ExactChunk::precision`]), never more than the final table's index bits. The noise
+    /// of x is multiplied by up to 2^W, so x must decrypt exactly (its noise well below Δ_W / 2), which an exact
+    /// floor needs anyway.
     ///
     /// Every element's chunk bootstraps run as one batch per step (see [`bootstrap::bootstrap_batch`]); elements
     /// under different partitions are floored one by one.

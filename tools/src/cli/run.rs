@@ -249,8 +249,12 @@ pub fn describe_model(rt: &Module) -> String {
         Ok(Some(c)) => {
             let decrypted =
                 c.decrypt_frac.map_or(String::new(), |f| format!(", results decrypted to {f} fraction bits"));
+            let floors = match c.floors {
+                veil_rt::tfhe_config::LookupFloors::Signs => " (floors by sign tests)",
+                veil_rt::tfhe_config::LookupFloors::Cleared => "",
+            };
             format!(
-                "model: lut (one LWE ciphertext per value), rounding {}{decrypted}, {} PBS per run\n\
+                "model: lut (one LWE ciphertext per value), rounding {}{floors}{decrypted}, {} PBS per run\n\
                  parameters: {}\n\
                  failure probability: {:.1e} per run (at most 2^{:.0} per bootstrap)\n",
                 c.rounding.name(),
