@@ -1,7 +1,8 @@
 //! The lwe backend's noise against tfhe's published formulas (what the parameter optimizer models): fresh and
 //! leveled noise against the encryption standard deviation, a bootstrap's output noise against
 //! `pbs_variance_132_bits_security_gaussian_fft_mul`, and the rate of wrong lookups with a deliberately narrow
-//! margin against the rate the keyswitch and modulus-switch formulas predict. Measured figures are printed
+//! margin against the rate the keyswitch and modulus-switch formulas predict (a plain read, an approximate one, a
+//! sign test of an exact floor over the rests it leaves). Measured figures are printed
 //! (`cargo test --workspace --test lwe_noise -- --nocapture`).
 #![cfg(feature = "tfhe")]
 
@@ -9,13 +10,16 @@ mod common;
 
 use common::lwe::{lwe_enc, lwe_keys, params, TORUS};
 use common::{t, w, CLEAR};
+use std::sync::Arc;
 use tfhe::core_crypto::commons::noise_formulas::lwe_keyswitch::keyswitch_additive_variance_132_bits_security_gaussian;
 use tfhe::core_crypto::commons::noise_formulas::lwe_programmable_bootstrap::pbs_variance_132_bits_security_gaussian_fft_mul;
 use tfhe::core_crypto::commons::noise_formulas::modulus_switch::modulus_switch_additive_variance;
 use tfhe::core_crypto::prelude::{
     DecompositionBaseLog, DecompositionLevelCount, GlweDimension, LweDimension, PolynomialSize,
 };
-use veil_runtime::lwe_backend::LweValue;
+use veil_params::{LutKeyset, LutParams};
+use veil_rt::tfhe_config::LookupFloors;
+use veil_runtime::lwe_backend::{LweBackend, LweClientKey, LweValue, Rounding};
 use veil_runtime::{Backend, Lookup, Tensor};
 
 /// E[e²] of the ciphertexts' phase errors against the expected values (torus fractions²).
@@ -189,4 +193,72 @@ fn an_approximate_lookup_fails_only_past_its_neighbours() {
          {samples} (expected {mean:.1} ± {sd:.1}); reads of a neighbour or further: {neighbours}"
     );
     assert!((wrong - mean).abs() <= 3.5 * sd, "{wrong} reads past a neighbour, predicted {mean:.1} ± {sd:.1}");
+}
+
+/// The second read of an exact lookup through sign tests (`floors = "signs"`) is a sign test over the rests the
+/// first chunk leaves, centred a quarter of its step below the middle: its margin is 2^-(c+2) of the torus, what
+/// tfhe-params assumes of a c-bit read (`ExactChunk::precision`). Here i12 inputs ≡ 0 mod 256 are read through
+/// 4 index bits (a shift of 8: a sign-only chunk of bits 0..4, then a sign test and a table of bits 4..8, then the
+/// table), so the second sign test reads 0 at exactly that margin above its edge, and reading 1 there takes 128
+/// from the input: the quotient comes out one too low. Its noise is the first sign test's bootstrap output
+/// multiplied by 2^5 (the chunk moved to the top) plus the keyswitch and modulus switch. A key set with a coarse
+/// bootstrap decomposition (2^19 × 1: σ ≈ 2^-11.4 by tfhe's formula) makes that noise about 0.75 of the margin, a
+/// failure rate near 9%. The bootstrap output noise is measured on these very keys (400 lookups), and the rate of
+/// wrong quotients over 400 lookups must match the Gaussian prediction within 3.5 standard deviations of the
+/// binomial count and of the prediction (whose variance estimate has a relative spread of √(2/400)); a margin
+/// half as wide would fail about 25% of the time, one 1.5 times as wide about 2%. (The third read, the table of
+/// bits 4..8, fails at its lower edge here as well, but then returns −112 instead of 0, which the final read
+/// absorbs: the quotient stays right.)
+#[test]
+fn a_sign_test_over_rests_fails_at_the_predicted_rate() {
+    let p = LutParams { pbs_base_log: 19, pbs_level: 1, ..params() };
+    let client = LweClientKey::generate(LutKeyset::single(p)).unwrap();
+    let backend = LweBackend::new(Arc::new(client.server_key()), Rounding::Exact).with_floors(LookupFloors::Signs);
+
+    // The bootstrap output noise on these keys, measured.
+    let x = t(&[400], &spread(400, 5));
+    let identity: Vec<i64> = (-16..16).collect();
+    let out = backend.lut(&client.encrypt(&x, w(5)).unwrap(), &Lookup::new(w(5), &identity, w(5))).unwrap();
+    let errors: Vec<f64> = out.data.iter().zip(&x.data).map(|(v, &e)| client.phase_error(v, e).unwrap()).collect();
+    let var_pbs = errors.iter().map(|e| e * e).sum::<f64>() / errors.len() as f64;
+
+    let (var_ks, var_ms) = switching_variances();
+    let margin = 2f64.powi(-6);
+    let rate = |var_pbs: f64| 0.5 * erfc(margin / ((var_pbs * 2f64.powi(10) + var_ks + var_ms) * 2.0).sqrt());
+    let predicted = rate(var_pbs);
+    let sigma = (var_pbs * 2f64.powi(10) + var_ks + var_ms).sqrt();
+    assert!((0.02..0.3).contains(&predicted), "the keys give a rate this test cannot measure: {predicted}");
+
+    let samples = 400;
+    let values: Vec<i64> = (0..samples as i64).map(|i| (i % 16 - 8) * 256).collect();
+    let table: Vec<i64> = (-8..8).collect();
+    let lookup = Lookup::new(w(12), &table, w(7)).shifted(8, 0);
+    let before = backend.pbs_count();
+    let out = client.decrypt(&backend.lut(&client.encrypt(&t(&[samples], &values), w(12)).unwrap(), &lookup).unwrap());
+    assert_eq!(backend.pbs_count() - before, 4 * samples as u64, "a sign test, a sign test and a table, the table");
+    let wrong = out.unwrap().data.iter().zip(&values).filter(|(o, x)| **o != **x / 256).count() as f64;
+    let n = samples as f64;
+    // The prediction's own spread: the measured variance is off by a relative √(2/400) at one standard deviation.
+    let spread_of_prediction = n * (rate(var_pbs * (1.0 + (2.0 / errors.len() as f64).sqrt())) - predicted);
+    let (mean, sd) = (n * predicted, (n * predicted * (1.0 - predicted) + spread_of_prediction.powi(2)).sqrt());
+    println!(
+        "sign test over rests: bootstrap output σ = 2^{:.2} measured (tfhe's formula 2^{:.2}), σ at the read = \
+         {:.2} of the margin; predicted failure {predicted:.4}, observed {wrong} / {samples} (expected {mean:.1} ± \
+         {sd:.1})",
+        var_pbs.sqrt().log2(),
+        pbs_variance_132_bits_security_gaussian_fft_mul(
+            LweDimension(p.lwe_dimension),
+            GlweDimension(p.glwe_dimension),
+            PolynomialSize(p.polynomial_size),
+            DecompositionBaseLog(p.pbs_base_log),
+            DecompositionLevelCount(p.pbs_level),
+            53.0,
+            TORUS,
+        )
+        .0
+        .sqrt()
+        .log2(),
+        sigma / margin
+    );
+    assert!((wrong - mean).abs() <= 3.5 * sd, "{wrong} wrong quotients, predicted {mean:.1} ± {sd:.1}");
 }
