@@ -333,10 +333,43 @@ fn compile_with(loaded: Loaded, strategy: Strategy, options: &Options) -> Result
     if strategy != Strategy::Lut || loaded.level != Level::Nn {
         return compile_fixed(loaded, strategy, options);
     }
-    let (loaded, options, compiled) = with_pool_form(loaded, strategy, options)?;
+    let (loaded, options, compiled) = match with_pool_form(loaded.clone(), strategy, options) {
+        Ok(done) => done,
+        Err(e) => {
+            let Some(narrow) = with_lut_precision(options) else { return Err(e) };
+            let (loaded, narrow, mut compiled) = with_pool_form(loaded, strategy, &narrow)?;
+            compiled.notes.push(format!(
+                "fixed point at {LUT_FRAC} fraction bits for activations and weights: at assign-precision's default \
+                 the lookup-table model has no parameters ('assign-precision{{act-frac=N weight-frac=N}}' sets them)"
+            ));
+            (loaded, narrow, compiled)
+        }
+    };
     let nn = loaded.module.clone();
     let compile = |o: &Options| compile_fixed(loaded.clone(), strategy, o);
     Ok(crate::decrypt_precision::choose(&nn, &options, &compiled, compile)?.unwrap_or(compiled))
+}
+
+/// The fraction bits for activations and weights the lookup-table model falls back to when the user sets neither
+/// and assign-precision's default (8, the radix model's) leaves it without parameters: every value is one LWE
+/// ciphertext whose noise budget shrinks with each bit an accumulator carries (digits_mlp's logits would need 17).
+/// At 4 every shared model compiles but mnist_cryptonets with exact rounding (0–5 points under its float accuracy
+/// with calibration rows, docs/accuracy.md), and the driver's checks on the calibration rows raise the tables'
+/// precision where needed.
+pub const LUT_FRAC: i32 = 4;
+
+/// `options` with [`LUT_FRAC`] for assign-precision's `act-frac` and `weight-frac`, unless the user sets either.
+fn with_lut_precision(options: &Options) -> Option<Options> {
+    let set = options
+        .pass_options
+        .iter()
+        .any(|(p, o)| p == "assign-precision" && (o.contains("act-frac") || o.contains("weight-frac")));
+    if set {
+        return None;
+    }
+    let mut options = options.clone();
+    options.pass_options.push(("assign-precision".into(), format!("act-frac={LUT_FRAC} weight-frac={LUT_FRAC}")));
+    Some(options)
 }
 
 /// The lookup-table model's table precision, when the user sets none, checked on the calibration rows

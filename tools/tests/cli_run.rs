@@ -62,11 +62,23 @@ fn digits_mlp_predicts_its_labels_on_clear() {
     for (i, &label) in labels.data.iter().enumerate() {
         let x = repo(&format!("examples/digits_mlp.input{i}.npy"));
         let y = dir.join(format!("y{i}.npy"));
-        let out = ok(&["run", &model, "--input", &x, "--input-range", "0,1", "--output", s(&y)]);
+        // By default the lookup-table model, at its own fixed point (4 fraction bits: the default 8 has no
+        // parameters)...
+        let run = veil(&["run", &model, "--input", &x, "--input-range", "0,1", "--output", s(&y)]);
+        assert_eq!(run.code, 0, "{}", run.stderr);
+        let (out, notes) = (run.stdout, run.stderr);
+        assert!(
+            notes.contains("model: lut") && notes.contains("fixed point at 4 fraction bits"),
+            "input {i}:\n{notes}"
+        );
+        assert_eq!(argmax(&out) as i64, label, "input {i}:\n{out}");
+        assert!(max_diff(&out) <= proven_bound(&out), "input {i}: beyond the proven bound\n{out}");
+        assert!(y.exists());
+        // ...and the radix model at the default 8 bits, much closer to the float model.
+        let out = ok(&["run", &model, "--input", &x, "--input-range", "0,1", "--strategy", "radix"]);
         assert_eq!(argmax(&out) as i64, label, "input {i}:\n{out}");
         assert!(max_diff(&out) < 0.5, "input {i}:\n{out}");
         assert!(max_diff(&out) <= proven_bound(&out), "input {i}: beyond the proven bound\n{out}");
-        assert!(y.exists());
     }
     // Without a range, the README's command calibrates from the input itself.
     let out = ok(&["run", &model, "--input", &repo("examples/digits_mlp.input0.npy")]);

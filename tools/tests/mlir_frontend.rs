@@ -498,20 +498,20 @@ fn write_program(dir: &Path, name: &str, text: &str, shape: &[u64], rows: usize)
     (path, xs)
 }
 
-/// The radix model's fixed-point program is within the proven bound of the float one (`veil accuracy`'s bound
-/// models its rescales; the lookup-table model's table boxes are outside it, so there the check is the argmax).
+/// Each model's fixed-point program is within the proven bound of the float one (`veil accuracy`'s bound models
+/// the radix model's rescales, and the lookup-table model's table deviations besides, docs/accuracy.md). The
+/// lookup-table programs compile at the driver's 4 fraction bits (the default 8 leaves most without parameters),
+/// where these random models' close logits lose some argmaxes (cnn.tosa 7 of 8 rows): the bound is the check.
 #[test]
 fn the_clear_backend_stays_within_the_proven_bound_of_the_float_result() {
     let dir = scratch("mlir_accuracy");
     for (name, program, _, shape) in programs() {
         let (path, xs) = write_program(&dir, name, &program(), &shape, 8);
         let common = ["accuracy", s(&path), "--inputs", s(&xs), "--input-range", "0,1"];
-        let radix = ok(&[&common[..], &["--strategy", "radix"]].concat());
-        let line = radix.lines().find(|l| l.starts_with("max |clear - float|")).unwrap_or_else(|| panic!("{radix}"));
-        assert!(line.ends_with(", 0 violations)"), "{name}: {radix}");
-        if !matches!(name, "pools.linalg.mlir" | "misc.tosa.mlir") {
-            let lut = ok(&common);
-            assert!(lut.contains("argmax agreement:     100.00%"), "{name}: {lut}");
+        for strategy in ["radix", "lut"] {
+            let out = ok(&[&common[..], &["--strategy", strategy]].concat());
+            let line = out.lines().find(|l| l.starts_with("max |clear - float|")).unwrap_or_else(|| panic!("{out}"));
+            assert!(line.ends_with(", 0 violations)"), "{name}, {strategy}: {out}");
         }
         // And one row through `veil run`, as a user would.
         let run = ok(&["run", s(&path), "--input", s(&xs), "--row", "0", "--input-range", "0,1", "--backend", "clear"]);
