@@ -80,6 +80,11 @@ fn digits_mlp_predicts_its_labels_on_clear() {
         assert!(max_diff(&out) < 0.5, "input {i}:\n{out}");
         assert!(max_diff(&out) <= proven_bound(&out), "input {i}: beyond the proven bound\n{out}");
     }
+    // `veil accuracy` says the same as `veil run` about what the driver chose (its notes, on stderr).
+    let acc = veil(&["accuracy", &model, "--inputs", &repo("examples/digits_mlp.input0.npy"), "--input-range", "0,1"]);
+    assert_eq!(acc.code, 0, "{}", acc.stderr);
+    assert!(acc.stderr.contains("note: fixed point at 4 fraction bits"), "{}", acc.stderr);
+    assert!(acc.stdout.contains("argmax agreement:"), "{}", acc.stdout);
     // Without a range, the README's command calibrates from the input itself.
     let out = ok(&["run", &model, "--input", &repo("examples/digits_mlp.input0.npy")]);
     assert_eq!(argmax(&out) as i64, labels.data[0]);

@@ -328,6 +328,9 @@ pub struct Report {
     pub max_width: u32,
     pub compile_seconds: f64,
     pub run_seconds: f64,
+    /// What the driver chose and why (the compiler's notes), printed on stderr as `veil run` does.
+    #[serde(skip)]
+    pub notes: Vec<String>,
 }
 
 impl Report {
@@ -362,7 +365,11 @@ impl Report {
 
 pub fn run(args: &AccuracyArgs) -> Output {
     match measure(args) {
-        Ok(r) => Output { stdout: if args.json { r.json() } else { r.text() }, ..Output::default() },
+        Ok(r) => Output {
+            stdout: if args.json { r.json() } else { r.text() },
+            stderr: r.notes.iter().map(|n| format!("note: {n}\n")).collect(),
+            ..Output::default()
+        },
         Err(e) => Output::error(e),
     }
 }
@@ -419,6 +426,7 @@ pub fn measure(args: &AccuracyArgs) -> Result<Report, String> {
         backend: format!("{:?}", args.backend).to_lowercase(),
         max_width,
         compile_seconds,
+        notes: compiled.notes.clone(),
         ..Report::default()
     };
     let (mut float_correct, mut correct, mut agree) = (0usize, 0usize, 0usize);
