@@ -336,8 +336,17 @@ fn compile_with(loaded: Loaded, strategy: Strategy, options: &Options) -> Result
     let (loaded, options, compiled) = match with_pool_form(loaded.clone(), strategy, options) {
         Ok(done) => done,
         Err(e) => {
-            let Some(narrow) = with_lut_precision(options) else { return Err(e) };
-            let (loaded, narrow, mut compiled) = with_pool_form(loaded, strategy, &narrow)?;
+            // Only the noise budget of wide accumulators is what fewer fraction bits mend.
+            let narrow = match with_lut_precision(options) {
+                Some(narrow) if e.contains("no TFHE parameters") => narrow,
+                _ => return Err(e),
+            };
+            let (loaded, narrow, mut compiled) = with_pool_form(loaded, strategy, &narrow).map_err(|e| {
+                format!(
+                    "{e}\n(at {LUT_FRAC} fraction bits for activations and weights, which the driver tries when \
+                     assign-precision's default leaves the lookup-table model without parameters)"
+                )
+            })?;
             compiled.notes.push(format!(
                 "fixed point at {LUT_FRAC} fraction bits for activations and weights: at assign-precision's default \
                  the lookup-table model has no parameters ('assign-precision{{act-frac=N weight-frac=N}}' sets them)"

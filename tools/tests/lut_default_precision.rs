@@ -1,7 +1,7 @@
 //! The lookup-table model's fixed point when the user sets none (`pipeline::LUT_FRAC`): a model whose lookup-table
 //! program has no parameters at assign-precision's default fraction bits is compiled at `LUT_FRAC` instead, the
-//! same program as with those bits given, and a note says so; a model that compiles at the default keeps it, and
-//! fraction bits the user gives are never replaced.
+//! same program as with those bits given, and a note says so; a model that compiles at the default keeps it,
+//! fraction bits the user gives are never replaced, and when neither precision has parameters the error says so.
 
 use std::path::{Path, PathBuf};
 
@@ -71,4 +71,25 @@ fn the_default_stays_where_it_compiles_and_the_users_bits_are_kept() {
     }
     // With --strategy lut, the user's bits that have no parameters are an error, not a fallback.
     assert!(compile("digits_mlp", Some(Strategy::Lut), Some("weight-frac=8")).is_err());
+}
+
+#[test]
+fn when_neither_precision_has_parameters_the_error_says_both_were_tried() {
+    // Inputs up to 10^5 make every accumulator too wide at either precision.
+    let options = Options {
+        input_range: Some((0.0, 1e5)),
+        strategy: Some(Strategy::Lut),
+        rounding: Some(Rounding::Approximate),
+        ..Options::default()
+    };
+    let err = pipeline::load_and_compile(&shared("digits_mlp.onnx"), &options).unwrap_err();
+    assert!(err.contains("no TFHE parameters"), "{err}");
+    assert!(
+        err.contains(&format!("(at {LUT_FRAC} fraction bits for activations and weights, which the driver")),
+        "{err}"
+    );
+    // Without --strategy the radix model takes it, and the note carries the reason.
+    let c = pipeline::load_and_compile(&shared("digits_mlp.onnx"), &Options { strategy: None, ..options }).unwrap();
+    assert_eq!(c.strategy, Strategy::Radix);
+    assert!(c.notes.iter().any(|n| n.starts_with("the lookup-table model does not apply")), "{:?}", c.notes);
 }
