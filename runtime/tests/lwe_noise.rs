@@ -22,9 +22,13 @@ use veil_rt::tfhe_config::LookupFloors;
 use veil_runtime::lwe_backend::{LweBackend, LweClientKey, LweValue, Rounding};
 use veil_runtime::{Backend, Lookup, Tensor};
 
-/// E[e²] of the ciphertexts' phase errors against the expected values (torus fractions²).
+/// E[e²] of the ciphertexts' phase errors against the expected values (torus fractions²), under the test keys.
 fn mean_square_error(values: &Tensor<LweValue>, expected: &Tensor<i64>) -> f64 {
-    let client = &lwe_keys().client;
+    mean_square_error_under(&lwe_keys().client, values, expected)
+}
+
+/// [`mean_square_error`] under `client`'s keys.
+fn mean_square_error_under(client: &LweClientKey, values: &Tensor<LweValue>, expected: &Tensor<i64>) -> f64 {
     let errors: Vec<f64> =
         values.data.iter().zip(&expected.data).map(|(v, &e)| client.phase_error(v, e).unwrap()).collect();
     errors.iter().map(|e| e * e).sum::<f64>() / errors.len() as f64
@@ -55,10 +59,9 @@ fn fresh_and_leveled_noise_follow_the_encryption_std() {
     assert!((0.5..2.0).contains(&leveled), "leveled variance ratio {leveled}");
 }
 
-#[test]
-fn bootstrap_output_noise_is_within_tfhe_s_formula() {
-    let p = params();
-    let predicted = pbs_variance_132_bits_security_gaussian_fft_mul(
+/// tfhe's variance of a bootstrap's output at `p` (what the optimizer models).
+fn pbs_variance(p: &LutParams) -> f64 {
+    pbs_variance_132_bits_security_gaussian_fft_mul(
         LweDimension(p.lwe_dimension),
         GlweDimension(p.glwe_dimension),
         PolynomialSize(p.polynomial_size),
@@ -67,7 +70,12 @@ fn bootstrap_output_noise_is_within_tfhe_s_formula() {
         53.0,
         TORUS,
     )
-    .0;
+    .0
+}
+
+#[test]
+fn bootstrap_output_noise_is_within_tfhe_s_formula() {
+    let predicted = pbs_variance(&params());
     let x = t(&[200], &spread(200, 5));
     let identity: Vec<i64> = (-16..16).collect();
     let out = lwe_keys().approximate.lut(&lwe_enc(&x, 5), &Lookup::new(w(5), &identity, w(5))).unwrap();
@@ -216,17 +224,18 @@ fn a_sign_test_over_rests_fails_at_the_predicted_rate() {
     let backend = LweBackend::new(Arc::new(client.server_key()), Rounding::Exact).with_floors(LookupFloors::Signs);
 
     // The bootstrap output noise on these keys, measured.
-    let x = t(&[400], &spread(400, 5));
+    let measured = 400;
+    let x = t(&[measured], &spread(measured, 5));
     let identity: Vec<i64> = (-16..16).collect();
     let out = backend.lut(&client.encrypt(&x, w(5)).unwrap(), &Lookup::new(w(5), &identity, w(5))).unwrap();
-    let errors: Vec<f64> = out.data.iter().zip(&x.data).map(|(v, &e)| client.phase_error(v, e).unwrap()).collect();
-    let var_pbs = errors.iter().map(|e| e * e).sum::<f64>() / errors.len() as f64;
+    let var_pbs = mean_square_error_under(&client, &out, &x);
 
+    // The read's variance: the first sign test's output moved up by 2^5, the keyswitch, the modulus switch.
     let (var_ks, var_ms) = switching_variances();
+    let read_variance = |var_pbs: f64| var_pbs * 2f64.powi(10) + var_ks + var_ms;
     let margin = 2f64.powi(-6);
-    let rate = |var_pbs: f64| 0.5 * erfc(margin / ((var_pbs * 2f64.powi(10) + var_ks + var_ms) * 2.0).sqrt());
+    let rate = |var_pbs: f64| 0.5 * erfc(margin / (read_variance(var_pbs) * 2.0).sqrt());
     let predicted = rate(var_pbs);
-    let sigma = (var_pbs * 2f64.powi(10) + var_ks + var_ms).sqrt();
     assert!((0.02..0.3).contains(&predicted), "the keys give a rate this test cannot measure: {predicted}");
 
     let samples = 400;
@@ -239,26 +248,15 @@ fn a_sign_test_over_rests_fails_at_the_predicted_rate() {
     let wrong = out.unwrap().data.iter().zip(&values).filter(|(o, x)| **o != **x / 256).count() as f64;
     let n = samples as f64;
     // The prediction's own spread: the measured variance is off by a relative √(2/400) at one standard deviation.
-    let spread_of_prediction = n * (rate(var_pbs * (1.0 + (2.0 / errors.len() as f64).sqrt())) - predicted);
+    let spread_of_prediction = n * (rate(var_pbs * (1.0 + (2.0 / measured as f64).sqrt())) - predicted);
     let (mean, sd) = (n * predicted, (n * predicted * (1.0 - predicted) + spread_of_prediction.powi(2)).sqrt());
     println!(
         "sign test over rests: bootstrap output σ = 2^{:.2} measured (tfhe's formula 2^{:.2}), σ at the read = \
          {:.2} of the margin; predicted failure {predicted:.4}, observed {wrong} / {samples} (expected {mean:.1} ± \
          {sd:.1})",
         var_pbs.sqrt().log2(),
-        pbs_variance_132_bits_security_gaussian_fft_mul(
-            LweDimension(p.lwe_dimension),
-            GlweDimension(p.glwe_dimension),
-            PolynomialSize(p.polynomial_size),
-            DecompositionBaseLog(p.pbs_base_log),
-            DecompositionLevelCount(p.pbs_level),
-            53.0,
-            TORUS,
-        )
-        .0
-        .sqrt()
-        .log2(),
-        sigma / margin
+        pbs_variance(&p).sqrt().log2(),
+        read_variance(var_pbs).sqrt() / margin
     );
     assert!((wrong - mean).abs() <= 3.5 * sd, "{wrong} wrong quotients, predicted {mean:.1} ± {sd:.1}");
 }
